@@ -1,0 +1,18 @@
+"""sklearn-apd: Bayesian neural networks and Adversarial Posterior Distillation.
+
+scikit-learn estimators for neural-network posteriors sampled with SGLD
+(Wang et al., ICML 2018), built on PyTorch through skorch.
+"""
+
+from ._base import DivergenceError
+from ._sgld import SGLD
+from ._sgld_classifier import SGLDClassifier
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "SGLD",
+    "DivergenceError",
+    "SGLDClassifier",
+    "__version__",
+]

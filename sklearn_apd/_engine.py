@@ -1,0 +1,217 @@
+"""Vectorised evaluation of a network under many flat weight vectors.
+
+This is the prediction engine shared by every posterior estimator. A posterior
+is represented by flat float32 parameter vectors of length ``P`` (the module's
+parameters concatenated in ``named_parameters()`` order, see
+:class:`ParameterLayout`). :func:`predictive_probabilities` evaluates the
+network under ``S`` such vectors on ``n`` inputs without a Python loop over
+draws: each chunk of draws is evaluated at once with
+:func:`torch.func.functional_call` under :func:`torch.func.vmap`, which works
+for any module. For the package's :class:`~sklearn_apd.nets.MLP` a faster
+path folds the draws of the first layer into one large matrix product.
+
+Peak memory is bounded by ``working_memory`` (MiB): the chunk sizes over draws
+and inputs are chosen from the number of activations one input creates in one
+network (measured once with forward hooks) and the size of one weight vector.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import torch
+from torch import nn
+from torch.func import functional_call, vmap
+
+from .nets import MLP
+
+ParameterSource = Callable[[int, int], torch.Tensor]
+"""``source(start, stop)`` returns draws ``start:stop`` as a ``(stop - start, P)`` tensor."""
+
+
+class ParameterLayout:
+    """Map between a module's parameters and flat vectors.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network; its ``named_parameters()`` order defines the layout.
+    """
+
+    def __init__(self, module: nn.Module):
+        named = list(module.named_parameters())
+        self.names = [name for name, _ in named]
+        self.shapes = [tuple(p.shape) for _, p in named]
+        self.numels = [p.numel() for _, p in named]
+        self.n_parameters = int(sum(self.numels))
+
+    def flatten(self, module: nn.Module) -> torch.Tensor:
+        """The module's current parameters as one float32 vector of length P."""
+        return torch.cat([p.detach().reshape(-1).to(torch.float32) for p in module.parameters()])
+
+    def unflatten(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Views of a ``(s, P)`` batch of vectors as ``{name: (s, *shape)}``."""
+        out, start = {}, 0
+        for name, shape, numel in zip(self.names, self.shapes, self.numels):
+            out[name] = flat[:, start : start + numel].view(flat.shape[0], *shape)
+            start += numel
+        return out
+
+    @torch.no_grad()
+    def assign(self, module: nn.Module, flat: torch.Tensor) -> None:
+        """Copy one flat vector of length P into the module's parameters."""
+        start = 0
+        for p, numel in zip(module.parameters(), self.numels):
+            p.copy_(flat[start : start + numel].view_as(p))
+            start += numel
+
+
+@torch.no_grad()
+def activation_footprint(module: nn.Module, x_one: torch.Tensor) -> int:
+    """Floats of activations one input creates in one forward pass (>= 1)."""
+    total = [0]
+
+    def hook(_mod, _inp, out):
+        if isinstance(out, torch.Tensor):
+            total[0] += out.numel()
+
+    leaves = [m for m in module.modules() if not list(m.children())]
+    handles = [m.register_forward_hook(hook) for m in leaves]
+    try:
+        out = module(x_one)
+    finally:
+        for h in handles:
+            h.remove()
+    return max(1, total[0] + out.numel() + x_one[0].numel())
+
+
+def plan_chunks(
+    n_draws: int, n_inputs: int, footprint: int, n_parameters: int, working_memory_mb: float
+) -> tuple[int, int]:
+    """Chunk sizes ``(draws, inputs)`` whose temporaries fit ``working_memory_mb``.
+
+    The estimate per chunk is ``4 bytes * (3 * draws * inputs * footprint +
+    draws * n_parameters)``: activations with room for the softmax and copies,
+    plus the gathered weight vectors.
+    """
+    budget = max(1.0, working_memory_mb) * 2**20 / 4  # floats
+    per_draw = float(n_parameters)
+    # Spend at most a quarter of the budget on gathered weight vectors.
+    max_draws = max(1, int(budget / 4 / per_draw))
+    inputs = min(n_inputs, 8192)
+    draws = max(1, min(n_draws, max_draws, int(budget / (3 * footprint * inputs + per_draw))))
+    if draws == 1:
+        inputs = max(1, min(n_inputs, int((budget - per_draw) / (3 * footprint))))
+    elif draws >= n_draws:
+        # Every draw fits: grow the input chunk instead.
+        inputs = max(
+            inputs,
+            min(n_inputs, int((budget - draws * per_draw) / (3 * footprint * draws))),
+        )
+    return draws, max(1, inputs)
+
+
+def _mlp_logits(module: MLP, params: dict[str, torch.Tensor], x: torch.Tensor):
+    """Logits ``(s, n, C)`` of an MLP under ``s`` weight draws (eval mode).
+
+    The first layer folds the draws into the output dimension: one
+    ``(n, d) @ (d, s * h)`` product instead of ``s`` small ones.
+    """
+    x = x.reshape(x.shape[0], -1)
+    n_layers = len(module.layers)
+    w = params["layers.0.weight"]  # (s, h, d)
+    b = params["layers.0.bias"]  # (s, h)
+    s, h, d = w.shape
+    hidden = torch.mm(x, w.reshape(s * h, d).t())  # (n, s*h)
+    hidden = hidden.view(x.shape[0], s, h).transpose(0, 1)  # (s, n, h)
+    hidden = hidden + b.unsqueeze(1)
+    for i in range(1, n_layers):
+        hidden = torch.relu_(hidden)
+        w = params[f"layers.{i}.weight"]  # (s, out, in)
+        b = params[f"layers.{i}.bias"]  # (s, out)
+        hidden = torch.baddbmm(b.unsqueeze(1), hidden, w.transpose(1, 2))
+    return hidden
+
+
+def batched_logits(
+    module: nn.Module, layout: ParameterLayout, flat: torch.Tensor, x: torch.Tensor
+) -> torch.Tensor:
+    """Logits ``(s, n, C)`` of ``module`` on ``x`` under each row of ``flat``."""
+    params = layout.unflatten(flat)
+    if type(module) is MLP and not module.training:
+        return _mlp_logits(module, params, x)
+
+    def one(p, inputs):
+        return functional_call(module, p, (inputs,))
+
+    return vmap(one, in_dims=(0, None), randomness="different")(params, x)
+
+
+@torch.no_grad()
+def predictive_probabilities(
+    module: nn.Module,
+    layout: ParameterLayout,
+    source: ParameterSource,
+    n_draws: int,
+    x: torch.Tensor,
+    *,
+    working_memory_mb: float,
+    reduce: str = "none",
+) -> torch.Tensor:
+    """Class probabilities of ``x`` under ``n_draws`` weight draws.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        Network in the mode it should be evaluated in (normally eval).
+    layout : ParameterLayout
+    source : callable
+        ``source(start, stop)`` returns draws ``start:stop`` as ``(s, P)``.
+    n_draws : int
+    x : torch.Tensor of shape (n, ...)
+        Inputs on the module's device.
+    working_memory_mb : float
+        Bound on the temporaries of one chunk, in MiB.
+    reduce : {"none", "mean"}
+        ``"none"`` returns ``(n_draws, n, C)``; ``"mean"`` the average ``(n, C)``
+        without holding all draws.
+
+    Returns
+    -------
+    torch.Tensor
+        float32 probabilities on the module's device.
+    """
+    n = x.shape[0]
+    footprint = activation_footprint(module, x[:1])
+    draws_chunk, inputs_chunk = plan_chunks(
+        n_draws, n, footprint, layout.n_parameters, working_memory_mb
+    )
+    out = None
+    for s0 in range(0, n_draws, draws_chunk):
+        s1 = min(n_draws, s0 + draws_chunk)
+        flat = source(s0, s1)
+        for i0 in range(0, n, inputs_chunk):
+            i1 = min(n, i0 + inputs_chunk)
+            probs = torch.softmax(batched_logits(module, layout, flat, x[i0:i1]), -1)
+            if out is None:
+                shape = (n, probs.shape[-1]) if reduce == "mean" else (n_draws, n, probs.shape[-1])
+                out = torch.zeros(shape, dtype=torch.float32, device=probs.device)
+            if reduce == "mean":
+                # Elementwise adds draw by draw: each output element sees the
+                # same additions in the same order whatever the batch holds
+                # (a tensor reduction over dim 0 does not guarantee that).
+                acc = out[i0:i1]
+                for p in probs:
+                    acc += p
+            else:
+                out[s0:s1, i0:i1] = probs
+    if reduce == "mean":
+        out /= n_draws
+    return out
+
+
+def chunk_rows(n_rows: int, floats_per_row: int, working_memory_mb: float) -> int:
+    """Rows per block so that ``rows * floats_per_row`` floats fit the budget."""
+    budget = max(1.0, working_memory_mb) * 2**20 / 4
+    return max(1, min(n_rows, math.floor(budget / max(1, floats_per_row))))

@@ -1,0 +1,359 @@
+"""SGLDClassifier: a Bayesian neural network sampled with SGLD."""
+
+from __future__ import annotations
+
+import numbers
+import time
+
+import numpy as np
+import torch
+from sklearn.utils._param_validation import Interval
+from tqdm.auto import tqdm
+
+from ._base import BasePosteriorClassifier, DivergenceError
+from ._sgld import SGLD
+from ._utils import STREAM_RESERVOIR, STREAM_TRAIN, format_bytes, make_generator
+from .nets import MLP
+
+
+class SGLDClassifier(BasePosteriorClassifier):
+    """Bayesian neural network classifier sampled with SGLD.
+
+    ``fit`` runs Stochastic Gradient Langevin Dynamics (Eq. 4 of Wang et al.,
+    2018; see :class:`~sklearn_apd.SGLD` for the exact update) on the
+    network's weights for ``max_epochs`` passes over the data in minibatches of
+    ``batch_size``. After ``burn_in`` iterations, every ``thinning``-th weight
+    vector is kept in a store of at most ``max_samples`` vectors. Predictions
+    average the network over ``n_samples`` draws from that store.
+
+    **Sample store.** The kept samples live in one contiguous float32 tensor
+    ``samples_`` of shape ``(K, n_parameters_)``, ``K <= max_samples``, on the
+    training device: ``4 * K * n_parameters_`` bytes, e.g. 318 MB for 1,000
+    samples of fcNN1 (79,510 weights) and 1.9 GB for fcNN2 (478,410). It is
+    allocated once, for the number of samples the run will produce. When the
+    run produces more than ``max_samples`` samples, reservoir sampling
+    (Vitter's algorithm R, driven by ``random_state``) keeps a uniformly random
+    subset of all post-burn-in samples, so the store always represents the
+    whole chain, not just its end. ``sample_iterations_`` tells which
+    iteration each kept sample comes from.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=MLP
+        Network mapping a float32 batch to class logits. A class is built
+        with the routed ``module__*`` parameters; if its constructor accepts
+        ``n_features_in`` and ``n_classes`` they are filled from the data. An
+        instance is copied, never trained in place.
+    criterion : torch.nn.Module class, default=torch.nn.CrossEntropyLoss
+        Negative log-likelihood of a minibatch; must return the *mean* over
+        the batch (the SGLD scaling assumes it).
+    optimizer : torch.optim.Optimizer class, default=SGLD
+        Sampler called as ``optimizer(params, lr=, num_data=, weight_decay=,
+        temperature=, generator=, **optimizer__kwargs)``.
+    lr : float, default=0.05
+        Learning rate on the mean loss; the SGLD step is ``lr / N`` for ``N``
+        training points, the injected noise has variance
+        ``temperature * lr / N``.
+    weight_decay : float, default=1e-3
+        Gaussian prior: precision ``N * weight_decay`` on every weight.
+    temperature : float, default=1.0
+        Scales the noise variance; 1 samples the Bayesian posterior.
+    burn_in : int, default=500
+        Iterations (minibatch steps) before the first kept sample.
+    thinning : int, default=20
+        Keep every ``thinning``-th iteration after burn-in.
+    max_samples : int, default=1000
+        Bound on the stored samples (see "Sample store").
+    n_samples : int, default=200
+        Posterior draws used by the prediction methods. Drawn without
+        replacement from the store when it holds at least that many, with
+        replacement otherwise.
+    max_epochs : int, default=100
+        Passes over the training data.
+    batch_size : int, default=100
+        Minibatch size.
+    callbacks : list of (name, skorch.callbacks.Callback) or None, default=None
+        skorch callbacks; called at train, epoch and batch boundaries.
+    warm_start : bool, default=False
+        If True and already fitted, ``fit`` continues the same chain: it keeps
+        the weights, the iteration count and the sample store.
+    verbose : int, default=0
+        0 is silent, 1 shows a progress bar, 2 also prints a per-epoch table.
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+        "auto" uses CUDA when available, else the CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, minibatch order, SGLD noise, reservoir and
+        the prediction draws, through local generators. With an int every
+        fit and every prediction is reproducible (on CPU).
+    working_memory : float or None, default=None
+        MiB that one chunk of the prediction engine may use; the draws and the
+        inputs are processed in chunks that fit. None uses
+        ``sklearn.get_config()["working_memory"]`` (1024 by default).
+    **kwargs
+        Routed parameters: ``module__*``, ``criterion__*``, ``optimizer__*``,
+        ``callbacks__*``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted, from ``np.unique(y)``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names of ``X`` when it had string column names.
+    input_shape_ : tuple of int
+        Shape of one input, ``X.shape[1:]``.
+    module_ : torch.nn.Module
+        The network, holding the chain's last state.
+    criterion_ : torch.nn.Module
+        The loss.
+    optimizer_ : torch.optim.Optimizer
+        The sampler.
+    callbacks_ : list of (str, Callback)
+        Initialized callbacks.
+    history_ : skorch.history.History
+        Per epoch: ``train_loss`` (mean minibatch loss), ``n_iter``,
+        ``n_stored`` (samples in the store), ``dur`` (seconds).
+    device_ : torch.device
+        Device the estimator was fitted on.
+    layout_ : ParameterLayout
+        Map between the module's parameters and flat vectors.
+    n_parameters_ : int
+        Weights of one network, the length of one sample.
+    samples_ : torch.Tensor of shape (K, n_parameters_)
+        The stored SGLD samples, float32, ``K <= max_samples``.
+    sample_iterations_ : ndarray of shape (K,)
+        The iteration each stored sample was taken at.
+    n_samples_seen_ : int
+        Samples produced by the chain (kept or not).
+    n_iter_ : int
+        SGLD iterations run in total.
+    storage_size_ : int
+        Floats kept for test-time sampling: ``K * n_parameters_``.
+
+    See Also
+    --------
+    sklearn_apd.SGLD : The optimizer, usable in plain PyTorch.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from sklearn_apd import SGLDClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = make_pipeline(MinMaxScaler(), SGLDClassifier(
+    ...     max_epochs=20, burn_in=100, thinning=10, lr=0.5, random_state=0))
+    >>> clf.fit(X[:1500], y[:1500]).score(X[1500:], y[1500:]) > 0.85
+    True
+    >>> clf[-1].uncertainty(MinMaxScaler().fit(X).transform(X[:3]), kind="bald").shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        **BasePosteriorClassifier._parameter_constraints,
+        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+        "temperature": [Interval(numbers.Real, 0, None, closed="left")],
+        "burn_in": [Interval(numbers.Integral, 0, None, closed="left")],
+        "thinning": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+    }
+
+    def __init__(
+        self,
+        module=MLP,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=SGLD,
+        *,
+        lr=0.05,
+        weight_decay=1e-3,
+        temperature=1.0,
+        burn_in=500,
+        thinning=20,
+        max_samples=1000,
+        n_samples=200,
+        max_epochs=100,
+        batch_size=100,
+        callbacks=None,
+        warm_start=False,
+        verbose=0,
+        device="auto",
+        random_state=None,
+        working_memory=None,
+        **kwargs,
+    ):
+        self.module = module
+        self.criterion = criterion
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.temperature = temperature
+        self.burn_in = burn_in
+        self.thinning = thinning
+        self.max_samples = max_samples
+        self.n_samples = n_samples
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.device = device
+        self.random_state = random_state
+        self.working_memory = working_memory
+        self._store_routed(kwargs)
+
+    # ------------------------------------------------------------- training
+    def initialize_optimizer(self, triggered_directly=None):
+        kwargs = self.get_params_for("optimizer")
+        kwargs.setdefault("lr", self.lr)
+        kwargs.setdefault("weight_decay", self.weight_decay)
+        kwargs.setdefault("temperature", self.temperature)
+        kwargs.setdefault("num_data", self._num_data)
+        self._train_generator = make_generator(self.random_state, STREAM_TRAIN, self.device_)
+        kwargs.setdefault("generator", self._train_generator)
+        params = [p for _, p in self.get_all_learnable_params()]
+        self.optimizer_ = self.optimizer(params, **kwargs)
+        return self
+
+    def _initialize_network(self, X, y):
+        self._num_data = X.shape[0]
+        super()._initialize_network(X, y)
+        self.n_iter_ = 0
+        self.n_samples_seen_ = 0
+        self._reservoir_gen = make_generator(self.random_state, STREAM_RESERVOIR)
+        self.cuda_dependent_attributes_ = [
+            *self.cuda_dependent_attributes_,
+            "samples_",
+        ]
+
+    def _allocate_store(self, n_new):
+        """Grow the store to hold what this fit will add (at most max_samples)."""
+        old = getattr(self, "samples_", None)
+        n_old = 0 if old is None else old.shape[0]
+        rows = max(n_old, min(self.max_samples, n_old + n_new))
+        if old is not None and rows == n_old:
+            store, iters = old, self.sample_iterations_.copy()
+        else:
+            store = torch.empty(rows, self.n_parameters_, dtype=torch.float32, device=self.device_)
+            iters = np.zeros(rows, dtype=np.int64)
+            if old is not None:
+                store[:n_old] = old
+                iters[:n_old] = self.sample_iterations_
+        self._store, self._store_iters, self._n_stored = store, iters, n_old
+
+    def _keep_sample(self, iteration):
+        """Offer the current weights to the reservoir."""
+        flat = self.layout_.flatten(self.module_)
+        if not bool(torch.isfinite(flat).all()):
+            raise DivergenceError(self._divergence_message("the weights", iteration))
+        seen = self.n_samples_seen_
+        capacity = self._store.shape[0]
+        if self._n_stored < capacity:
+            slot = self._n_stored
+            self._n_stored += 1
+        else:
+            slot = int(torch.randint(seen + 1, (1,), generator=self._reservoir_gen))
+            if slot >= capacity:
+                slot = None
+        if slot is not None:
+            self._store[slot] = flat
+            self._store_iters[slot] = iteration
+        self.n_samples_seen_ = seen + 1
+
+    def _fit_posterior(self, X, y, continuing=False):
+        n = X.shape[0]
+        if continuing and n != self._num_data:
+            for group in self.optimizer_.param_groups:
+                group["num_data"] = n
+            self._num_data = n
+        iters_per_epoch = -(-n // self.batch_size)
+        total = self.max_epochs * iters_per_epoch
+        start_iter = self.n_iter_
+        end_iter = start_iter + total
+        first_kept = max(self.burn_in + 1, start_iter + 1)
+        n_new = 0
+        if end_iter >= first_kept:
+            # iterations i with i > burn_in and (i - burn_in) % thinning == 0
+            def count(upto):
+                return max(0, (upto - self.burn_in) // self.thinning)
+
+            n_new = count(end_iter) - count(first_kept - 1)
+        if n_new == 0 and not hasattr(self, "samples_"):
+            raise ValueError(
+                f"{type(self).__name__} would keep no samples: it runs {total} "
+                f"iterations ({self.max_epochs} epochs of {iters_per_epoch} "
+                f"minibatches) but burn_in={self.burn_in} and thinning="
+                f"{self.thinning}. Raise max_epochs or lower burn_in."
+            )
+        self._allocate_store(n_new)
+        generator = self._train_generator
+        module, verbose = self.module_, self.verbose
+        module.train()
+        bar = tqdm(
+            total=total, disable=not verbose, desc=type(self).__name__, unit="it", leave=False
+        )
+        it = start_iter
+        try:
+            for _ in range(self.max_epochs):
+                t0 = time.perf_counter()
+                self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
+                loss_sum = torch.zeros((), device=self.device_)
+                for idx in self._iterate_minibatches(n, generator):
+                    batch = (X.index_select(0, idx), y.index_select(0, idx))
+                    self.notify("on_batch_begin", batch=batch, training=True)
+                    loss = self.train_step(batch)
+                    loss_sum += loss
+                    it += 1
+                    if it > self.burn_in and (it - self.burn_in) % self.thinning == 0:
+                        if not bool(torch.isfinite(loss_sum)):
+                            raise DivergenceError(self._divergence_message("the loss", it))
+                        self._keep_sample(it)
+                    self.notify("on_batch_end", batch=batch, training=True, loss=loss)
+                    bar.update(1)
+                mean_loss = float(loss_sum) / iters_per_epoch
+                if not np.isfinite(mean_loss):
+                    raise DivergenceError(self._divergence_message("the loss", it))
+                self.n_iter_ = it
+                self.history_.record("train_loss", mean_loss)
+                self.history_.record("n_iter", it)
+                self.history_.record("n_stored", self._n_stored)
+                self.history_.record("dur", time.perf_counter() - t0)
+                bar.set_postfix(loss=f"{mean_loss:.4f}", stored=self._n_stored)
+                self.notify("on_epoch_end", dataset_train=None, dataset_valid=None)
+        finally:
+            bar.close()
+            self.n_iter_ = it
+            kept = self._n_stored
+            if kept:
+                # Chronological order; the reservoir fills slots out of order.
+                order = np.argsort(self._store_iters[:kept], kind="stable")
+                store = self._store[:kept]
+                if not np.array_equal(order, np.arange(kept)):
+                    store = store[torch.as_tensor(order, device=self.device_)]
+                elif kept < self._store.shape[0]:
+                    store = store.clone()  # an interrupted fit: drop unused rows
+                self.samples_ = store
+                self.sample_iterations_ = self._store_iters[:kept][order]
+                self.storage_size_ = int(kept * self.n_parameters_)
+            del self._store, self._store_iters
+        if verbose:
+            print(
+                f"{type(self).__name__}: {it} iterations, {self.n_samples_seen_} samples "
+                f"produced, {self._n_stored} kept ({format_bytes(4 * self.storage_size_)})."
+            )
+        return self
+
+    # ------------------------------------------------------------- posterior
+    def _parameter_source(self, n_draws, generator):
+        samples = self.samples_
+        k = samples.shape[0]
+        if n_draws <= k:
+            idx = torch.randperm(k, generator=generator, device=generator.device)[:n_draws]
+        else:
+            idx = torch.randint(k, (n_draws,), generator=generator, device=generator.device)
+        idx = idx.to(samples.device)
+
+        def source(start, stop):
+            return samples.index_select(0, idx[start:stop])
+
+        return source

@@ -1,0 +1,92 @@
+"""Small helpers shared by the estimators: devices, random streams, sizes."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+
+# Purposes of the independent random streams derived from one ``random_state``.
+STREAM_INIT = 0
+STREAM_TRAIN = 1
+STREAM_PREDICT = 2
+STREAM_SAMPLE = 3
+STREAM_RESERVOIR = 4
+
+
+def resolve_device(device) -> torch.device:
+    """Turn the ``device`` parameter into a :class:`torch.device`.
+
+    ``"auto"`` (and ``None``) mean CUDA when available, else CPU.
+    """
+    if device is None or (isinstance(device, str) and device == "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a valid device; use 'auto', 'cpu', 'cuda' or 'cuda:N'."
+        ) from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this "
+            "machine; use device='auto' or 'cpu'."
+        )
+    return dev
+
+
+def seed_from_random_state(random_state, stream: int) -> int | None:
+    """Derive an integer seed for one named stream from ``random_state``.
+
+    ``None`` gives ``None`` (fresh entropy); an int gives a seed that depends
+    only on the int and the stream; a :class:`numpy.random.RandomState` is
+    consumed, as in scikit-learn.
+    """
+    if random_state is None:
+        return None
+    if isinstance(random_state, np.random.RandomState):
+        base = int(random_state.randint(np.iinfo(np.int32).max))
+    elif isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        base = int(random_state)
+    else:
+        raise ValueError(
+            f"random_state={random_state!r} must be None, an int or a "
+            "numpy.random.RandomState instance."
+        )
+    state = np.random.SeedSequence([base & 0xFFFFFFFF, stream]).generate_state(2)
+    return int(state[0]) << 32 | int(state[1])
+
+
+def make_generator(random_state, stream: int, device="cpu") -> torch.Generator:
+    """A local :class:`torch.Generator` for one stream; global state is untouched."""
+    gen = torch.Generator(device=device)
+    seed = seed_from_random_state(random_state, stream)
+    if seed is None:
+        gen.seed()
+    else:
+        gen.manual_seed(seed)
+    return gen
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise ValueError(f"{name}={value!r} must be an int >= {minimum}.")
+    return int(value)
+
+
+def check_nonnegative_float(value, name: str, strictly_positive=False) -> float:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    ok = ok and np.isfinite(value) and (value > 0 if strictly_positive else value >= 0)
+    if not ok:
+        bound = "> 0" if strictly_positive else ">= 0"
+        raise ValueError(f"{name}={value!r} must be a finite number {bound}.")
+    return float(value)
+
+
+def format_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} GiB"

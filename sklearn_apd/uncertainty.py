@@ -1,0 +1,242 @@
+"""Uncertainty measures computed from Monte Carlo predictive samples.
+
+Every function takes ``probas`` of shape ``(n_samples, n, n_classes)``: the
+class probabilities :math:`p_{s,i,c} = p(y = c \\mid x_i, \\theta_s)` of ``n``
+inputs under ``n_samples`` posterior draws, as returned by
+``predict_proba_samples``. It may be a :class:`numpy.ndarray` or a
+:class:`torch.Tensor`; the result, of shape ``(n,)``, has the same type (numpy
+results are float64). Higher always means more uncertain. ``0 log 0`` is 0.
+
+With :math:`\\bar p_{i,c} = \\frac1S \\sum_s p_{s,i,c}` the predictive
+distribution (Eq. 8 of Wang et al., 2018):
+
+- :func:`entropy`: :math:`H[\\bar p_i] = -\\sum_c \\bar p_{i,c} \\log \\bar p_{i,c}`.
+- :func:`bald`: mutual information between label and weights (Eq. 9),
+  :math:`H[\\bar p_i] - \\frac1S \\sum_s H[p_{s,i}]`.
+- :func:`variation_ratio`: :math:`1 - f_i / S` (Eq. 10), with :math:`f_i` the
+  number of draws whose arg-max class is the most frequent arg-max class.
+- :func:`model_variance`: :math:`\\sum_c \\frac1S \\sum_s (p_{s,i,c} -
+  \\bar p_{i,c})^2` (Eq. 11), the spread of the per-draw predictions.
+- :func:`least_confidence`: :math:`1 - \\max_c \\bar p_{i,c}`, which the
+  paper's reference code used in place of Eq. 10.
+
+Natural logarithms are used throughout (entropies are in nats).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+__all__ = [
+    "KINDS",
+    "bald",
+    "entropy",
+    "least_confidence",
+    "model_variance",
+    "uncertainty",
+    "variation_ratio",
+]
+
+
+def _as_tensor(probas, name="probas"):
+    """Validate ``probas`` and return ``(tensor, was_numpy)``."""
+    was_numpy = not isinstance(probas, torch.Tensor)
+    if was_numpy:
+        arr = np.asarray(probas)
+        if arr.dtype.kind not in "fiu":
+            raise ValueError(f"{name} must hold real numbers; got an array of dtype {arr.dtype}.")
+        t = torch.from_numpy(np.array(arr, dtype=np.float64, copy=True))
+    else:
+        t = probas
+        if not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64)):
+            raise ValueError(f"{name} must hold real numbers; got dtype {t.dtype}.")
+        if not t.is_floating_point():
+            t = t.double()
+    if t.ndim != 3:
+        raise ValueError(
+            f"{name} must have shape (n_samples, n, n_classes); got an array with "
+            f"shape {tuple(t.shape)}."
+        )
+    if t.shape[0] == 0 or t.shape[2] == 0:
+        raise ValueError(
+            f"{name} needs at least one sample and one class; got shape {tuple(t.shape)}."
+        )
+    if t.numel() and not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{name} contains NaN or infinity.")
+    if t.numel() and bool((t < 0).any()):
+        raise ValueError(f"{name} contains negative probabilities.")
+    return t, was_numpy
+
+
+def _out(t, was_numpy):
+    return t.detach().cpu().numpy() if was_numpy else t
+
+
+def _entropy_last(p):
+    # -sum p log p with 0 log 0 = 0 (xlogy(0, 0) == 0).
+    return -torch.special.xlogy(p, p).sum(-1)
+
+
+def entropy(probas):
+    """Predictive entropy of the Monte Carlo mean, in nats.
+
+    Parameters
+    ----------
+    probas : array-like or torch.Tensor of shape (n_samples, n, n_classes)
+        Per-draw class probabilities.
+
+    Returns
+    -------
+    entropy : ndarray or torch.Tensor of shape (n,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_apd.uncertainty import entropy
+    >>> entropy(np.array([[[0.5, 0.5], [1.0, 0.0]]])).round(4)
+    array([0.6931, 0.    ])
+    """
+    p, was_numpy = _as_tensor(probas)
+    return _out(_entropy_last(p.mean(0)), was_numpy)
+
+
+def bald(probas):
+    """Mutual information between the label and the weights (BALD, Eq. 9).
+
+    Equal to the predictive entropy minus the mean entropy of the individual
+    draws; 0 when all draws agree. Tiny negative values from rounding are
+    clipped to 0.
+
+    Parameters
+    ----------
+    probas : array-like or torch.Tensor of shape (n_samples, n, n_classes)
+
+    Returns
+    -------
+    bald : ndarray or torch.Tensor of shape (n,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_apd.uncertainty import bald
+    >>> p = np.array([[[1.0, 0.0]], [[0.0, 1.0]]])  # two confident, opposite draws
+    >>> bald(p).round(4)
+    array([0.6931])
+    """
+    p, was_numpy = _as_tensor(probas)
+    mi = _entropy_last(p.mean(0)) - _entropy_last(p).mean(0)
+    return _out(mi.clamp_min(0.0), was_numpy)
+
+
+def variation_ratio(probas):
+    """Variation ratio (Eq. 10): one minus the mode frequency of the draws' votes.
+
+    Each draw votes for its arg-max class; ties inside a draw go to the lowest
+    class index. Lies in ``[0, 1 - 1/n_classes]``.
+
+    Parameters
+    ----------
+    probas : array-like or torch.Tensor of shape (n_samples, n, n_classes)
+
+    Returns
+    -------
+    variation_ratio : ndarray or torch.Tensor of shape (n,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_apd.uncertainty import variation_ratio
+    >>> p = np.array([[[0.9, 0.1]], [[0.8, 0.2]], [[0.3, 0.7]], [[0.6, 0.4]]])
+    >>> variation_ratio(p)
+    array([0.25])
+    """
+    p, was_numpy = _as_tensor(probas)
+    n_draws, n, n_classes = p.shape
+    votes = p.argmax(-1)  # (S, n)
+    counts = torch.zeros(n, n_classes, dtype=torch.int64, device=p.device)
+    counts.scatter_add_(1, votes.T, torch.ones_like(votes.T))
+    vr = 1.0 - counts.max(1).values.to(p.dtype) / n_draws
+    return _out(vr, was_numpy)
+
+
+def model_variance(probas):
+    """Model variance (Eq. 11): per-class variance across draws, summed over classes.
+
+    Uses the population variance (divides by ``n_samples``); 0 for one draw.
+
+    Parameters
+    ----------
+    probas : array-like or torch.Tensor of shape (n_samples, n, n_classes)
+
+    Returns
+    -------
+    model_variance : ndarray or torch.Tensor of shape (n,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_apd.uncertainty import model_variance
+    >>> p = np.array([[[1.0, 0.0]], [[0.0, 1.0]]])
+    >>> model_variance(p)
+    array([0.5])
+    """
+    p, was_numpy = _as_tensor(probas)
+    var = (p - p.mean(0, keepdim=True)).pow(2).mean(0).sum(-1)
+    return _out(var, was_numpy)
+
+
+def least_confidence(probas):
+    """One minus the largest class probability of the Monte Carlo mean.
+
+    Parameters
+    ----------
+    probas : array-like or torch.Tensor of shape (n_samples, n, n_classes)
+
+    Returns
+    -------
+    least_confidence : ndarray or torch.Tensor of shape (n,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_apd.uncertainty import least_confidence
+    >>> least_confidence(np.array([[[0.7, 0.2, 0.1]], [[0.5, 0.4, 0.1]]]))
+    array([0.4])
+    """
+    p, was_numpy = _as_tensor(probas)
+    return _out(1.0 - p.mean(0).max(-1).values, was_numpy)
+
+
+KINDS = {
+    "entropy": entropy,
+    "bald": bald,
+    "variation_ratio": variation_ratio,
+    "model_variance": model_variance,
+    "least_confidence": least_confidence,
+}
+
+
+def uncertainty(probas, kind="entropy"):
+    """Dispatch to the measure named by ``kind`` (a key of :data:`KINDS`).
+
+    Parameters
+    ----------
+    probas : array-like or torch.Tensor of shape (n_samples, n, n_classes)
+    kind : {"entropy", "bald", "variation_ratio", "model_variance", \
+"least_confidence"}, default="entropy"
+
+    Returns
+    -------
+    scores : ndarray or torch.Tensor of shape (n,)
+    """
+    return get_measure(kind)(probas)
+
+
+def get_measure(kind):
+    """Return the function for ``kind`` or raise a ``ValueError`` naming it."""
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ValueError(
+            f"kind={kind!r} is not a known uncertainty measure; use one of {sorted(KINDS)}."
+        )
+    return KINDS[kind]
