@@ -139,8 +139,11 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
         tags.input_tags.sparse = False
         return tags
 
+    #: Fitted attributes the test-time posterior needs (set by subclasses).
+    _posterior_attributes: tuple = ("module_",)
+
     def __sklearn_is_fitted__(self):
-        return "classes_" in self.__dict__ and "module_" in self.__dict__
+        return all(k in self.__dict__ for k in ("classes_", *self._posterior_attributes))
 
     _routable_prefixes = ("module", "criterion", "optimizer", "callbacks")
 
@@ -355,14 +358,21 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
         y_t = torch.as_tensor(y, device=self.device_)
         self.notify("on_train_begin", X=X, y=y)
         try:
-            self._fit_posterior(X_t, y_t, continuing=continuing)
+            try:
+                self._fit_posterior(X_t, y_t, continuing=continuing)
+            finally:
+                self.notify("on_train_end", X=X, y=y)
+        except KeyboardInterrupt:
+            # As in skorch: Ctrl-C ends training early and keeps what was sampled.
+            warnings.warn(
+                f"{type(self).__name__}.fit was interrupted after {getattr(self, 'n_iter_', 0)} "
+                "iterations; the estimator keeps the posterior collected so far.",
+                UserWarning,
+                stacklevel=2,
+            )
         except DivergenceError:
             self._reset_fitted_state()
             raise
-        except KeyboardInterrupt:
-            pass
-        finally:
-            self.notify("on_train_end", X=X, y=y)
         return self
 
     def _iterate_minibatches(self, n, generator):

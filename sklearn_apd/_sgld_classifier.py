@@ -159,6 +159,8 @@ class SGLDClassifier(BasePosteriorClassifier):
         "max_samples": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
+    _posterior_attributes = ("module_", "samples_")
+
     def __init__(
         self,
         module=MLP,
