@@ -74,7 +74,12 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
 
     @classmethod
     def _init_param_names(cls):
-        return BaseEstimator._get_param_names.__func__(cls)
+        # Cached per class: __setattr__ asks on every assignment.
+        names = cls.__dict__.get("_init_param_names_cache")
+        if names is None:
+            names = frozenset(BaseEstimator._get_param_names.__func__(cls))
+            type.__setattr__(cls, "_init_param_names_cache", names)
+        return names
 
     # skorch sets these in NeuralNet.__init__; here they are class defaults so that
     # an unfitted estimator holds only its parameters (scikit-learn's contract).
@@ -166,7 +171,10 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
 
     @property
     def _default_callbacks(self):
-        return [("epoch_timer", EpochTimer()), ("print_log", PrintLog())]
+        callbacks = [("epoch_timer", EpochTimer())]
+        if self.verbose >= 2:  # PrintLog formats a table every epoch: not for free
+            callbacks.append(("print_log", PrintLog()))
+        return callbacks
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         # skorch opens a per-batch history row here; per-epoch rows suffice and

@@ -106,6 +106,23 @@ class SGLD(torch.optim.Optimizer):
         )
         super().__init__(params, defaults)
         self.generator = generator
+        self._noise_buffers: dict[int, torch.Tensor] = {}
+
+    def _noise_views(self, group, params):
+        """Fresh N(0, 1) noise for ``params``, drawn with one call into one buffer."""
+        total = sum(p.numel() for p in params)
+        p0 = params[0]
+        key = id(group)
+        buf = self._noise_buffers.get(key)
+        if buf is None or buf.numel() != total or buf.device != p0.device or buf.dtype != p0.dtype:
+            buf = torch.empty(total, device=p0.device, dtype=p0.dtype)
+            self._noise_buffers[key] = buf
+        buf.normal_(generator=self.generator)
+        views, start = [], 0
+        for p in params:
+            views.append(buf[start : start + p.numel()].view_as(p))
+            start += p.numel()
+        return views
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None):
@@ -123,12 +140,10 @@ class SGLD(torch.optim.Optimizer):
                 continue
             grads = [p.grad for p in params]
             if wd:
-                grads = torch._foreach_add(grads, params, alpha=wd)
+                # theta <- (1 - lr wd / 2) theta - lr / 2 grad, without temporaries
+                torch._foreach_mul_(params, 1.0 - 0.5 * lr * wd)
             torch._foreach_add_(params, grads, alpha=-0.5 * lr)
             if std > 0:
-                noise = [
-                    torch.randn(p.shape, generator=self.generator, device=p.device, dtype=p.dtype)
-                    for p in params
-                ]
-                torch._foreach_add_(params, noise, alpha=std)
+                for noise, p in zip(self._noise_views(group, params), params):
+                    p.add_(noise, alpha=std)
         return loss
