@@ -75,7 +75,7 @@ def _out(t, was_numpy):
 
 def _entropy_last(p):
     # -sum p log p with 0 log 0 = 0 (xlogy(0, 0) == 0).
-    return -torch.special.xlogy(p, p).sum(-1)
+    return 0.0 - torch.special.xlogy(p, p).sum(-1)  # 0.0 - x: no "-0."
 
 
 def entropy(probas):
