@@ -25,10 +25,13 @@ def _demo(args) -> int:
     # Out-of-distribution inputs: Gaussian noise images with the data's scale.
     X_noise = np.clip(rng.normal(0.5, 0.5, size=X_test.shape), 0.0, 1.0)
 
+    batch_size = 100
+    n_iter = args.epochs * -(-len(X_train) // batch_size)
     clf = SGLDClassifier(
         lr=0.5,
         max_epochs=args.epochs,
-        burn_in=200,
+        batch_size=batch_size,
+        burn_in=n_iter // 4,  # the first quarter of the chain is burn-in
         thinning=10,
         n_samples=args.n_samples,
         verbose=args.verbose,
