@@ -107,8 +107,10 @@ def main():
         ).fit(X_train, y_train)
         flops = 2 * 200 * X.shape[0] * clf.n_parameters_
         runs = {
-            "predict_proba": lambda: clf.predict_proba(X),
-            "naive einsum": lambda: naive_einsum(clf.samples_, torch.from_numpy(X), hidden),
+            "predict_proba": lambda clf=clf: clf.predict_proba(X),
+            "naive einsum": lambda clf=clf, hidden=hidden: naive_einsum(
+                clf.samples_, torch.from_numpy(X), hidden
+            ),
         }
         for method, fn in runs.items():
             _, mem = peak_memory_mib(fn)
