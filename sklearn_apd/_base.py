@@ -118,21 +118,22 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
         return out
 
     def set_params(self, **params):
-        if not params:
-            return self
-        names = set(self._init_param_names())
-        # Unknown plain names are kept and reported by ``fit`` (scikit-learn
-        # validates in fit, and skorch routes prefixed names such as module__x).
-        unknown = {k: v for k, v in params.items() if k not in names and "__" not in k}
-        for key, value in unknown.items():
+        """Set parameters, including routed ``module__*``-style ones.
+
+        Like scikit-learn (and unlike skorch), nothing is re-initialized here:
+        a fitted estimator keeps its fitted state until the next ``fit``, which
+        also validates the names and values.
+
+        Returns
+        -------
+        self : object
+        """
+        names = self._init_param_names()
+        for key, value in params.items():
             object.__setattr__(self, key, value)
-        self._params_to_validate = set(self._params_to_validate) | set(unknown)
-        plain = {k: v for k, v in params.items() if k in names}
-        for key, value in plain.items():
-            object.__setattr__(self, key, value)
-        # Routed names go through skorch, which re-initializes what they affect.
-        routed = {k: v for k, v in params.items() if "__" in k}
-        return super().set_params(**routed) if routed else self
+            if key not in names:
+                self._params_to_validate = set(self._params_to_validate) | {key}
+        return self
 
     def __repr__(self):
         return BaseEstimator.__repr__(self)
@@ -187,8 +188,10 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
         raise NotImplementedError
 
     # ------------------------------------------------------------- validation
-    def _validate_fit_data(self, X, y):
-        X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=True, ensure_min_samples=1)
+    def _validate_fit_data(self, X, y, reset=True):
+        X, y = validate_data(
+            self, X, y, reset=reset, dtype=np.float32, allow_nd=True, ensure_min_samples=1
+        )
         check_classification_targets(y)
         classes, y_encoded = np.unique(y, return_inverse=True)
         if len(classes) < 2:
@@ -351,12 +354,15 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
         self._check_params()
         continuing = self.warm_start and self.__sklearn_is_fitted__()
         if continuing:
-            old_classes = self.classes_
-            X, y = self._validate_fit_data(X, y)
-            if not np.array_equal(old_classes, self.classes_):
+            old_classes, old_shape = self.classes_, self.input_shape_
+            X, y = self._validate_fit_data(X, y, reset=False)
+            new_classes, new_shape = self.classes_, self.input_shape_
+            if not np.array_equal(old_classes, new_classes) or old_shape != new_shape:
+                self.classes_, self.input_shape_ = old_classes, old_shape
                 raise ValueError(
-                    "warm_start=True needs the same classes as the previous fit; "
-                    f"got {self.classes_!r}, previously {old_classes!r}."
+                    "warm_start=True continues the previous fit and needs the same "
+                    f"classes and input shape; got classes {new_classes!r} and "
+                    f"shape {new_shape}, previously {old_classes!r} and {old_shape}."
                 )
         else:
             self._reset_fitted_state()
@@ -541,10 +547,6 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
         return self._parameter_source(n, generator)(0, n).clone()
 
     # -------------------------------------------------------------- pickling
-    def __getstate__(self):
-        state = super().__getstate__()
-        return state
-
     def __setstate__(self, state):
         fitted_device = state.get("device_")
         device_param = state.get("device")

@@ -12,7 +12,13 @@ from tqdm.auto import tqdm
 
 from ._base import BasePosteriorClassifier, DivergenceError
 from ._sgld import SGLD
-from ._utils import STREAM_RESERVOIR, STREAM_TRAIN, format_bytes, make_generator
+from ._utils import (
+    STREAM_BATCHES,
+    STREAM_RESERVOIR,
+    STREAM_TRAIN,
+    format_bytes,
+    make_generator,
+)
 from .nets import MLP
 
 
@@ -223,6 +229,7 @@ class SGLDClassifier(BasePosteriorClassifier):
         self.n_iter_ = 0
         self.n_samples_seen_ = 0
         self._reservoir_gen = make_generator(self.random_state, STREAM_RESERVOIR)
+        self._batch_gen = make_generator(self.random_state, STREAM_BATCHES, self.device_)
         self.cuda_dependent_attributes_ = [
             *self.cuda_dependent_attributes_,
             "samples_",
@@ -288,7 +295,7 @@ class SGLDClassifier(BasePosteriorClassifier):
                 f"{self.thinning}. Raise max_epochs or lower burn_in."
             )
         self._allocate_store(n_new)
-        generator = self._train_generator
+        generator = self._batch_gen
         module, verbose = self.module_, self.verbose
         module.train()
         bar = tqdm(

@@ -13,6 +13,7 @@ STREAM_TRAIN = 1
 STREAM_PREDICT = 2
 STREAM_SAMPLE = 3
 STREAM_RESERVOIR = 4
+STREAM_BATCHES = 5
 
 
 def resolve_device(device) -> torch.device:

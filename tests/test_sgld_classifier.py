@@ -334,3 +334,28 @@ def test_module_with_wrong_output_size(blobs):
     X, y = blobs
     with pytest.raises(ValueError, match="expected \\(1, 3\\)"):
         fast(module=MLP, module__n_classes=5).fit(X, y)
+
+
+def test_set_params_on_a_fitted_estimator_keeps_its_state_until_refit(blobs):
+    X, y = blobs
+    clf = fast(burn_in=21).fit(X, y)
+    proba = clf.predict_proba(X)
+    clf.set_params(module__hidden_units=(5,), lr=0.1)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)  # nothing re-initialized
+    clf.fit(X, y)
+    assert clf.module_.hidden_units == (5,)
+    assert clf.samples_.shape[1] == clf.n_parameters_ == 2 * 5 + 5 + 5 * 3 + 3
+    clf.set_params(modul__hidden_units=(3,))
+    with pytest.raises(ValueError, match="unexpected parameter modul__hidden_units"):
+        clf.fit(X, y)
+
+
+def test_warm_start_with_other_features_is_refused(blobs):
+    X, y = blobs
+    clf = fast(warm_start=True, burn_in=21).fit(X, y)
+    with pytest.raises(ValueError, match="X has 4 features"):
+        clf.fit(np.c_[X, X], y)
+    with pytest.raises(ValueError, match="same classes and input shape"):
+        clf.fit(X, y + 1)
+    assert clf.input_shape_ == (2,) and clf.n_features_in_ == 2
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
