@@ -10,6 +10,7 @@ def test_demo_runs_and_reports(capsys):
     assert "test accuracy" in out
     for kind in ["entropy", "bald", "variation_ratio", "model_variance", "least_confidence"]:
         assert f"| {kind} |" in out
+        assert f"| gaussian noise | {kind} |" in out
     acc = float(out.split("test accuracy: ")[1].split()[0])
     assert acc > 0.8
 
