@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import inspect
 import numbers
+import time
 import warnings
 from contextlib import contextmanager
 
@@ -18,17 +19,18 @@ from sklearn.utils._param_validation import (
 )
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog
 from skorch.history import History
+from tqdm.auto import tqdm
 
-from . import uncertainty as _uncertainty
-from ._engine import ParameterLayout, chunk_rows, predictive_probabilities
+from ._engine import ParameterLayout
+from ._prediction import PosteriorPredictionMixin
 from ._utils import (
+    STREAM_BATCHES,
     STREAM_INIT,
-    STREAM_PREDICT,
-    STREAM_SAMPLE,
+    STREAM_LAYERS,
     make_generator,
     resolve_device,
     seed_from_random_state,
@@ -43,7 +45,7 @@ def _never(_self):
     return False
 
 
-class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
+class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralNet):
     """Shared machinery of the posterior classifiers. Not for direct use.
 
     Subclasses define ``__init__`` (explicit parameters plus ``**kwargs`` for
@@ -203,40 +205,6 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
         self.input_shape_ = tuple(X.shape[1:])
         return X, y_encoded.astype(np.int64)
 
-    def _validate_predict_X(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float32, allow_nd=True)
-        if tuple(X.shape[1:]) != self.input_shape_:
-            raise ValueError(
-                f"X has samples of shape {tuple(X.shape[1:])}, but "
-                f"{type(self).__name__} was fitted on samples of shape "
-                f"{self.input_shape_}."
-            )
-        return self._to_tensor(X)
-
-    def _to_tensor(self, X):
-        # Copy: the input may be read-only (memmap) and must never be aliased.
-        return torch.tensor(np.ascontiguousarray(X), device=self.device_)
-
-    def _resolve_n_samples(self, n_samples):
-        if n_samples is None:
-            return self.n_samples
-        if (
-            isinstance(n_samples, bool)
-            or not isinstance(n_samples, numbers.Integral)
-            or n_samples < 1
-        ):
-            raise ValueError(f"n_samples={n_samples!r} must be an int >= 1.")
-        return int(n_samples)
-
-    @property
-    def _working_memory_mb(self):
-        if self.working_memory is not None:
-            return float(self.working_memory)
-        import sklearn
-
-        return float(sklearn.get_config()["working_memory"])
-
     # --------------------------------------------------------- initialization
     def _reset_fitted_state(self):
         """Forget everything ``fit`` set, so that a failed refit leaves no half state."""
@@ -245,13 +213,14 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
                 del self.__dict__[key]
 
     @contextmanager
-    def _seeded_init(self):
-        """Seed module construction from ``random_state`` without touching global state.
+    def _seeded_global_rng(self, stream):
+        """Seed torch's global generator from ``random_state``, restore it afterwards.
 
-        Layers draw their initial weights from torch's global generator; its state
-        is saved, seeded locally and restored afterwards.
+        Layers draw initial weights (and dropout masks) from the global
+        generator; its state is saved, seeded for this stream and restored, so
+        the user's global random stream is unaffected.
         """
-        seed = seed_from_random_state(self.random_state, STREAM_INIT)
+        seed = seed_from_random_state(self.random_state, stream)
         if seed is None:
             yield
             return
@@ -278,7 +247,7 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
             for key, value in inferred.items():
                 if key in accepted and key not in kwargs:
                     kwargs[key] = value
-            with self._seeded_init():
+            with self._seeded_global_rng(STREAM_INIT):
                 module = module(**kwargs)
         if not isinstance(module, torch.nn.Module):
             raise ValueError(
@@ -309,6 +278,8 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
         """Build module, criterion, optimizer, callbacks and history for data X, y."""
         self.device_ = resolve_device(self.device)
         self.initialize()
+        self.n_iter_ = 0
+        self._batch_gen = make_generator(self.random_state, STREAM_BATCHES, self.device_)
         self.layout_ = ParameterLayout(self.module_)
         self.n_parameters_ = self.layout_.n_parameters
         if self.n_parameters_ == 0:
@@ -389,6 +360,61 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
             raise
         return self
 
+    def _epoch_record(self):
+        """Extra per-epoch values for ``history_`` (subclass hook)."""
+        return {}
+
+    def _train_epochs(self, X, y, after_step=None):
+        """Run ``max_epochs`` passes of minibatch ``train_step`` over tensors X, y.
+
+        ``after_step(iteration, loss_sum)`` runs after every step (SGLD keeps
+        its samples there). Layers that draw random numbers while training
+        (dropout) draw from torch's global generator, seeded from
+        ``random_state`` for the duration and restored afterwards.
+        """
+        n = X.shape[0]
+        iters_per_epoch = -(-n // self.batch_size)
+        total = self.max_epochs * iters_per_epoch
+        generator = self._batch_gen
+        self.module_.train()
+        bar = tqdm(
+            total=total,
+            disable=not self.verbose,
+            desc=type(self).__name__,
+            unit="it",
+            leave=False,
+        )
+        it = self.n_iter_
+        try:
+            with self._seeded_global_rng(STREAM_LAYERS):
+                for _ in range(self.max_epochs):
+                    t0 = time.perf_counter()
+                    self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
+                    loss_sum = torch.zeros((), device=self.device_)
+                    for idx in self._iterate_minibatches(n, generator):
+                        batch = (X.index_select(0, idx), y.index_select(0, idx))
+                        self.notify("on_batch_begin", batch=batch, training=True)
+                        loss = self.train_step(batch)
+                        loss_sum += loss
+                        it += 1
+                        if after_step is not None:
+                            after_step(it, loss_sum)
+                        self.notify("on_batch_end", batch=batch, training=True, loss=loss)
+                        bar.update(1)
+                    mean_loss = float(loss_sum) / iters_per_epoch
+                    if not np.isfinite(mean_loss):
+                        raise DivergenceError(self._divergence_message("the loss", it))
+                    self.n_iter_ = it
+                    record = {"train_loss": mean_loss, "n_iter": it, **self._epoch_record()}
+                    record["dur"] = time.perf_counter() - t0
+                    for key, value in record.items():
+                        self.history_.record(key, value)
+                    bar.set_postfix(loss=f"{mean_loss:.4f}")
+                    self.notify("on_epoch_end", dataset_train=None, dataset_valid=None)
+        finally:
+            bar.close()
+            self.n_iter_ = it
+
     def _iterate_minibatches(self, n, generator):
         """Index tensors of one shuffled pass over ``n`` points."""
         perm = torch.randperm(n, generator=generator, device=generator.device)
@@ -416,135 +442,6 @@ class BasePosteriorClassifier(ClassifierMixin, NeuralNet):
             "sklearn.preprocessing.StandardScaler in a Pipeline), or raise "
             f"weight_decay (now {getattr(self, 'weight_decay', 'n/a')})."
         )
-
-    # ------------------------------------------------------------- posterior
-    def _parameter_source(self, n_draws, generator):
-        """Return ``source(start, stop) -> (stop - start, P)`` weight draws."""
-        raise NotImplementedError
-
-    def _prediction_module(self):
-        self.module_.eval()
-        return self.module_
-
-    def _proba(self, X_t, n_draws, reduce):
-        generator = make_generator(self.random_state, STREAM_PREDICT, self.device_)
-        source = self._parameter_source(n_draws, generator)
-        return predictive_probabilities(
-            self._prediction_module(),
-            self.layout_,
-            source,
-            n_draws,
-            X_t,
-            working_memory_mb=self._working_memory_mb,
-            reduce=reduce,
-        )
-
-    def predict_proba(self, X, n_samples=None):
-        """Posterior predictive class probabilities (Eq. 8 of the paper).
-
-        The Monte Carlo average of the per-draw softmax outputs over
-        ``n_samples`` posterior draws.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, n_features) or (n, ...)
-        n_samples : int, default=None
-            Number of posterior draws; defaults to the ``n_samples`` parameter.
-
-        Returns
-        -------
-        proba : ndarray of shape (n, n_classes), float64
-            Columns follow ``classes_``.
-        """
-        X_t = self._validate_predict_X(X)
-        n_draws = self._resolve_n_samples(n_samples)
-        return self._proba(X_t, n_draws, "mean").cpu().numpy().astype(np.float64)
-
-    def predict_log_proba(self, X, n_samples=None):
-        """Logarithm of :meth:`predict_proba` (``-inf`` where it is 0)."""
-        with np.errstate(divide="ignore"):
-            return np.log(self.predict_proba(X, n_samples=n_samples))
-
-    def predict(self, X, n_samples=None):
-        """Most probable class under the posterior predictive.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, n_features) or (n, ...)
-        n_samples : int, default=None
-
-        Returns
-        -------
-        y_pred : ndarray of shape (n,)
-            Labels from ``classes_``.
-        """
-        proba = self.predict_proba(X, n_samples=n_samples)
-        return self.classes_[proba.argmax(1)]
-
-    def predict_proba_samples(self, X, n_samples=None):
-        """Class probabilities under each posterior draw.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, n_features) or (n, ...)
-        n_samples : int, default=None
-
-        Returns
-        -------
-        probas : ndarray of shape (n_samples, n, n_classes), float32
-            The draws are the same ones :meth:`predict_proba` averages.
-        """
-        X_t = self._validate_predict_X(X)
-        n_draws = self._resolve_n_samples(n_samples)
-        return self._proba(X_t, n_draws, "none").cpu().numpy()
-
-    def uncertainty(self, X, kind="entropy", n_samples=None):
-        """Per-input uncertainty; higher means more uncertain.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, n_features) or (n, ...)
-        kind : {"entropy", "bald", "variation_ratio", "model_variance", \
-"least_confidence"}, default="entropy"
-            The measure, see :mod:`sklearn_apd.uncertainty`.
-        n_samples : int, default=None
-
-        Returns
-        -------
-        scores : ndarray of shape (n,), float64
-        """
-        measure = _uncertainty.get_measure(kind)
-        X_t = self._validate_predict_X(X)
-        n_draws = self._resolve_n_samples(n_samples)
-        # Inputs in blocks so that the (n_draws, block, C) probabilities stay bounded.
-        block = chunk_rows(X_t.shape[0], 4 * n_draws * len(self.classes_), self._working_memory_mb)
-        scores = [
-            measure(self._proba(X_t[i : i + block], n_draws, "none").double())
-            for i in range(0, X_t.shape[0], block)
-        ]
-        return torch.cat(scores).cpu().numpy()
-
-    def sample_parameters(self, n, random_state=None):
-        """Draw ``n`` flat weight vectors from the test-time posterior.
-
-        Parameters
-        ----------
-        n : int
-            Number of draws.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the draws; ``None`` uses the estimator's ``random_state``.
-
-        Returns
-        -------
-        params : torch.Tensor of shape (n, n_parameters_)
-            float32, on the device the estimator was fitted on; the layout is
-            the module's ``named_parameters()`` order, flattened.
-        """
-        check_is_fitted(self)
-        n = self._resolve_n_samples(n)
-        rs = self.random_state if random_state is None else random_state
-        generator = make_generator(rs, STREAM_SAMPLE, self.device_)
-        return self._parameter_source(n, generator)(0, n).clone()
 
     # -------------------------------------------------------------- pickling
     def __setstate__(self, state):

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import numbers
-import time
 
 import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval
-from tqdm.auto import tqdm
 
 from ._base import BasePosteriorClassifier, DivergenceError
 from ._sgld import SGLD
 from ._utils import (
-    STREAM_BATCHES,
     STREAM_RESERVOIR,
     STREAM_TRAIN,
     format_bytes,
@@ -226,14 +223,15 @@ class SGLDClassifier(BasePosteriorClassifier):
     def _initialize_network(self, X, y):
         self._num_data = X.shape[0]
         super()._initialize_network(X, y)
-        self.n_iter_ = 0
         self.n_samples_seen_ = 0
         self._reservoir_gen = make_generator(self.random_state, STREAM_RESERVOIR)
-        self._batch_gen = make_generator(self.random_state, STREAM_BATCHES, self.device_)
         self.cuda_dependent_attributes_ = [
             *self.cuda_dependent_attributes_,
             "samples_",
         ]
+
+    def _epoch_record(self):
+        return {"n_stored": self._n_stored}
 
     def _allocate_store(self, n_new):
         """Grow the store to hold what this fit will add (at most max_samples)."""
@@ -295,43 +293,16 @@ class SGLDClassifier(BasePosteriorClassifier):
                 f"{self.thinning}. Raise max_epochs or lower burn_in."
             )
         self._allocate_store(n_new)
-        generator = self._batch_gen
-        module, verbose = self.module_, self.verbose
-        module.train()
-        bar = tqdm(
-            total=total, disable=not verbose, desc=type(self).__name__, unit="it", leave=False
-        )
-        it = start_iter
-        try:
-            for _ in range(self.max_epochs):
-                t0 = time.perf_counter()
-                self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
-                loss_sum = torch.zeros((), device=self.device_)
-                for idx in self._iterate_minibatches(n, generator):
-                    batch = (X.index_select(0, idx), y.index_select(0, idx))
-                    self.notify("on_batch_begin", batch=batch, training=True)
-                    loss = self.train_step(batch)
-                    loss_sum += loss
-                    it += 1
-                    if it > self.burn_in and (it - self.burn_in) % self.thinning == 0:
-                        if not bool(torch.isfinite(loss_sum)):
-                            raise DivergenceError(self._divergence_message("the loss", it))
-                        self._keep_sample(it)
-                    self.notify("on_batch_end", batch=batch, training=True, loss=loss)
-                    bar.update(1)
-                mean_loss = float(loss_sum) / iters_per_epoch
-                if not np.isfinite(mean_loss):
+
+        def after_step(it, loss_sum):
+            if it > self.burn_in and (it - self.burn_in) % self.thinning == 0:
+                if not bool(torch.isfinite(loss_sum)):
                     raise DivergenceError(self._divergence_message("the loss", it))
-                self.n_iter_ = it
-                self.history_.record("train_loss", mean_loss)
-                self.history_.record("n_iter", it)
-                self.history_.record("n_stored", self._n_stored)
-                self.history_.record("dur", time.perf_counter() - t0)
-                bar.set_postfix(loss=f"{mean_loss:.4f}", stored=self._n_stored)
-                self.notify("on_epoch_end", dataset_train=None, dataset_valid=None)
+                self._keep_sample(it)
+
+        try:
+            self._train_epochs(X, y, after_step)
         finally:
-            bar.close()
-            self.n_iter_ = it
             kept = self._n_stored
             if kept:
                 # Chronological order; the reservoir fills slots out of order.
@@ -345,10 +316,11 @@ class SGLDClassifier(BasePosteriorClassifier):
                 self.sample_iterations_ = self._store_iters[:kept][order]
                 self.storage_size_ = int(kept * self.n_parameters_)
             del self._store, self._store_iters
-        if verbose:
+        if self.verbose:
             print(
-                f"{type(self).__name__}: {it} iterations, {self.n_samples_seen_} samples "
-                f"produced, {self._n_stored} kept ({format_bytes(4 * self.storage_size_)})."
+                f"{type(self).__name__}: {self.n_iter_} iterations, "
+                f"{self.n_samples_seen_} samples produced, {self._n_stored} kept "
+                f"({format_bytes(4 * self.storage_size_)})."
             )
         return self
 

@@ -14,6 +14,7 @@ STREAM_PREDICT = 2
 STREAM_SAMPLE = 3
 STREAM_RESERVOIR = 4
 STREAM_BATCHES = 5
+STREAM_LAYERS = 6
 
 
 def resolve_device(device) -> torch.device:
