@@ -5,6 +5,8 @@ scikit-learn estimators for neural-network posteriors sampled with SGLD
 """
 
 from ._base import DivergenceError
+from ._mixture import GaussianMixturePosterior
+from ._point_estimates import DeterministicClassifier, MCDropoutClassifier
 from ._sgld import SGLD
 from ._sgld_classifier import SGLDClassifier
 
@@ -12,7 +14,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "SGLD",
+    "DeterministicClassifier",
     "DivergenceError",
+    "GaussianMixturePosterior",
+    "MCDropoutClassifier",
     "SGLDClassifier",
     "__version__",
 ]

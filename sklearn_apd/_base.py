@@ -243,6 +243,7 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
             inferred = {
                 "n_features_in": int(np.prod(self.input_shape_)),
                 "n_classes": len(self.classes_),
+                **self._module_defaults(),
             }
             for key, value in inferred.items():
                 if key in accepted and key not in kwargs:
@@ -256,6 +257,10 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
             )
         self.module_ = module
         return self
+
+    def _module_defaults(self):
+        """Constructor arguments filled in when the module class accepts them."""
+        return {}
 
     def _initialize_module(self, reason=None):
         with self._current_init_context("module"):

@@ -98,7 +98,7 @@ def plan_chunks(
     budget = max(1.0, working_memory_mb) * 2**20 / 4  # floats
     per_draw = float(n_parameters)
     # Spend at most a quarter of the budget on gathered weight vectors.
-    max_draws = max(1, int(budget / 4 / per_draw))
+    max_draws = max(1, int(budget / 4 / per_draw)) if per_draw else n_draws
     inputs = min(n_inputs, 8192)
     draws = max(1, min(n_draws, max_draws, int(budget / (3 * footprint * inputs + per_draw))))
     if draws == 1:
@@ -182,20 +182,50 @@ def predictive_probabilities(
     torch.Tensor
         float32 probabilities on the module's device.
     """
-    n = x.shape[0]
-    footprint = activation_footprint(module, x[:1])
-    draws_chunk, inputs_chunk = plan_chunks(
-        n_draws, n, footprint, layout.n_parameters, working_memory_mb
+
+    def draws(s0, s1):
+        flat = source(s0, s1)  # gathered once per chunk of draws
+        return lambda inputs: batched_logits(module, layout, flat, inputs)
+
+    return chunked_probabilities(
+        draws,
+        n_draws,
+        x,
+        footprint=activation_footprint(module, x[:1]),
+        n_parameters=layout.n_parameters,
+        working_memory_mb=working_memory_mb,
+        reduce=reduce,
     )
+
+
+@torch.no_grad()
+def chunked_probabilities(
+    draws: Callable[[int, int], Callable[[torch.Tensor], torch.Tensor]],
+    n_draws: int,
+    x: torch.Tensor,
+    *,
+    footprint: int,
+    n_parameters: int,
+    working_memory_mb: float,
+    reduce: str = "none",
+) -> torch.Tensor:
+    """Softmax probabilities from ``draws(s0, s1)(inputs) -> logits (s, n, C)``.
+
+    The loop behind :func:`predictive_probabilities`, for any posterior whose
+    draws ``s0:s1`` can be evaluated together (MC dropout uses it with masks).
+    """
+    n = x.shape[0]
+    draws_chunk, inputs_chunk = plan_chunks(n_draws, n, footprint, n_parameters, working_memory_mb)
     out = None
     for s0 in range(0, n_draws, draws_chunk):
         s1 = min(n_draws, s0 + draws_chunk)
-        flat = source(s0, s1)
+        logits_of = draws(s0, s1)
         for i0 in range(0, n, inputs_chunk):
             i1 = min(n, i0 + inputs_chunk)
-            probs = torch.softmax(batched_logits(module, layout, flat, x[i0:i1]), -1)
+            probs = torch.softmax(logits_of(x[i0:i1]), -1)
             if out is None:
-                shape = (n, probs.shape[-1]) if reduce == "mean" else (n_draws, n, probs.shape[-1])
+                c = probs.shape[-1]
+                shape = (n, c) if reduce == "mean" else (n_draws, n, c)
                 out = torch.zeros(shape, dtype=torch.float32, device=probs.device)
             if reduce == "mean":
                 # Elementwise adds draw by draw: each output element sees the

@@ -6,6 +6,7 @@ import numbers
 
 import numpy as np
 import torch
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import uncertainty as _uncertainty
@@ -167,6 +168,10 @@ class PosteriorPredictionMixin:
         ]
         return torch.cat(scores).cpu().numpy()
 
+    #: False for posteriors that are not distributions over weight vectors.
+    _has_weight_draws = True
+
+    @available_if(lambda self: self._has_weight_draws)
     def sample_parameters(self, n, random_state=None):
         """Draw ``n`` flat weight vectors from the test-time posterior.
 
