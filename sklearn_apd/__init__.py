@@ -4,6 +4,7 @@ scikit-learn estimators for neural-network posteriors sampled with SGLD
 (Wang et al., ICML 2018), built on PyTorch through skorch.
 """
 
+from ._apd import APDClassifier
 from ._base import DivergenceError
 from ._mixture import GaussianMixturePosterior
 from ._point_estimates import DeterministicClassifier, MCDropoutClassifier
@@ -13,6 +14,7 @@ from ._sgld_classifier import SGLDClassifier
 __version__ = "0.1.0"
 
 __all__ = [
+    "APDClassifier",
     "SGLD",
     "DeterministicClassifier",
     "DivergenceError",

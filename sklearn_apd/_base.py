@@ -7,7 +7,6 @@ import inspect
 import numbers
 import time
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -33,7 +32,7 @@ from ._utils import (
     STREAM_LAYERS,
     make_generator,
     resolve_device,
-    seed_from_random_state,
+    seeded_global_rng,
 )
 
 
@@ -212,22 +211,8 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
             if key not in ("prefixes_", "cuda_dependent_attributes_"):
                 del self.__dict__[key]
 
-    @contextmanager
     def _seeded_global_rng(self, stream):
-        """Seed torch's global generator from ``random_state``, restore it afterwards.
-
-        Layers draw initial weights (and dropout masks) from the global
-        generator; its state is saved, seeded for this stream and restored, so
-        the user's global random stream is unaffected.
-        """
-        seed = seed_from_random_state(self.random_state, stream)
-        if seed is None:
-            yield
-            return
-        devices = [self.device_] if self.device_.type == "cuda" else []
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            yield
+        return seeded_global_rng(self.random_state, stream, self.device_)
 
     def initialize_module(self):
         kwargs = self.get_params_for("module")

@@ -26,6 +26,9 @@ from torch.func import functional_call, vmap
 
 from .nets import MLP
 
+#: Input rows per evaluation call (see chunked_probabilities).
+ROW_BLOCK = 256
+
 ParameterSource = Callable[[int, int], torch.Tensor]
 """``source(start, stop)`` returns draws ``start:stop`` as a ``(stop - start, P)`` tensor."""
 
@@ -215,14 +218,21 @@ def chunked_probabilities(
     draws ``s0:s1`` can be evaluated together (MC dropout uses it with masks).
     """
     n = x.shape[0]
-    draws_chunk, inputs_chunk = plan_chunks(n_draws, n, footprint, n_parameters, working_memory_mb)
+    # Every product runs on exactly ROW_BLOCK input rows (the last block padded
+    # with zeros) and a draw chunk that does not depend on n: BLAS results for
+    # a row can change with the number of rows in the call, so fixing the shapes
+    # makes each input's probabilities independent of the rest of the batch.
+    draws_chunk, _ = plan_chunks(n_draws, ROW_BLOCK, footprint, n_parameters, working_memory_mb)
+    n_pad = -(-n // ROW_BLOCK) * ROW_BLOCK
+    if n_pad != n:
+        x = torch.cat([x, x.new_zeros((n_pad - n, *x.shape[1:]))])
     out = None
     for s0 in range(0, n_draws, draws_chunk):
         s1 = min(n_draws, s0 + draws_chunk)
         logits_of = draws(s0, s1)
-        for i0 in range(0, n, inputs_chunk):
-            i1 = min(n, i0 + inputs_chunk)
-            probs = torch.softmax(logits_of(x[i0:i1]), -1)
+        for i0 in range(0, n, ROW_BLOCK):
+            i1 = min(n, i0 + ROW_BLOCK)
+            probs = torch.softmax(logits_of(x[i0 : i0 + ROW_BLOCK]), -1)[:, : i1 - i0]
             if out is None:
                 c = probs.shape[-1]
                 shape = (n, c) if reduce == "mean" else (n_draws, n, c)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from contextlib import contextmanager
 
 import numpy as np
 import torch
@@ -92,3 +93,21 @@ def format_bytes(n: float) -> str:
             return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
         n /= 1024
     return f"{n:.1f} GiB"
+
+
+@contextmanager
+def seeded_global_rng(random_state, stream: int, device):
+    """Seed torch's global generator from ``random_state``; restore it afterwards.
+
+    Layers draw initial weights (and dropout masks) from the global generator;
+    its state is saved, seeded for this stream and restored, so the user's
+    global random stream is unaffected. ``random_state=None`` leaves it as is.
+    """
+    seed = seed_from_random_state(random_state, stream)
+    if seed is None:
+        yield
+        return
+    devices = [device] if torch.device(device).type == "cuda" else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(seed)
+        yield

@@ -114,3 +114,23 @@ def test_activation_footprint_counts_layer_outputs():
     f = activation_footprint(module, torch.zeros(1, 6))
     assert f == 6 + (5 + 4 + 3) + (5 + 4) + 3
     assert np.isfinite(f)
+
+
+@pytest.mark.parametrize("make, width", [(lambda: MLP((32,), n_features_in=20, n_classes=4), 20)])
+def test_results_do_not_depend_on_the_rest_of_the_batch(make, width):
+    """Bit-identical probabilities for an input whatever else is in the batch."""
+    module = make().eval()
+    layout, flat = _draws(module, 7)
+    x = torch.randn(600, width)
+
+    def run(inputs, memory=1024):
+        return predictive_probabilities(
+            module, layout, lambda a, b: flat[a:b], 7, inputs, working_memory_mb=memory
+        )
+
+    full = run(x)
+    for a, b in [(0, 1), (0, 10), (250, 263), (590, 600), (17, 417)]:
+        assert torch.equal(run(x[a:b]), full[:, a:b])
+    perm = torch.randperm(600, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(run(x[perm]), full[:, perm])
+    assert torch.equal(run(x, memory=0.5), full)  # smaller draw chunks

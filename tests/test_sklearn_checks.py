@@ -9,6 +9,7 @@ passes; none is marked as an expected failure.
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_apd import (
+    APDClassifier,
     DeterministicClassifier,
     GaussianMixturePosterior,
     MCDropoutClassifier,
@@ -41,6 +42,17 @@ def _tiny_sgd(cls, **kw):
         _tiny_sgd(MCDropoutClassifier, n_samples=8, dropout=0.2),
         GaussianMixturePosterior(
             _tiny_sgld(), n_components=2, n_samples=8, max_iter=20, random_state=0
+        ),
+        # standardize=True: a generator trained for only 30 updates starts from the
+        # samples' mean and scale, so the checks' accuracy thresholds hold.
+        APDClassifier(
+            _tiny_sgld(),
+            max_iter=30,
+            lr=1e-3,
+            standardize=True,
+            n_samples=8,
+            device="cpu",
+            random_state=0,
         ),
     ]
 )

@@ -1,0 +1,179 @@
+"""APDClassifier: offline and online distillation, GAN variants, storage."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+import torch
+from sklearn.frozen import FrozenEstimator
+
+from sklearn_apd import APDClassifier, DeterministicClassifier, SGLDClassifier
+from sklearn_apd.datasets import make_toy2d
+
+CPU = dict(device="cpu", random_state=0)
+
+
+class Linear3(torch.nn.Module):
+    """Two classes, 3 weights: class-1 logit = w . x + b."""
+
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(2, 1)
+
+    def forward(self, x):
+        z = self.lin(x)
+        return torch.cat([torch.zeros_like(z), z], 1)
+
+
+@pytest.fixture(scope="module")
+def cloud_sampler(blobs):
+    """A fitted SGLDClassifier whose 'samples' are a known 3-D Gaussian cloud."""
+    X, y = blobs
+    y2 = (y > 0).astype(int)
+    sgld = SGLDClassifier(Linear3, max_epochs=2, burn_in=0, thinning=1, **CPU).fit(X, y2)
+    rng = np.random.default_rng(0)
+    mean = np.array([1.0, -2.0, 0.5])
+    a = np.array([[1.0, 0, 0], [0.8, 0.6, 0], [0.3, -0.2, 0.5]]) * 0.3
+    cov = a @ a.T
+    sgld.samples_ = torch.tensor(rng.multivariate_normal(mean, cov, 2000), dtype=torch.float32)
+    return sgld, X, y2, mean, cov
+
+
+def _moment_errors(draws, mean, cov):
+    sd = np.sqrt(np.diag(cov))
+    mean_err = np.abs(draws.mean(0) - mean) / sd  # in standard deviations
+    cov_err = np.linalg.norm(np.cov(draws.T) - cov) / np.linalg.norm(cov)
+    return mean_err.max(), cov_err
+
+
+def test_generator_approaches_a_gaussian_cloud(cloud_sampler):
+    sgld, X, y, mean, cov = cloud_sampler
+    params = dict(lr=1e-3, standardize=True, **CPU)
+    start = APDClassifier(FrozenEstimator(sgld), max_iter=1, **params).fit(X, y)
+    apd = APDClassifier(FrozenEstimator(sgld), max_iter=600, **params).fit(X, y)
+    m0, c0 = _moment_errors(start.sample_parameters(4000).double().numpy(), mean, cov)
+    m1, c1 = _moment_errors(apd.sample_parameters(4000).double().numpy(), mean, cov)
+    # standardize=True starts at the data's mean and per-weight scale (m0 ~ 0)
+    # with the wrong correlations; training must keep the mean and fix the
+    # covariance (c0 ~ 1).
+    assert m1 < 0.25 and c1 < 0.4 and c1 < c0 / 2, (m0, c0, m1, c1)
+    h = apd.distill_history_
+    assert len(h["iteration"]) == 600 and np.all(np.diff(h["time"]) >= 0)
+    assert np.isfinite(h["wasserstein"]).all()
+    # the critic's Wasserstein estimate shrinks as the generator learns
+    assert h["wasserstein"][-50:].mean() < h["wasserstein"][:10].mean()
+
+
+def test_toy2d_sgld_and_apd_are_uncertain_far_away_sgd_is_not():
+    X, y = make_toy2d(random_state=0)
+    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    far = 6 * np.c_[np.cos(angles), np.sin(angles)][np.abs(np.cos(angles - np.pi / 4)) > 0.5]
+    common = dict(module__hidden_units="toy", lr=0.1, batch_size=20, **CPU)
+    sgd = DeterministicClassifier(max_epochs=500, **common).fit(X, y)
+    sgld = SGLDClassifier(max_epochs=3000, burn_in=500, thinning=10, **common).fit(X, y)
+    apd = APDClassifier(FrozenEstimator(sgld), max_iter=400, lr=1e-3, standardize=True, **CPU).fit(
+        X, y
+    )
+    assert apd.score(X, y) == 1.0
+    sgd_far = sgd.uncertainty(far, "entropy").mean()
+    assert sgd_far < 0.05  # the point estimate is confident far from the data
+    for clf in (sgld, apd):
+        near, far_u = clf.uncertainty(X, "entropy").mean(), clf.uncertainty(far, "entropy").mean()
+        assert far_u > 10 * sgd_far and far_u > 2 * near, (type(clf).__name__, near, far_u)
+        assert clf.uncertainty(far, "bald").mean() > 0.05
+
+
+class _RecordingSGLD(SGLDClassifier):
+    refs = []
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        _RecordingSGLD.refs.append(weakref.ref(self.samples_))
+        return self
+
+
+def test_only_the_generator_survives(blobs):
+    X, y = blobs
+    sampler = _RecordingSGLD(lr=0.5, max_epochs=10, batch_size=50, burn_in=5, thinning=1, **CPU)
+    apd = APDClassifier(sampler, max_iter=5, **CPU).fit(X, y)
+    gc.collect()
+    assert _RecordingSGLD.refs and _RecordingSGLD.refs[-1]() is None  # samples are gone
+    others = [k for k, v in vars(apd).items() if isinstance(v, SGLDClassifier)]
+    assert others == ["sampler"] and "samples_" not in vars(apd.sampler)  # the unfitted param
+    n_gen = sum(p.numel() for p in apd.generator_.parameters())
+    assert apd.storage_size_ == n_gen
+    # z (32) -> 100 -> 100 -> 100 -> P
+    p = apd.n_parameters_
+    assert n_gen == 32 * 100 + 100 + 2 * (100 * 100 + 100) + 100 * p + p
+    held = sum(v.numel() for v in apd.generator_.state_dict().values())
+    assert held == apd.storage_size_
+    std = APDClassifier(sampler, max_iter=5, standardize=True, **CPU).fit(X, y)
+    assert std.storage_size_ == n_gen + 2 * p
+
+
+def test_prediction_api_and_determinism(blobs):
+    X, y = blobs
+    sgld = SGLDClassifier(lr=0.5, max_epochs=20, batch_size=50, burn_in=10, **CPU).fit(X, y)
+    apd = APDClassifier(FrozenEstimator(sgld), max_iter=100, lr=1e-3, standardize=True, **CPU)
+    apd.fit(X, y)
+    assert apd.score(X, y) > 0.85
+    s = apd.predict_proba_samples(X, n_samples=20)
+    assert s.shape == (20, 150, 3)
+    np.testing.assert_allclose(apd.predict_proba(X, n_samples=20), s.mean(0), atol=1e-6)
+    np.testing.assert_array_equal(apd.predict_proba_samples(X, n_samples=20), s)
+    again = APDClassifier(
+        FrozenEstimator(sgld), max_iter=100, lr=1e-3, standardize=True, **CPU
+    ).fit(X, y)
+    torch.testing.assert_close(
+        again.sample_parameters(5), apd.sample_parameters(5), rtol=0, atol=0
+    )
+
+
+@pytest.mark.parametrize("gan", ["wgan", "gan"])
+def test_gan_variants(blobs, gan):
+    X, y = blobs
+    sgld = SGLDClassifier(lr=0.5, max_epochs=20, batch_size=50, burn_in=10, **CPU).fit(X, y)
+    apd = APDClassifier(
+        FrozenEstimator(sgld), gan=gan, max_iter=100, lr=1e-3, standardize=True, **CPU
+    ).fit(X, y)
+    assert apd.score(X, y) > 0.85
+    assert np.isfinite(apd.distill_history_["critic_loss"]).all()
+
+
+def test_online_mode_respects_its_buffer(blobs):
+    X, y = blobs
+    sampler = SGLDClassifier(lr=0.5, batch_size=50, burn_in=20, **CPU)
+    apd = APDClassifier(
+        sampler,
+        mode="online",
+        n_chains=3,
+        sgld_steps=15,
+        gan_steps=4,
+        buffer_size=25,
+        max_iter=40,
+        lr=1e-3,
+        **CPU,
+    ).fit(X, y)
+    h = apd.distill_history_
+    assert apd.n_iter_ == 40 and len(h["iteration"]) == 40
+    assert h["buffer_size"].max() == 25  # filled, never more
+    # 11 rounds (the first is all burn-in, no GAN step) x 3 chains x 15 steps,
+    # minus 20 burn-in steps per chain
+    assert apd.n_training_samples_ == 11 * 3 * 15 - 3 * 20
+    assert apd.predict_proba(X).shape == (150, 3)
+    with pytest.raises(ValueError, match="online"):
+        APDClassifier(FrozenEstimator(SGLDClassifier()), mode="online").fit(X, y)
+
+
+def test_invalid_parameters(blobs):
+    X, y = blobs
+    for params, match in [
+        ({"gan": "wgan_gp"}, "'gan' parameter"),
+        ({"mode": "batch"}, "'mode' parameter"),
+        ({"max_iter": 0}, "'max_iter' parameter"),
+        ({"generator_units": (100, -1)}, "generator_units"),
+        ({"betas": (0.5, 1.5)}, "betas"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            APDClassifier(**params).fit(X, y)
