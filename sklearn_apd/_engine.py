@@ -26,8 +26,8 @@ from torch.func import functional_call, vmap
 
 from .nets import MLP
 
-#: Input rows per evaluation call (see chunked_probabilities).
-ROW_BLOCK = 256
+#: Fewest input rows per evaluation call (see chunked_probabilities).
+MIN_ROWS = 64
 
 ParameterSource = Callable[[int, int], torch.Tensor]
 """``source(start, stop)`` returns draws ``start:stop`` as a ``(stop - start, P)`` tensor."""
@@ -218,21 +218,26 @@ def chunked_probabilities(
     draws ``s0:s1`` can be evaluated together (MC dropout uses it with masks).
     """
     n = x.shape[0]
-    # Every product runs on exactly ROW_BLOCK input rows (the last block padded
-    # with zeros) and a draw chunk that does not depend on n: BLAS results for
-    # a row can change with the number of rows in the call, so fixing the shapes
-    # makes each input's probabilities independent of the rest of the batch.
-    draws_chunk, _ = plan_chunks(n_draws, ROW_BLOCK, footprint, n_parameters, working_memory_mb)
-    n_pad = -(-n // ROW_BLOCK) * ROW_BLOCK
-    if n_pad != n:
-        x = torch.cat([x, x.new_zeros((n_pad - n, *x.shape[1:]))])
+    # BLAS takes another code path for very small products, whose results for a
+    # row differ in the last bit from the same row inside a larger product. So
+    # every call gets at least MIN_ROWS input rows (zero padding), and the draw
+    # chunk is planned for a fixed input count: an input's probabilities do not
+    # depend on what else is in the batch.
+    draws_chunk, _ = plan_chunks(n_draws, 1024, footprint, n_parameters, working_memory_mb)
+    _, inputs_chunk = plan_chunks(
+        draws_chunk, max(n, MIN_ROWS), footprint, n_parameters, working_memory_mb
+    )
+    inputs_chunk = max(inputs_chunk, MIN_ROWS)
     out = None
     for s0 in range(0, n_draws, draws_chunk):
         s1 = min(n_draws, s0 + draws_chunk)
         logits_of = draws(s0, s1)
-        for i0 in range(0, n, ROW_BLOCK):
-            i1 = min(n, i0 + ROW_BLOCK)
-            probs = torch.softmax(logits_of(x[i0 : i0 + ROW_BLOCK]), -1)[:, : i1 - i0]
+        for i0 in range(0, n, inputs_chunk):
+            i1 = min(n, i0 + inputs_chunk)
+            block = x[i0:i1]
+            if i1 - i0 < MIN_ROWS:
+                block = torch.cat([block, block.new_zeros((MIN_ROWS - (i1 - i0), *x.shape[1:]))])
+            probs = torch.softmax(logits_of(block), -1)[:, : i1 - i0]
             if out is None:
                 c = probs.shape[-1]
                 shape = (n, c) if reduce == "mean" else (n_draws, n, c)
