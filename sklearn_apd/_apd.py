@@ -357,7 +357,8 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
             real = self._to_training_space(draw_real(b))
             with torch.no_grad():
                 fake = g_net(torch.randn(b, self.latent_dim, generator=gen, device=gen.device))
-            d_real, d_fake = critic(real), critic(fake)
+            # real and fake in one pass: one larger product instead of two
+            d_real, d_fake = critic(torch.cat([real, fake])).split(b)
             if self.gan == "gan":
                 bce = nn.functional.binary_cross_entropy_with_logits
                 loss_c = bce(d_real, torch.ones_like(d_real)) + bce(
@@ -378,15 +379,19 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
                     for q in critic.parameters():
                         q.clamp_(-self.clip_value, self.clip_value)
         fake = g_net(torch.randn(b, self.latent_dim, generator=gen, device=gen.device))
-        d_fake = critic(fake)
-        if self.gan == "gan":
-            loss_g = nn.functional.binary_cross_entropy_with_logits(
-                d_fake, torch.ones_like(d_fake)
-            )
-        else:
-            loss_g = -d_fake.mean()
-        opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
+        critic.requires_grad_(False)  # the generator step needs no critic gradients
+        try:
+            d_fake = critic(fake)
+            if self.gan == "gan":
+                loss_g = nn.functional.binary_cross_entropy_with_logits(
+                    d_fake, torch.ones_like(d_fake)
+                )
+            else:
+                loss_g = -d_fake.mean()
+            opt_g.zero_grad(set_to_none=True)
+            loss_g.backward()
+        finally:
+            critic.requires_grad_(True)
         opt_g.step()
         critic_loss, generator_loss = float(loss_c.detach()), float(loss_g.detach())
         if not (np.isfinite(critic_loss) and np.isfinite(generator_loss)):
