@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import numbers
 import time
 
@@ -16,9 +15,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._base import DivergenceError
-from ._engine import ParameterLayout
-from ._mixture import fitted_sampler
 from ._prediction import PosteriorPredictionMixin
+from ._samplers import adopt_network, fitted_sampler
 from ._utils import (
     STREAM_INIT,
     STREAM_TRAIN,
@@ -297,7 +295,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         if self.mode == "offline":
             sampler = fitted_sampler(self.sampler, X, y, SGLDClassifier())
             samples = sampler.samples_.to(self.device_)
-            self._adopt_network(sampler)
+            adopt_network(self, sampler, self.device_)
             self.n_training_samples_ = samples.shape[0]
             critic, optimizers, gen = self._build_gan(samples)
             del sampler  # only the network copy above is kept
@@ -309,13 +307,6 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         if self.standardize:
             self.storage_size_ += 2 * self.n_parameters_
         return self
-
-    def _adopt_network(self, sampler):
-        self.classes_ = sampler.classes_
-        self.input_shape_ = sampler.input_shape_
-        self.module_ = copy.deepcopy(sampler.module_).to(self.device_).eval()
-        self.layout_ = ParameterLayout(self.module_)
-        self.n_parameters_ = self.layout_.n_parameters
 
     def _build_gan(self, samples=None):
         p = self.n_parameters_
@@ -446,7 +437,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         chain._check_params()
         Xv, yv = chain._validate_fit_data(X, y)
         chain._initialize_network(Xv, yv)
-        self._adopt_network(chain)
+        adopt_network(self, chain, self.device_)
         critic, optimizers, gen = self._build_gan()
         X_t = chain._to_tensor(Xv)
         y_t = torch.as_tensor(yv, device=self.device_)

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import numbers
 import os
 import time
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
-from sklearn.frozen import FrozenEstimator
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.mixture import GaussianMixture
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import validate_data
 
-from ._engine import ParameterLayout
 from ._prediction import PosteriorPredictionMixin
+from ._samplers import adopt_network, fitted_sampler
 from ._utils import STREAM_INIT, format_bytes, seed_from_random_state
 
 
@@ -25,39 +23,6 @@ def _physical_memory_bytes():
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):  # pragma: no cover
         return 16 * 2**30
-
-
-def fitted_sampler(sampler, X, y, default):
-    """Fit a clone of ``sampler`` (``default`` when None) or use a frozen one as is.
-
-    Returns the fitted sampler; checks that it holds weight samples and that a
-    frozen one was fitted on data with the same features and classes.
-    """
-    if sampler is None:
-        sampler = default
-    if isinstance(sampler, FrozenEstimator):
-        inner = sampler.estimator
-        check_is_fitted(inner)
-        if tuple(X.shape[1:]) != tuple(inner.input_shape_):
-            raise ValueError(
-                f"the frozen sampler was fitted on inputs of shape {inner.input_shape_}, "
-                f"X has inputs of shape {tuple(X.shape[1:])}."
-            )
-        classes = np.unique(y)
-        if not np.array_equal(classes, inner.classes_):
-            raise ValueError(
-                f"y has classes {classes!r} but the frozen sampler was fitted on "
-                f"{inner.classes_!r}."
-            )
-        fitted = inner
-    else:
-        fitted = clone(sampler).fit(X, y)
-    if not hasattr(fitted, "samples_"):
-        raise ValueError(
-            f"sampler {type(fitted).__name__} has no weight samples (samples_); use an "
-            "SGLDClassifier or a FrozenEstimator around a fitted one."
-        )
-    return fitted
 
 
 class GaussianMixturePosterior(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
@@ -257,12 +222,7 @@ class GaussianMixturePosterior(PosteriorPredictionMixin, ClassifierMixin, BaseEs
         mixture.fit(data)
         self.fit_time_ = time.perf_counter() - t0
         device = sampler.device_
-        self.device_ = device
-        self.classes_ = sampler.classes_
-        self.input_shape_ = sampler.input_shape_
-        self.module_ = copy.deepcopy(sampler.module_).eval()
-        self.layout_ = ParameterLayout(self.module_)
-        self.n_parameters_ = n_params
+        adopt_network(self, sampler, device)
         self.n_training_samples_ = n_train
 
         def as_tensor(a):

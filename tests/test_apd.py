@@ -6,6 +6,7 @@ import weakref
 import numpy as np
 import pytest
 import torch
+from _modules import TwoClassLinear
 from sklearn.frozen import FrozenEstimator
 
 from sklearn_apd import APDClassifier, DeterministicClassifier, SGLDClassifier
@@ -14,24 +15,12 @@ from sklearn_apd.datasets import make_toy2d
 CPU = dict(device="cpu", random_state=0)
 
 
-class Linear3(torch.nn.Module):
-    """Two classes, 3 weights: class-1 logit = w . x + b."""
-
-    def __init__(self):
-        super().__init__()
-        self.lin = torch.nn.Linear(2, 1)
-
-    def forward(self, x):
-        z = self.lin(x)
-        return torch.cat([torch.zeros_like(z), z], 1)
-
-
 @pytest.fixture(scope="module")
 def cloud_sampler(blobs):
     """A fitted SGLDClassifier whose 'samples' are a known 3-D Gaussian cloud."""
     X, y = blobs
     y2 = (y > 0).astype(int)
-    sgld = SGLDClassifier(Linear3, max_epochs=2, burn_in=0, thinning=1, **CPU).fit(X, y2)
+    sgld = SGLDClassifier(TwoClassLinear, max_epochs=2, burn_in=0, thinning=1, **CPU).fit(X, y2)
     rng = np.random.default_rng(0)
     mean = np.array([1.0, -2.0, 0.5])
     a = np.array([[1.0, 0, 0], [0.8, 0.6, 0], [0.3, -0.2, 0.5]]) * 0.3

@@ -13,19 +13,9 @@ gradient scaling (any factor 2) would miss them by far.
 
 import numpy as np
 import pytest
-import torch
+from _modules import TwoClassLinear
 
 from sklearn_apd import SGLDClassifier
-
-
-class Logistic(torch.nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.lin = torch.nn.Linear(2, 1)
-
-    def forward(self, x):
-        z = self.lin(x)
-        return torch.cat([torch.zeros_like(z), z], 1)
 
 
 def _data(n=50, seed=0):
@@ -65,7 +55,7 @@ def test_sgld_classifier_matches_metropolis_reference():
     ref = _metropolis(X, y, wd)
     mean, cov = ref.mean(0), np.cov(ref.T)
     clf = SGLDClassifier(
-        module=Logistic,
+        module=TwoClassLinear,
         lr=0.1,
         weight_decay=wd,
         batch_size=len(y),

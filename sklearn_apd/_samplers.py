@@ -1,0 +1,60 @@
+"""Helpers for estimators built on a sampler's weight samples (mixture, APD)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from ._engine import ParameterLayout
+
+
+def fitted_sampler(sampler, X, y, default):
+    """Fit a clone of ``sampler`` (``default`` when None) or use a frozen one as is.
+
+    Returns the fitted sampler; checks that it holds weight samples and that a
+    frozen one was fitted on data with the same features and classes.
+    """
+    if sampler is None:
+        sampler = default
+    if isinstance(sampler, FrozenEstimator):
+        inner = sampler.estimator
+        check_is_fitted(inner)
+        if tuple(X.shape[1:]) != tuple(inner.input_shape_):
+            raise ValueError(
+                f"the frozen sampler was fitted on inputs of shape {inner.input_shape_}, "
+                f"X has inputs of shape {tuple(X.shape[1:])}."
+            )
+        classes = np.unique(y)
+        if not np.array_equal(classes, inner.classes_):
+            raise ValueError(
+                f"y has classes {classes!r} but the frozen sampler was fitted on "
+                f"{inner.classes_!r}."
+            )
+        fitted = inner
+    else:
+        fitted = clone(sampler).fit(X, y)
+    if not hasattr(fitted, "samples_"):
+        raise ValueError(
+            f"sampler {type(fitted).__name__} has no weight samples (samples_); use an "
+            "SGLDClassifier or a FrozenEstimator around a fitted one."
+        )
+    return fitted
+
+
+def adopt_network(estimator, sampler, device):
+    """Give ``estimator`` the sampler's classes, input shape and a copy of its network.
+
+    Sets ``device_``, ``classes_``, ``input_shape_``, ``module_`` (a deep copy in
+    eval mode, on ``device``), ``layout_`` and ``n_parameters_``; nothing else
+    of the sampler (in particular not its samples) is referenced.
+    """
+    estimator.device_ = device
+    estimator.classes_ = sampler.classes_
+    estimator.input_shape_ = sampler.input_shape_
+    estimator.module_ = copy.deepcopy(sampler.module_).to(device).eval()
+    estimator.layout_ = ParameterLayout(estimator.module_)
+    estimator.n_parameters_ = estimator.layout_.n_parameters
