@@ -19,3 +19,43 @@ def blobs():
     y = rng.integers(0, 3, size=150)
     X = centers[y] + rng.normal(scale=0.6, size=(150, 2))
     return X, y
+
+
+@pytest.fixture(scope="session")
+def toy2d():
+    """The Figure 2 task, the far-away probe points and fitted SGD / SGLD networks.
+
+    ``far``: a ring of radius 6 without the sector around the decision
+    boundary (where even a point estimate is uncertain).
+    """
+    from sklearn_apd import DeterministicClassifier, SGLDClassifier
+    from sklearn_apd.datasets import make_toy2d
+
+    X, y = make_toy2d(random_state=0)
+    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    ring = 6 * np.c_[np.cos(angles), np.sin(angles)]
+    far = ring[np.abs(np.cos(angles - np.pi / 4)) > 0.5]
+    common = dict(module__hidden_units="toy", lr=0.1, batch_size=20, device="cpu", random_state=0)
+    sgd = DeterministicClassifier(max_epochs=500, **common).fit(X, y)
+    sgld = SGLDClassifier(max_epochs=3000, burn_in=500, thinning=10, **common).fit(X, y)
+    return {"X": X, "y": y, "far": far, "common": common, "sgd": sgd, "sgld": sgld}
+
+
+@pytest.fixture(scope="session")
+def two_class_linear():
+    """A module class: logistic regression as logits, class 0 fixed at 0.
+
+    Three identifiable weights (``lin.weight`` (1, 2), ``lin.bias`` (1,)).
+    """
+    import torch
+
+    class TwoClassLinear(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(2, 1)
+
+        def forward(self, x):
+            z = self.lin(x)
+            return torch.cat([torch.zeros_like(z), z], 1)
+
+    return TwoClassLinear

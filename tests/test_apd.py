@@ -6,21 +6,19 @@ import weakref
 import numpy as np
 import pytest
 import torch
-from _modules import TwoClassLinear
 from sklearn.frozen import FrozenEstimator
 
-from sklearn_apd import APDClassifier, DeterministicClassifier, SGLDClassifier
-from sklearn_apd.datasets import make_toy2d
+from sklearn_apd import APDClassifier, SGLDClassifier
 
 CPU = dict(device="cpu", random_state=0)
 
 
 @pytest.fixture(scope="module")
-def cloud_sampler(blobs):
+def cloud_sampler(blobs, two_class_linear):
     """A fitted SGLDClassifier whose 'samples' are a known 3-D Gaussian cloud."""
     X, y = blobs
     y2 = (y > 0).astype(int)
-    sgld = SGLDClassifier(TwoClassLinear, max_epochs=2, burn_in=0, thinning=1, **CPU).fit(X, y2)
+    sgld = SGLDClassifier(two_class_linear, max_epochs=2, burn_in=0, thinning=1, **CPU).fit(X, y2)
     rng = np.random.default_rng(0)
     mean = np.array([1.0, -2.0, 0.5])
     a = np.array([[1.0, 0, 0], [0.8, 0.6, 0], [0.3, -0.2, 0.5]]) * 0.3
@@ -58,16 +56,11 @@ def test_generator_approaches_a_gaussian_cloud(cloud_sampler):
     assert h["wasserstein"][-50:].mean() < h["wasserstein"][:10].mean()
 
 
-def test_toy2d_sgld_and_apd_are_uncertain_far_away_sgd_is_not():
-    X, y = make_toy2d(random_state=0)
-    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
-    far = 6 * np.c_[np.cos(angles), np.sin(angles)][np.abs(np.cos(angles - np.pi / 4)) > 0.5]
-    common = dict(module__hidden_units="toy", lr=0.1, batch_size=20, **CPU)
-    sgd = DeterministicClassifier(max_epochs=500, **common).fit(X, y)
-    sgld = SGLDClassifier(max_epochs=3000, burn_in=500, thinning=10, **common).fit(X, y)
-    apd = APDClassifier(FrozenEstimator(sgld), max_iter=400, lr=1e-3, standardize=True, **CPU).fit(
-        X, y
-    )
+def test_toy2d_sgld_and_apd_are_uncertain_far_away_sgd_is_not(toy2d):
+    X, y, far = toy2d["X"], toy2d["y"], toy2d["far"]
+    sgd, sgld = toy2d["sgd"], toy2d["sgld"]
+    apd = APDClassifier(FrozenEstimator(sgld), max_iter=400, lr=1e-3, standardize=True, **CPU)
+    apd.fit(X, y)
     assert apd.score(X, y) == 1.0
     sgd_far = sgd.uncertainty(far, "entropy").mean()
     assert sgd_far < 0.05  # the point estimate is confident far from the data

@@ -11,7 +11,6 @@ from sklearn_apd import (
     MCDropoutClassifier,
     SGLDClassifier,
 )
-from sklearn_apd.datasets import make_toy2d
 
 CPU = dict(device="cpu", random_state=0)
 
@@ -25,15 +24,10 @@ def sgld_blobs(blobs):
 
 
 # -------------------------------------------------------------- toy 2D (Figure 2)
-def test_toy2d_deterministic_is_confident_far_away_bayesian_models_are_not():
-    X, y = make_toy2d(random_state=0)
-    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
-    # a ring of radius 6, leaving out the sector around the decision boundary
-    far = 6 * np.c_[np.cos(angles), np.sin(angles)][np.abs(np.cos(angles - np.pi / 4)) > 0.5]
-    common = dict(module__hidden_units="toy", lr=0.1, batch_size=20, **CPU)
-    det = DeterministicClassifier(max_epochs=500, **common).fit(X, y)
-    mcd = MCDropoutClassifier(max_epochs=500, **common).fit(X, y)
-    sgld = SGLDClassifier(max_epochs=3000, burn_in=500, thinning=10, **common).fit(X, y)
+def test_toy2d_deterministic_is_confident_far_away_bayesian_models_are_not(toy2d):
+    X, y, far = toy2d["X"], toy2d["y"], toy2d["far"]
+    det, sgld = toy2d["sgd"], toy2d["sgld"]
+    mcd = MCDropoutClassifier(max_epochs=500, **toy2d["common"]).fit(X, y)
     for clf in (det, mcd, sgld):
         assert clf.score(X, y) == 1.0
     det_far = det.uncertainty(far, "entropy").mean()

@@ -13,7 +13,6 @@ gradient scaling (any factor 2) would miss them by far.
 
 import numpy as np
 import pytest
-from _modules import TwoClassLinear
 
 from sklearn_apd import SGLDClassifier
 
@@ -49,13 +48,13 @@ def _metropolis(X, y, wd, n_chains=64, steps=12_000, burn=2_000, scale=0.25, see
 
 
 @pytest.mark.slow
-def test_sgld_classifier_matches_metropolis_reference():
+def test_sgld_classifier_matches_metropolis_reference(two_class_linear):
     X, y = _data()
     wd = 0.1
     ref = _metropolis(X, y, wd)
     mean, cov = ref.mean(0), np.cov(ref.T)
     clf = SGLDClassifier(
-        module=TwoClassLinear,
+        module=two_class_linear,
         lr=0.1,
         weight_decay=wd,
         batch_size=len(y),
