@@ -72,21 +72,6 @@ def make_generator(random_state, stream: int, device="cpu") -> torch.Generator:
     return gen
 
 
-def check_positive_int(value, name: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an int >= {minimum}.")
-    return int(value)
-
-
-def check_nonnegative_float(value, name: str, strictly_positive=False) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    ok = ok and np.isfinite(value) and (value > 0 if strictly_positive else value >= 0)
-    if not ok:
-        bound = "> 0" if strictly_positive else ">= 0"
-        raise ValueError(f"{name}={value!r} must be a finite number {bound}.")
-    return float(value)
-
-
 def format_bytes(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if abs(n) < 1024 or unit == "GiB":
