@@ -225,10 +225,9 @@ class SGLDClassifier(BasePosteriorClassifier):
         super()._initialize_network(X, y)
         self.n_samples_seen_ = 0
         self._reservoir_gen = make_generator(self.random_state, STREAM_RESERVOIR)
-        self.cuda_dependent_attributes_ = [
-            *self.cuda_dependent_attributes_,
-            "samples_",
-        ]
+        if "samples_" not in self.cuda_dependent_attributes_:
+            # pickles move the store to the CPU where CUDA is missing, like the module
+            self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "samples_"]
 
     def _epoch_record(self):
         return {"n_stored": self._n_stored}

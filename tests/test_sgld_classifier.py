@@ -156,6 +156,7 @@ def test_string_labels(blobs):
 
 def test_pickle_round_trip(blobs, fitted):
     X, _ = blobs
+    assert fitted.cuda_dependent_attributes_.count("samples_") == 1
     clone_ = pickle.loads(pickle.dumps(fitted))
     np.testing.assert_array_equal(clone_.predict_proba(X), fitted.predict_proba(X))
     np.testing.assert_array_equal(clone_.uncertainty(X, "bald"), fitted.uncertainty(X, "bald"))
@@ -344,6 +345,7 @@ def test_set_params_on_a_fitted_estimator_keeps_its_state_until_refit(blobs):
     np.testing.assert_array_equal(clf.predict_proba(X), proba)  # nothing re-initialized
     clf.fit(X, y)
     assert clf.module_.hidden_units == (5,)
+    assert clf.cuda_dependent_attributes_.count("samples_") == 1  # not re-added per fit
     assert clf.samples_.shape[1] == clf.n_parameters_ == 2 * 5 + 5 + 5 * 3 + 3
     clf.set_params(modul__hidden_units=(3,))
     with pytest.raises(ValueError, match="unexpected parameter modul__hidden_units"):
