@@ -348,8 +348,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
             real = self._to_training_space(draw_real(b))
             with torch.no_grad():
                 fake = g_net(torch.randn(b, self.latent_dim, generator=gen, device=gen.device))
-            # real and fake in one pass: one larger product instead of two
-            d_real, d_fake = critic(torch.cat([real, fake])).split(b)
+            d_real, d_fake = critic(real), critic(fake)
             if self.gan == "gan":
                 bce = nn.functional.binary_cross_entropy_with_logits
                 loss_c = bce(d_real, torch.ones_like(d_real)) + bce(
@@ -359,7 +358,9 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
                 loss_c = d_fake.mean() - d_real.mean()
                 if self.gan == "wgan-gp":
                     eps = torch.rand(b, 1, generator=gen, device=gen.device)
-                    mix = (eps * real + (1 - eps) * fake).requires_grad_(True)
+                    mix = torch.lerp(fake, real, eps).requires_grad_(
+                        True
+                    )  # eps real + (1-eps) fake
                     (grad,) = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
                     loss_c = loss_c + self.gp_weight * ((grad.norm(2, dim=1) - 1) ** 2).mean()
             opt_c.zero_grad(set_to_none=True)
