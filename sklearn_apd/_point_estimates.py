@@ -7,6 +7,7 @@ import numbers
 
 import torch
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from ._base import BasePosteriorClassifier, DivergenceError
@@ -193,8 +194,6 @@ class DeterministicClassifier(_SGDClassifierBase):
         -------
         params : torch.Tensor of shape (n, n_parameters_)
         """
-        from sklearn.utils.validation import check_is_fitted
-
         check_is_fitted(self)
         n = BasePosteriorClassifier._resolve_n_samples(self, n)
         return self.weights_.expand(n, -1).clone()
