@@ -4,6 +4,7 @@ scikit-learn estimators for neural-network posteriors sampled with SGLD
 (Wang et al., ICML 2018), built on PyTorch through skorch.
 """
 
+from ._active_learning import ActiveLearner
 from ._apd import APDClassifier
 from ._base import DivergenceError
 from ._mixture import GaussianMixturePosterior
@@ -15,6 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "APDClassifier",
+    "ActiveLearner",
     "SGLD",
     "DeterministicClassifier",
     "DivergenceError",

@@ -8,12 +8,13 @@ yourself.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
-__all__ = ["MLP", "PRESETS"]
+__all__ = ["MLP", "PRESETS", "ConvNet"]
 
 #: Hidden layer sizes of the paper's networks, usable as ``hidden_units=name``.
 PRESETS = {
@@ -105,3 +106,135 @@ def n_parameters(hidden_units, n_features_in: int, n_classes: int) -> int:
     """Number of weights and biases of an :class:`MLP` (no module is built)."""
     sizes = (n_features_in, *_resolve_hidden_units(hidden_units), n_classes)
     return int(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))
+
+
+def _check_positive_ints(name, value, length):
+    if (
+        not isinstance(value, Sequence)
+        or len(value) != length
+        or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in value)
+    ):
+        raise ValueError(f"{name}={value!r} must be a sequence of {length} positive ints.")
+    return tuple(int(v) for v in value)
+
+
+class ConvNet(nn.Module):
+    """All-convolutional network for images, the paper's active-learning network.
+
+    The All-CNN-C layout of Springenberg et al. (2014) with half its filters
+    and LeakyReLU activations (slope 0.2), as in the active-learning
+    experiment of Wang et al. (2018): three 3x3 convolutions with ``n_filters[0]``
+    channels (the last one with stride 2), three with ``n_filters[1]`` (the last
+    with stride 2), a 3x3 and a 1x1 convolution with ``n_filters[1]``, a 1x1
+    convolution to the class logits and global average pooling. Padding keeps
+    every size valid, so any image of at least 3x3 pixels works (8x8 digits,
+    28x28 MNIST).
+
+    Inputs may be flat ``(n, n_features_in)`` rows (reshaped to
+    ``image_shape``), ``(n, height, width)`` or ``(n, channels, height,
+    width)``.
+
+    Parameters
+    ----------
+    n_filters : tuple of two ints, default=(48, 96)
+        Channels of the two stages (All-CNN-C has 96 and 192).
+    negative_slope : float, default=0.2
+        Slope of the LeakyReLU for negative inputs.
+    dropout : float, default=0.0
+        Dropout probability after each stride-2 stage (All-CNN-C's placement);
+        :class:`~sklearn_apd.MCDropoutClassifier` sets it.
+    image_shape : tuple of (channels, height, width), default=None
+        Shape of one image. ``None`` means one channel and a square image of
+        ``n_features_in`` pixels.
+    n_features_in : int
+        Number of input features (pixels x channels); the estimators set it.
+    n_classes : int
+        Number of output logits; the estimators set it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.nets import ConvNet
+    >>> net = ConvNet(n_features_in=784, n_classes=10)
+    >>> sum(p.numel() for p in net.parameters())
+    343018
+    >>> net(torch.zeros(5, 784)).shape
+    torch.Size([5, 10])
+    """
+
+    def __init__(
+        self,
+        n_filters=(48, 96),
+        negative_slope: float = 0.2,
+        dropout: float = 0.0,
+        image_shape=None,
+        n_features_in: int | None = None,
+        n_classes: int | None = None,
+    ):
+        super().__init__()
+        if n_features_in is None or n_classes is None:
+            raise ValueError(
+                "ConvNet needs n_features_in and n_classes; the estimators set them "
+                "from the data at fit, plain PyTorch code must pass them."
+            )
+        f1, f2 = _check_positive_ints("n_filters", n_filters, 2)
+        if not (isinstance(dropout, (int, float)) and 0.0 <= dropout < 1.0):
+            raise ValueError(f"dropout={dropout!r} must be a float in [0, 1).")
+        if not (isinstance(negative_slope, (int, float)) and negative_slope >= 0):
+            raise ValueError(f"negative_slope={negative_slope!r} must be a float >= 0.")
+        if image_shape is None:
+            side = math.isqrt(int(n_features_in))
+            if side * side != n_features_in:
+                raise ValueError(
+                    f"ConvNet cannot infer a square image from n_features_in="
+                    f"{n_features_in}; pass image_shape=(channels, height, width) "
+                    "(module__image_shape=... on an estimator)."
+                )
+            image_shape = (1, side, side)
+        image_shape = _check_positive_ints("image_shape", image_shape, 3)
+        if math.prod(image_shape) != n_features_in:
+            raise ValueError(
+                f"image_shape={image_shape} holds {math.prod(image_shape)} values but "
+                f"n_features_in={n_features_in}."
+            )
+        if min(image_shape[1:]) < 3:
+            raise ValueError(f"image_shape={image_shape}: images need at least 3x3 pixels.")
+        self.image_shape = image_shape
+        self.n_filters = (f1, f2)
+        self.negative_slope = float(negative_slope)
+        self.dropout = float(dropout)
+        channels = image_shape[0]
+
+        def conv(c_in, c_out, k=3, stride=1):
+            return nn.Conv2d(c_in, c_out, k, stride=stride, padding=k // 2)
+
+        act = nn.LeakyReLU(self.negative_slope)
+
+        def drop():  # one module per place: MC dropout draws a mask per layer
+            return nn.Dropout(self.dropout) if self.dropout > 0 else nn.Identity()
+
+        self.features = nn.Sequential(
+            conv(channels, f1), act,
+            conv(f1, f1), act,
+            conv(f1, f1, stride=2), act, drop(),
+            conv(f1, f2), act,
+            conv(f2, f2), act,
+            conv(f2, f2, stride=2), act, drop(),
+            conv(f2, f2), act,
+            conv(f2, f2, k=1), act,
+            conv(f2, int(n_classes), k=1),
+        )  # fmt: skip
+        # He initialisation for LeakyReLU: PyTorch's default (a=sqrt(5)) shrinks
+        # the signal through nine layers until plain SGD does not move.
+        for m in self.features:
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight, a=self.negative_slope, nonlinearity="leaky_relu")
+                nn.init.zeros_(m.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c, h, w = self.image_shape
+        if x.ndim == 3 and c == 1:
+            x = x.unsqueeze(1)
+        elif x.ndim != 4:
+            x = x.reshape(x.shape[0], c, h, w)
+        return self.features(x).mean(dim=(2, 3))

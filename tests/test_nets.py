@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -35,3 +36,83 @@ def test_bad_arguments(kwargs, match):
     params = {"n_features_in": 4, "n_classes": 2, **kwargs}
     with pytest.raises(ValueError, match=match):
         MLP(**params)
+
+
+# --------------------------------------------------------------------------- ConvNet
+
+
+def test_convnet_layout_and_input_shapes():
+    from sklearn_apd.nets import ConvNet
+
+    net = ConvNet(n_features_in=784, n_classes=10)
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    # All-CNN-C with half the filters: 3 x 48, 3 x 96, 3x3 96, 1x1 96, 1x1 classes.
+    assert [c.out_channels for c in convs] == [48, 48, 48, 96, 96, 96, 96, 96, 10]
+    assert [c.stride[0] for c in convs] == [1, 1, 2, 1, 1, 2, 1, 1, 1]
+    acts = [m for m in net.modules() if isinstance(m, torch.nn.LeakyReLU)]
+    assert acts and all(a.negative_slope == 0.2 for a in acts)
+    x = torch.randn(3, 784)
+    out = net(x)
+    assert out.shape == (3, 10)
+    torch.testing.assert_close(net(x.reshape(3, 28, 28)), out)
+    torch.testing.assert_close(net(x.reshape(3, 1, 28, 28)), out)
+    rgb = ConvNet(image_shape=(3, 8, 8), n_filters=(4, 8), n_features_in=192, n_classes=2)
+    assert rgb(torch.randn(2, 192)).shape == (2, 2)
+
+
+def test_convnet_dropout_layers_are_distinct_modules():
+    from sklearn_apd.nets import ConvNet
+
+    net = ConvNet(dropout=0.5, n_filters=(4, 8), n_features_in=64, n_classes=10)
+    drops = [name for name, m in net.named_modules() if isinstance(m, torch.nn.Dropout)]
+    assert len(drops) == 2  # one mask per place for MC dropout
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_features_in": 60}, "square image"),
+        ({"n_features_in": 64, "image_shape": (1, 8, 7)}, "holds 56 values"),
+        ({"n_features_in": 4}, "3x3"),
+        ({"n_features_in": 64, "n_filters": (4,)}, "n_filters"),
+        ({"n_features_in": 64, "dropout": 1.0}, "dropout"),
+        ({"n_features_in": 64, "negative_slope": -1}, "negative_slope"),
+        ({"n_features_in": None}, "n_features_in"),
+    ],
+)
+def test_convnet_bad_arguments(kwargs, match):
+    from sklearn_apd.nets import ConvNet
+
+    with pytest.raises(ValueError, match=match):
+        ConvNet(**{"n_classes": 10, **kwargs})
+
+
+def test_convnet_with_every_posterior_estimator(digits):
+    """ConvNet trains with SGD and serves every estimator's prediction API."""
+    from sklearn.frozen import FrozenEstimator
+
+    from sklearn_apd import (
+        APDClassifier,
+        DeterministicClassifier,
+        GaussianMixturePosterior,
+        MCDropoutClassifier,
+        SGLDClassifier,
+    )
+    from sklearn_apd.nets import ConvNet
+
+    X_train, X_test, y_train, y_test = digits
+    net = dict(module=ConvNet, module__n_filters=(8, 16), random_state=0, verbose=0)
+    sgd = DeterministicClassifier(max_epochs=15, lr=0.2, **net).fit(X_train, y_train)
+    assert sgd.score(X_test, y_test) > 0.85  # He init: PyTorch's default does not train
+    dropout = MCDropoutClassifier(max_epochs=2, n_samples=4, **net).fit(X_train, y_train)
+    assert len(dropout.dropout_layers_) == 2
+    sgld = SGLDClassifier(
+        max_epochs=3, burn_in=10, thinning=5, temperature=0.1, n_samples=4, **net
+    ).fit(X_train, y_train)
+    apd = APDClassifier(FrozenEstimator(sgld), max_iter=3, n_samples=4, random_state=0)
+    gmm = GaussianMixturePosterior(FrozenEstimator(sgld), n_components=1, n_samples=4)
+    for est in (sgd, dropout, sgld, apd.fit(X_train, y_train), gmm.fit(X_train, y_train)):
+        probas = est.predict_proba_samples(X_test[:7])
+        assert probas.shape == (4 if est is not sgd else 1, 7, 10)
+        assert np.isfinite(probas).all()
+        np.testing.assert_allclose(probas.sum(-1), 1, atol=1e-5)

@@ -9,6 +9,7 @@ passes; none is marked as an expected failure.
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_apd import (
+    ActiveLearner,
     APDClassifier,
     DeterministicClassifier,
     GaussianMixturePosterior,
@@ -54,6 +55,12 @@ def _tiny_sgd(cls, **kw):
             device="cpu",
             random_state=0,
         ),
+        # The checks score the final estimator: one round that labels the whole
+        # pool (batch_size larger than any check's data) after 2 per class.
+        ActiveLearner(
+            _tiny_sgd(DeterministicClassifier), batch_size=1000, n_rounds=1, random_state=0
+        ),
+        ActiveLearner(_tiny_sgld(), query="bald", batch_size=1000, n_rounds=1, random_state=0),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):

@@ -1,0 +1,531 @@
+"""ActiveLearner: Bayesian active learning as a scikit-learn meta-estimator."""
+
+from __future__ import annotations
+
+import numbers
+import time
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.metrics import check_scoring
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .acquisition import QUERY_KINDS, batchbald, select_top
+from .uncertainty import get_measure
+
+__all__ = ["ActiveLearner"]
+
+# Kinds that need several posterior draws: a single probability vector gives 0.
+_SAMPLE_KINDS = ("bald", "variation_ratio", "model_variance", "batchbald")
+
+
+def _estimator_has(attr):
+    """Check the fitted clone if there is one, else the unfitted estimator."""
+
+    def check(self):
+        if hasattr(self, "estimator_"):
+            return hasattr(self.estimator_, attr)
+        return hasattr(self.estimator, attr)
+
+    return check
+
+
+class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+    """Pool-based active learning around any probabilistic classifier.
+
+    The learner refits a clone of ``estimator`` on the labelled points, scores
+    the unlabelled pool by the acquisition function ``query`` and acquires the
+    ``batch_size`` best points, for ``n_rounds`` rounds (Figure 4 of Wang et
+    al., 2018; Gal, Islam & Ghahramani, 2017). The user's ``estimator`` is
+    never fitted.
+
+    Two ways to use it:
+
+    - **Simulation**: ``fit(X, y)`` treats ``(X, y)`` as a pool whose labels
+      are revealed only as points are acquired, starting from ``n_initial``
+      labelled points. With ``eval_set=(X_eval, y_eval)`` it records the
+      score after every round in ``learning_curve_``.
+    - **Interactive**: ``teach(X, y)`` adds labelled points and refits;
+      ``query_pool(X_pool)`` returns the pool indices to label next.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A classifier with ``fit`` and ``predict_proba``. The Bayesian kinds
+        (``"bald"``, ``"variation_ratio"``, ``"model_variance"``,
+        ``"batchbald"``) need ``predict_proba_samples`` (every posterior
+        classifier of this package has it).
+    query : str or callable, default="entropy"
+        Acquisition function: ``"entropy"``, ``"bald"``, ``"variation_ratio"``,
+        ``"model_variance"``, ``"least_confidence"`` (the measures of
+        :mod:`sklearn_apd.uncertainty`, highest acquired first), ``"random"``
+        (uniform, seeded by ``random_state``), ``"batchbald"`` (greedy
+        BatchBALD, :func:`sklearn_apd.acquisition.batchbald`), or a callable
+        ``query(estimator, X_pool) -> scores`` returning one score per pool
+        row (higher is acquired first). Ties are broken at random.
+    batch_size : int, default=10
+        Points acquired per round.
+    n_initial : int, default=None
+        Labelled points to start from in ``fit``, drawn class-stratified at
+        random (the same number from every class, as far as the classes
+        allow). ``None`` means 2 per class (20 for MNIST, as in the paper).
+    n_rounds : int, default=50
+        Acquisition rounds in ``fit``; the estimator is fitted ``n_rounds + 1``
+        times. Fewer are run when the pool runs out.
+    pool_subsample : int, default=None
+        Score only this many pool points, drawn at random each round (the
+        usual remedy when scoring a large pool with many posterior draws
+        costs more than the fit). ``None`` scores the whole pool.
+    n_samples : int, default=None
+        Posterior draws used to score the pool, passed to the estimator's
+        ``uncertainty`` / ``predict_proba_samples``; ``None`` uses the
+        estimator's own ``n_samples``.
+    warm_start : bool, default=False
+        If False, every round refits a fresh clone of ``estimator``
+        (re-initialised, as in the paper). If True, every round continues
+        training the previous round's network on the enlarged labelled set;
+        the estimator must have a ``warm_start`` parameter (all of this
+        package's estimators do).
+    scoring : str, callable or None, default=None
+        How ``learning_curve_`` scores the evaluation set: any
+        ``GridSearchCV``-style scoring; ``None`` uses the estimator's
+        ``score`` (accuracy).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial labelled set, random acquisition, pool subsampling
+        and tie-breaking. The estimator's own ``random_state`` still seeds its
+        fits.
+    verbose : int, default=0
+        1 shows a progress bar over the rounds.
+
+    Attributes
+    ----------
+    estimator_ : estimator object
+        The estimator fitted on all labelled points.
+    classes_ : ndarray of shape (n_classes,)
+        Class labels seen in the labelled data, sorted.
+    n_features_in_ : int
+        Number of features of ``X``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features, when ``X`` has string column names.
+    X_labeled_ : ndarray of shape (n_labeled, ...)
+        The labelled inputs, in acquisition order.
+    y_labeled_ : ndarray of shape (n_labeled,)
+        Their labels.
+    labeled_indices_ : ndarray of shape (n_labeled_in_fit,)
+        Indices into ``fit``'s ``X`` of the points labelled during ``fit``, in
+        acquisition order (the first ``n_initial`` are the initial set).
+    labeled_iter_ : ndarray of shape (n_samples_fit,)
+        For each row of ``fit``'s ``X``: the round in which it was labelled,
+        0 for the initial set, -1 if never (as in
+        :class:`~sklearn.semi_supervised.SelfTrainingClassifier`).
+    n_iter_ : int
+        Acquisition rounds run (``fit`` plus any ``teach`` calls after it).
+    termination_condition_ : {"n_rounds", "all_labeled"}
+        Why ``fit`` stopped.
+    learning_curve_ : dict of ndarray
+        One entry per fit of the estimator: ``"round"``, ``"n_labels"``,
+        ``"score"`` (on ``eval_set``; NaN without one), ``"fit_time"`` and
+        ``"query_time"`` (seconds spent choosing the points acquired after
+        that fit; 0 for the last). ``pandas.DataFrame(learning_curve_)`` makes
+        a table of it.
+
+    See Also
+    --------
+    sklearn_apd.acquisition.batchbald : The batch-aware BALD selection.
+    sklearn.semi_supervised.SelfTrainingClassifier : The model for this
+        meta-estimator's structure.
+
+    Examples
+    --------
+    >>> from sklearn_apd import ActiveLearner, SGLDClassifier
+    >>> from sklearn_apd.datasets import load_embedded_digits
+    >>> X, y = load_embedded_digits("train", return_X_y=True)
+    >>> X_test, y_test = load_embedded_digits("test", return_X_y=True)
+    >>> sgld = SGLDClassifier(max_epochs=100, burn_in=50, thinning=5, n_samples=20,
+    ...                       random_state=0, verbose=0)
+    >>> learner = ActiveLearner(sgld, query="bald", n_rounds=3, random_state=0)
+    >>> learner = learner.fit(X, y, eval_set=(X_test, y_test))
+    >>> learner.learning_curve_["n_labels"].tolist()
+    [20, 30, 40, 50]
+    >>> learner.query_pool(X_test, 5).shape
+    (5,)
+    """
+
+    _parameter_constraints: dict = {
+        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "query": [StrOptions(set(QUERY_KINDS)), callable],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_initial": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_rounds": [Interval(numbers.Integral, 0, None, closed="left")],
+        "pool_subsample": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_samples": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "warm_start": ["boolean"],
+        "scoring": [str, callable, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        estimator,
+        query="entropy",
+        batch_size=10,
+        n_initial=None,
+        n_rounds=50,
+        *,
+        pool_subsample=None,
+        n_samples=None,
+        warm_start=False,
+        scoring=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.estimator = estimator
+        self.query = query
+        self.batch_size = batch_size
+        self.n_initial = n_initial
+        self.n_rounds = n_rounds
+        self.pool_subsample = pool_subsample
+        self.n_samples = n_samples
+        self.warm_start = warm_start
+        self.scoring = scoring
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ helpers
+    def _seed(self):
+        rs = self.random_state
+        if isinstance(rs, np.random.RandomState):
+            # Consumed once per fit, as scikit-learn does.
+            return int(rs.randint(np.iinfo(np.int32).max))
+        return rs
+
+    def _rng(self, step):
+        """A generator for one decision: depends on the seed and the labelled count."""
+        base = getattr(self, "_seed_", None)
+        if base is None:
+            return np.random.default_rng()
+        return np.random.default_rng([int(base) & 0xFFFFFFFF, int(step)])
+
+    def _check_query_support(self, estimator):
+        query = self.query
+        if isinstance(query, str) and query in _SAMPLE_KINDS:
+            if not hasattr(estimator, "predict_proba_samples"):
+                raise ValueError(
+                    f"query={query!r} needs posterior draws, but "
+                    f"{type(estimator).__name__} has no predict_proba_samples; use "
+                    "query='entropy' or 'least_confidence', or a posterior estimator "
+                    "of sklearn_apd."
+                )
+
+    def _initial_indices(self, y_encoded, n_classes, rng):
+        n = len(y_encoded)
+        if self.n_initial is None:
+            # 2 per class, or all of a class that has fewer.
+            n_initial = int(np.minimum(np.bincount(y_encoded, minlength=n_classes), 2).sum())
+        else:
+            n_initial = self.n_initial
+        if n_initial > n:
+            raise ValueError(
+                f"n_initial={n_initial} exceeds the n_samples={n} points passed to fit."
+            )
+        # Round-robin over classes in a random order: a class-stratified draw.
+        per_class = [rng.permutation(np.flatnonzero(y_encoded == c)) for c in range(n_classes)]
+        order = []
+        depth = 0
+        while len(order) < n_initial:
+            for c in rng.permutation(n_classes):
+                if depth < len(per_class[c]):
+                    order.append(per_class[c][depth])
+                    if len(order) == n_initial:
+                        break
+            depth += 1
+        return np.asarray(order, dtype=np.int64)
+
+    def _fit_estimator(self):
+        if self.warm_start and hasattr(self, "estimator_"):
+            est = self.estimator_
+        else:
+            est = clone(self.estimator)
+            if self.warm_start:
+                if "warm_start" not in est.get_params():
+                    raise ValueError(
+                        f"warm_start=True needs an estimator with a warm_start parameter; "
+                        f"{type(est).__name__} has none."
+                    )
+                est.set_params(warm_start=True)
+        t0 = time.perf_counter()
+        est.fit(self.X_labeled_, self.y_labeled_)
+        self.estimator_ = est
+        return time.perf_counter() - t0
+
+    def _pool_scores(self, estimator, X_pool):
+        query = self.query
+        kwargs = {} if self.n_samples is None else {"n_samples": self.n_samples}
+        if callable(query):
+            scores = np.asarray(query(estimator, X_pool), dtype=np.float64)
+            if scores.shape != (len(X_pool),):
+                raise ValueError(
+                    f"The query callable must return one score per pool row, shape "
+                    f"({len(X_pool)},); it returned shape {scores.shape}."
+                )
+            return scores
+        if hasattr(estimator, "uncertainty"):
+            return np.asarray(estimator.uncertainty(X_pool, kind=query, **kwargs))
+        if hasattr(estimator, "predict_proba_samples"):
+            probas = estimator.predict_proba_samples(X_pool, **kwargs)
+            return np.asarray(get_measure(query)(probas))
+        return np.asarray(get_measure(query)(estimator.predict_proba(X_pool)[None]))
+
+    def _select(self, X_pool, n, step):
+        """Indices into ``X_pool`` of the ``n`` points to acquire."""
+        rng = self._rng(step)
+        n = min(n, len(X_pool))
+        candidates = np.arange(len(X_pool))
+        if self.pool_subsample is not None and self.pool_subsample < len(X_pool):
+            candidates = np.sort(rng.choice(len(X_pool), self.pool_subsample, replace=False))
+            n = min(n, len(candidates))
+        if self.query == "random":
+            return candidates[rng.choice(len(candidates), n, replace=False)]
+        X_cand = X_pool[candidates]
+        if self.query == "batchbald":
+            kwargs = {} if self.n_samples is None else {"n_samples": self.n_samples}
+            probas = self.estimator_.predict_proba_samples(X_cand, **kwargs)
+            return candidates[batchbald(probas, n, random_state=rng)]
+        scores = self._pool_scores(self.estimator_, X_cand)
+        return candidates[select_top(scores, n, random_state=rng)]
+
+    def _record(self, round_, fit_time, score):
+        curve = self._curve
+        curve["round"].append(round_)
+        curve["n_labels"].append(len(self.y_labeled_))
+        curve["score"].append(score)
+        curve["fit_time"].append(fit_time)
+        curve["query_time"].append(0.0)
+        self.learning_curve_ = {
+            key: np.asarray(values, dtype=np.int64 if key in ("round", "n_labels") else float)
+            for key, values in curve.items()
+        }
+
+    def _evaluate(self, scorer, eval_set):
+        if eval_set is None:
+            return np.nan
+        return float(scorer(self.estimator_, *eval_set))
+
+    # ---------------------------------------------------------------- fitting
+    def fit(self, X, y, *, eval_set=None, initial_indices=None):
+        """Simulate active learning on the pool ``(X, y)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+            The pool. Its labels are used only once a point is acquired.
+        y : array-like of shape (n_samples,)
+            The pool's labels.
+        eval_set : tuple (X_eval, y_eval), default=None
+            Held-out data scored after every fit for ``learning_curve_``.
+        initial_indices : array-like of int, default=None
+            Rows of ``X`` labelled at the start, instead of ``n_initial``
+            drawn at random.
+
+        Returns
+        -------
+        self : object
+        """
+        self._validate_params()
+        X, y = validate_data(self, X, y, allow_nd=True)
+        check_classification_targets(y)
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        self._check_query_support(self.estimator)
+        for attr in ("estimator_", "labeled_indices_"):
+            self.__dict__.pop(attr, None)
+        self._seed_ = self._seed()
+        if self._seed_ is None:
+            self._seed_ = int(np.random.default_rng().integers(2**32))
+        n = len(y)
+        if initial_indices is None:
+            labeled = self._initial_indices(y_encoded, len(classes), self._rng(0))
+        else:
+            labeled = np.asarray(initial_indices)
+            if (
+                labeled.ndim != 1
+                or labeled.size == 0
+                or labeled.dtype.kind not in "iu"
+                or labeled.min() < 0
+                or labeled.max() >= n
+                or len(np.unique(labeled)) != labeled.size
+            ):
+                raise ValueError(
+                    f"initial_indices must be distinct row indices of X in [0, {n}); "
+                    f"got {initial_indices!r}."
+                )
+            labeled = labeled.astype(np.int64)
+        scorer = None
+        if eval_set is not None:
+            if not (isinstance(eval_set, (tuple, list)) and len(eval_set) == 2):
+                raise ValueError(
+                    f"eval_set must be a tuple (X_eval, y_eval); got {type(eval_set).__name__}."
+                )
+            scorer = check_scoring(self.estimator, scoring=self.scoring)
+
+        self.labeled_iter_ = np.full(n, -1, dtype=np.int64)
+        self.labeled_iter_[labeled] = 0
+        self.classes_ = classes
+        self.X_labeled_ = X[labeled]
+        self.y_labeled_ = y[labeled]
+        self._curve = {k: [] for k in ("round", "n_labels", "score", "fit_time", "query_time")}
+        self.n_iter_ = 0
+        self.termination_condition_ = "n_rounds"
+
+        bar = None
+        if self.verbose:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=self.n_rounds + 1, desc=f"{type(self).__name__}", unit="fit")
+        try:
+            for round_ in range(self.n_rounds + 1):
+                fit_time = self._fit_estimator()
+                self._record(round_, fit_time, self._evaluate(scorer, eval_set))
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(labels=len(labeled), score=self._curve["score"][-1])
+                if round_ == self.n_rounds:
+                    break
+                pool = np.flatnonzero(self.labeled_iter_ < 0)
+                if len(pool) == 0:
+                    self.termination_condition_ = "all_labeled"
+                    break
+                t0 = time.perf_counter()
+                picked = pool[self._select(X[pool], self.batch_size, len(labeled))]
+                self._curve["query_time"][-1] = time.perf_counter() - t0
+                self.labeled_iter_[picked] = round_ + 1
+                labeled = np.concatenate([labeled, picked])
+                self.X_labeled_ = X[labeled]
+                self.y_labeled_ = y[labeled]
+                self.n_iter_ = round_ + 1
+        finally:
+            if bar is not None:
+                bar.close()
+        self.labeled_indices_ = labeled
+        # Rebuild: the last query_time was filled in after its row was recorded.
+        self.learning_curve_ = {
+            key: np.asarray(values, dtype=np.int64 if key in ("round", "n_labels") else float)
+            for key, values in self._curve.items()
+        }
+        return self
+
+    # ------------------------------------------------------------ interactive
+    def query_pool(self, X_pool, n=None):
+        """Indices of the pool points to label next, by the ``query`` strategy.
+
+        (The method is not called ``query``: that name is the strategy
+        parameter, which scikit-learn stores as an attribute of that name.)
+
+        Parameters
+        ----------
+        X_pool : array-like of shape (n_pool, n_features) or (n_pool, ...)
+            Unlabelled candidates.
+        n : int, default=None
+            How many to return; defaults to ``batch_size``.
+
+        Returns
+        -------
+        indices : ndarray of shape (min(n, n_pool),), int64
+            Rows of ``X_pool``, best first (for ``"batchbald"``, in the order
+            the greedy selection picked them).
+        """
+        check_is_fitted(self, "estimator_")
+        n = self.batch_size if n is None else n
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+            raise ValueError(f"n={n!r} must be an int >= 1.")
+        X_pool = validate_data(self, X_pool, reset=False, allow_nd=True)
+        return self._select(X_pool, int(n), len(self.y_labeled_)).astype(np.int64)
+
+    def teach(self, X, y):
+        """Add labelled points and refit the estimator on all labelled data.
+
+        On an unfitted learner this starts the labelled set (the interactive
+        counterpart of ``n_initial``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_features) or (n, ...)
+            Newly labelled inputs.
+        y : array-like of shape (n,)
+            Their labels.
+
+        Returns
+        -------
+        self : object
+        """
+        first = not hasattr(self, "estimator_")
+        if first:
+            self._validate_params()
+            self._check_query_support(self.estimator)
+        X, y = validate_data(self, X, y, reset=first, allow_nd=True)
+        check_classification_targets(y)
+        if first:
+            self._seed_ = self._seed()
+            if self._seed_ is None:
+                self._seed_ = int(np.random.default_rng().integers(2**32))
+            self.X_labeled_, self.y_labeled_ = X, y
+            self._curve = {k: [] for k in ("round", "n_labels", "score", "fit_time", "query_time")}
+            self.n_iter_ = 0
+        else:
+            self.X_labeled_ = np.concatenate([self.X_labeled_, X])
+            self.y_labeled_ = np.concatenate([self.y_labeled_, y])
+            self.n_iter_ += 1
+        self.classes_ = np.unique(self.y_labeled_)
+        fit_time = self._fit_estimator()
+        self._record(self.n_iter_, fit_time, np.nan)
+        return self
+
+    # ------------------------------------------------------------- delegation
+    @available_if(_estimator_has("predict"))
+    def predict(self, X, **kwargs):
+        """Predict with the fitted estimator (``estimator_.predict``)."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict(X, **kwargs)
+
+    @available_if(_estimator_has("predict_proba"))
+    def predict_proba(self, X, **kwargs):
+        """Class probabilities from the fitted estimator."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_proba(X, **kwargs)
+
+    @available_if(_estimator_has("predict_log_proba"))
+    def predict_log_proba(self, X, **kwargs):
+        """Log class probabilities from the fitted estimator."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_log_proba(X, **kwargs)
+
+    @available_if(_estimator_has("decision_function"))
+    def decision_function(self, X):
+        """Decision function of the fitted estimator."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.decision_function(X)
+
+    @available_if(_estimator_has("predict_proba_samples"))
+    def predict_proba_samples(self, X, **kwargs):
+        """Per-draw class probabilities from the fitted estimator."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.predict_proba_samples(X, **kwargs)
+
+    @available_if(_estimator_has("uncertainty"))
+    def uncertainty(self, X, kind="entropy", **kwargs):
+        """Uncertainty of the fitted estimator's predictions (see ``uncertainty``)."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.uncertainty(X, kind=kind, **kwargs)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        try:
+            inner = self.estimator.__sklearn_tags__()
+            tags.input_tags.allow_nan = inner.input_tags.allow_nan
+            tags.input_tags.sparse = False
+        except AttributeError:  # pragma: no cover - estimators without tags
+            pass
+        return tags
