@@ -386,3 +386,24 @@ def test_deterministic_estimator_bald_ties_do_not_pick_the_first_rows(digits):
     # BALD is 0 for a point estimate: the picks are a random draw from the pool.
     acquired = learner.labeled_indices_[-10:]
     assert acquired.max() > 50
+
+
+def test_pool_subsample_scores_a_random_subset():
+    X = np.arange(N_POOL, dtype=float)[:, None]
+    best = []
+    for seed in range(20):
+        learner = ActiveLearner(
+            TableClassifier(), query=lambda est, Xp: Xp[:, 0], pool_subsample=3, random_state=seed
+        )
+        picked = learner.teach(X[:2], [0, 1]).query_pool(X, 5)
+        assert len(picked) == 3  # no more than the subsample
+        best.append(picked[0])
+    assert 6 in best and len(set(best)) > 1  # the global best only when drawn
+
+
+def test_verbose_shows_a_progress_bar(capsys):
+    X, y = _pool()
+    ActiveLearner(CountingClassifier(), n_rounds=2, verbose=1, random_state=0).fit(X, y)
+    assert "ActiveLearner" in capsys.readouterr().err
+    ActiveLearner(CountingClassifier(), n_rounds=2, random_state=0).fit(X, y)
+    assert capsys.readouterr().err == ""
