@@ -15,6 +15,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._base import DivergenceError
+from ._chains import ParallelChains, chain_minibatches
 from ._prediction import PosteriorPredictionMixin
 from ._samplers import adopt_network, fitted_sampler
 from ._utils import (
@@ -449,17 +450,23 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
             states = self.generator_(z).clone()
         buffer = torch.empty(self.buffer_size, p, device=self.device_)
         held = head = 0
-        steps = np.zeros(self.n_chains, dtype=np.int64)
+        steps = 0  # every chain has taken this many SGLD steps
         passed = 0
+        chains = ParallelChains(module, layout, states)
+        group = chain.optimizer_.param_groups[0]
+        n_train, k = X_t.shape[0], self.n_chains
 
         def batches():
             while True:
-                yield from chain._iterate_minibatches(X_t.shape[0], chain._batch_gen)
+                yield from chain_minibatches(n_train, k, chain.batch_size, chain._batch_gen)
 
         stream = batches()
 
         def draw_real(b):
             return buffer[torch.randint(held, (b,), generator=gen, device=gen.device)]
+
+        def loss_fn(logits, target):
+            return chain.get_loss(logits, target, training=True)
 
         t0 = time.perf_counter()
         bar = tqdm(total=self.max_iter, disable=not self.verbose, desc="APD (online)")
@@ -467,23 +474,32 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         try:
             with seeded_global_rng(chain.random_state, STREAM_TRAIN, self.device_):
                 while self.n_iter_ < self.max_iter:
-                    for c in range(self.n_chains):
-                        layout.assign(module, states[c])
-                        for _ in range(self.sgld_steps):
-                            idx = next(stream)
-                            loss = chain.train_step((X_t[idx], y_t[idx]))
-                            steps[c] += 1
-                            if steps[c] > chain.burn_in:
-                                flat = layout.flatten(module)
-                                if not (np.isfinite(float(loss)) and bool(flat.isfinite().all())):
-                                    raise DivergenceError(
-                                        chain._divergence_message("SGLD", int(steps[c]))
-                                    )
-                                buffer[head] = flat
-                                head = (head + 1) % self.buffer_size
-                                held = min(held + 1, self.buffer_size)
-                                passed += 1
-                        states[c] = layout.flatten(module)
+                    # T_m SGLD steps of all K chains at once (one vectorised step each).
+                    for _ in range(self.sgld_steps):
+                        idx = next(stream)
+                        losses = chains.step(
+                            X_t[idx],
+                            y_t[idx],
+                            loss_fn,
+                            lr=group["lr"],
+                            weight_decay=group["weight_decay"],
+                            temperature=group["temperature"],
+                            num_data=group["num_data"],
+                            generator=chain._train_generator,
+                        )
+                        steps += 1
+                        if steps > chain.burn_in:
+                            if not (
+                                bool(losses.isfinite().all())
+                                and bool(chains.states.isfinite().all())
+                            ):
+                                raise DivergenceError(chain._divergence_message("SGLD", steps))
+                            n_push = min(k, self.buffer_size)
+                            rows = torch.arange(head, head + n_push, device=buffer.device)
+                            buffer[rows % self.buffer_size] = chains.states[:n_push]
+                            head = (head + n_push) % self.buffer_size
+                            held = min(held + n_push, self.buffer_size)
+                            passed += k
                     if held == 0:
                         continue  # still in burn-in
                     for _ in range(min(self.gan_steps, self.max_iter - self.n_iter_)):

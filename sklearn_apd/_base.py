@@ -215,11 +215,25 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
         return seeded_global_rng(self.random_state, stream, self.device_)
 
     def initialize_module(self):
+        self.module_ = self._build_module(STREAM_INIT)
+        return self
+
+    def _build_module(self, stream, reinitialize=False):
+        """A new network from ``module``, its random initialisation from ``stream``.
+
+        ``reinitialize`` (used for extra chains) makes a copied module instance
+        draw fresh weights through its layers' ``reset_parameters``.
+        """
         kwargs = self.get_params_for("module")
         module = self.module
         if isinstance(module, torch.nn.Module):
             # Never train the user's object in place.
-            module = type(module)(**kwargs) if kwargs else copy.deepcopy(module)
+            with self._seeded_global_rng(stream):
+                module = type(module)(**kwargs) if kwargs else copy.deepcopy(module)
+                if reinitialize and not kwargs:
+                    for layer in module.modules():
+                        if hasattr(layer, "reset_parameters"):
+                            layer.reset_parameters()
         else:
             try:
                 accepted = inspect.signature(module).parameters
@@ -233,15 +247,14 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
             for key, value in inferred.items():
                 if key in accepted and key not in kwargs:
                     kwargs[key] = value
-            with self._seeded_global_rng(STREAM_INIT):
+            with self._seeded_global_rng(stream):
                 module = module(**kwargs)
         if not isinstance(module, torch.nn.Module):
             raise ValueError(
                 f"module={self.module!r} must be a torch.nn.Module class or instance; "
                 f"it produced {type(module).__name__}."
             )
-        self.module_ = module
-        return self
+        return module
 
     def _module_defaults(self):
         """Constructor arguments filled in when the module class accepts them."""
@@ -382,7 +395,7 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
                     self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
                     loss_sum = torch.zeros((), device=self.device_)
                     for idx in self._iterate_minibatches(n, generator):
-                        batch = (X.index_select(0, idx), y.index_select(0, idx))
+                        batch = (X[idx], y[idx])  # idx: (b,), or (n_chains, b)
                         self.notify("on_batch_begin", batch=batch, training=True)
                         loss = self.train_step(batch)
                         loss_sum += loss

@@ -9,8 +9,10 @@ import torch
 from sklearn.utils._param_validation import Interval
 
 from ._base import BasePosteriorClassifier, DivergenceError
+from ._chains import ParallelChains, chain_minibatches
 from ._sgld import SGLD
 from ._utils import (
+    STREAM_CHAINS,
     STREAM_RESERVOIR,
     STREAM_TRAIN,
     format_bytes,
@@ -71,8 +73,18 @@ class SGLDClassifier(BasePosteriorClassifier):
         Posterior draws used by the prediction methods. Drawn without
         replacement from the store when it holds at least that many, with
         replacement otherwise.
+    n_chains : int, default=1
+        Independent chains run together as one vectorised computation
+        (stacked weights, ``torch.func.vmap``): each starts from its own random
+        initialisation, draws its own minibatches and noise, and contributes a
+        sample at every thinning point, so a fit keeps ``n_chains`` times as
+        many samples (still bounded by ``max_samples``). Chains explore
+        separate modes; several short chains often beat one long one for the
+        same wall time (``benchmarks/bench_chains.py``). Supports the
+        optimizer ``SGLD`` only. ``optimizer_`` then belongs to chain 0's
+        ``module_`` and is not stepped.
     max_epochs : int, default=100
-        Passes over the training data.
+        Passes over the training data (by every chain).
     batch_size : int, default=100
         Minibatch size.
     callbacks : list of (name, skorch.callbacks.Callback) or None, default=None
@@ -127,6 +139,11 @@ class SGLDClassifier(BasePosteriorClassifier):
         The stored SGLD samples, float32, ``K <= max_samples``.
     sample_iterations_ : ndarray of shape (K,)
         The iteration each stored sample was taken at.
+    sample_chains_ : ndarray of shape (K,)
+        The chain each stored sample comes from (all 0 with one chain).
+    chain_states_ : torch.Tensor of shape (n_chains, n_parameters_)
+        The chains' last weights (chain 0 is also in ``module_``); a
+        ``warm_start`` fit continues from them.
     n_samples_seen_ : int
         Samples produced by the chain (kept or not).
     n_iter_ : int
@@ -160,6 +177,7 @@ class SGLDClassifier(BasePosteriorClassifier):
         "burn_in": [Interval(numbers.Integral, 0, None, closed="left")],
         "thinning": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_chains": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
     _posterior_attributes = ("module_", "samples_")
@@ -177,6 +195,7 @@ class SGLDClassifier(BasePosteriorClassifier):
         thinning=20,
         max_samples=1000,
         n_samples=200,
+        n_chains=1,
         max_epochs=100,
         batch_size=100,
         callbacks=None,
@@ -197,6 +216,7 @@ class SGLDClassifier(BasePosteriorClassifier):
         self.thinning = thinning
         self.max_samples = max_samples
         self.n_samples = n_samples
+        self.n_chains = n_chains
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.callbacks = callbacks
@@ -225,9 +245,40 @@ class SGLDClassifier(BasePosteriorClassifier):
         super()._initialize_network(X, y)
         self.n_samples_seen_ = 0
         self._reservoir_gen = make_generator(self.random_state, STREAM_RESERVOIR)
-        if "samples_" not in self.cuda_dependent_attributes_:
-            # pickles move the store to the CPU where CUDA is missing, like the module
-            self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, "samples_"]
+        starts = [self.layout_.flatten(self.module_)]
+        for k in range(1, self.n_chains):
+            module = self._build_module(STREAM_CHAINS + k, reinitialize=True)
+            starts.append(self.layout_.flatten(module).to(self.device_))
+        self.chain_states_ = torch.stack(starts)
+        for name in ("samples_", "chain_states_"):
+            if name not in self.cuda_dependent_attributes_:
+                # pickles move these to the CPU where CUDA is missing, like the module
+                self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, name]
+
+    # Chains: with n_chains > 1 the generic minibatch loop of the base class
+    # draws (n_chains, b) index tensors and train_step steps all chains at once.
+    def _iterate_minibatches(self, n, generator):
+        if self.n_chains == 1:
+            yield from super()._iterate_minibatches(n, generator)
+        else:
+            yield from chain_minibatches(n, self.n_chains, self.batch_size, generator)
+
+    def train_step(self, batch, **fit_params):
+        if self.n_chains == 1:
+            return super().train_step(batch, **fit_params)
+        xb, yb = batch
+        group = self.optimizer_.param_groups[0]
+        losses = self._chains.step(
+            xb,
+            yb,
+            lambda logits, target: self.get_loss(logits, target, training=True),
+            lr=group["lr"],
+            weight_decay=group["weight_decay"],
+            temperature=group["temperature"],
+            num_data=group["num_data"],
+            generator=self._train_generator,
+        )
+        return losses.mean()
 
     def _epoch_record(self):
         return {"n_stored": self._n_stored}
@@ -238,18 +289,23 @@ class SGLDClassifier(BasePosteriorClassifier):
         n_old = 0 if old is None else old.shape[0]
         rows = max(n_old, min(self.max_samples, n_old + n_new))
         if old is not None and rows == n_old:
-            store, iters = old, self.sample_iterations_.copy()
+            store = old
+            iters, chains = self.sample_iterations_.copy(), self.sample_chains_.copy()
         else:
             store = torch.empty(rows, self.n_parameters_, dtype=torch.float32, device=self.device_)
             iters = np.zeros(rows, dtype=np.int64)
+            chains = np.zeros(rows, dtype=np.int64)
             if old is not None:
                 store[:n_old] = old
                 iters[:n_old] = self.sample_iterations_
-        self._store, self._store_iters, self._n_stored = store, iters, n_old
+                chains[:n_old] = self.sample_chains_
+        self._store, self._store_iters, self._store_chains = store, iters, chains
+        self._n_stored = n_old
 
-    def _keep_sample(self, iteration):
-        """Offer the current weights to the reservoir."""
-        flat = self.layout_.flatten(self.module_)
+    def _keep_sample(self, iteration, flat=None, chain=0):
+        """Offer a weight vector (default: the module's) to the reservoir."""
+        if flat is None:
+            flat = self.layout_.flatten(self.module_)
         if not bool(torch.isfinite(flat).all()):
             raise DivergenceError(self._divergence_message("the weights", iteration))
         seen = self.n_samples_seen_
@@ -264,6 +320,7 @@ class SGLDClassifier(BasePosteriorClassifier):
         if slot is not None:
             self._store[slot] = flat
             self._store_iters[slot] = iteration
+            self._store_chains[slot] = chain
         self.n_samples_seen_ = seen + 1
 
     def _fit_posterior(self, X, y, continuing=False):
@@ -283,7 +340,7 @@ class SGLDClassifier(BasePosteriorClassifier):
             def count(upto):
                 return max(0, (upto - self.burn_in) // self.thinning)
 
-            n_new = count(end_iter) - count(first_kept - 1)
+            n_new = (count(end_iter) - count(first_kept - 1)) * self.n_chains
         if n_new == 0 and not hasattr(self, "samples_"):
             raise ValueError(
                 f"{type(self).__name__} would keep no samples: it runs {total} "
@@ -291,21 +348,37 @@ class SGLDClassifier(BasePosteriorClassifier):
                 f"minibatches) but burn_in={self.burn_in} and thinning="
                 f"{self.thinning}. Raise max_epochs or lower burn_in."
             )
+        if continuing and self.chain_states_.shape[0] != self.n_chains:
+            raise ValueError(
+                f"warm_start=True continues {self.chain_states_.shape[0]} chains; "
+                f"n_chains={self.n_chains} cannot change between warm fits."
+            )
         self._allocate_store(n_new)
+        if self.n_chains > 1:
+            self._chains = ParallelChains(self.module_, self.layout_, self.chain_states_)
 
         def after_step(it, loss_sum):
             if it > self.burn_in and (it - self.burn_in) % self.thinning == 0:
                 if not bool(torch.isfinite(loss_sum)):
                     raise DivergenceError(self._divergence_message("the loss", it))
-                self._keep_sample(it)
+                if self.n_chains == 1:
+                    self._keep_sample(it)
+                else:
+                    for k in range(self.n_chains):
+                        self._keep_sample(it, self.chain_states_[k], chain=k)
 
         try:
             self._train_epochs(X, y, after_step)
         finally:
+            if self.n_chains > 1:
+                del self._chains
+                self.layout_.assign(self.module_, self.chain_states_[0])
+            else:
+                self.chain_states_ = self.layout_.flatten(self.module_)[None]
             kept = self._n_stored
             if kept:
                 # Chronological order; the reservoir fills slots out of order.
-                order = np.argsort(self._store_iters[:kept], kind="stable")
+                order = np.lexsort((self._store_chains[:kept], self._store_iters[:kept]))
                 store = self._store[:kept]
                 if not np.array_equal(order, np.arange(kept)):
                     store = store[torch.as_tensor(order, device=self.device_)]
@@ -313,8 +386,9 @@ class SGLDClassifier(BasePosteriorClassifier):
                     store = store.clone()  # an interrupted fit: drop unused rows
                 self.samples_ = store
                 self.sample_iterations_ = self._store_iters[:kept][order]
+                self.sample_chains_ = self._store_chains[:kept][order]
                 self.storage_size_ = int(kept * self.n_parameters_)
-            del self._store, self._store_iters
+            del self._store, self._store_iters, self._store_chains
         if self.verbose:
             print(
                 f"{type(self).__name__}: {self.n_iter_} iterations, "

@@ -16,6 +16,7 @@ STREAM_SAMPLE = 3
 STREAM_RESERVOIR = 4
 STREAM_BATCHES = 5
 STREAM_LAYERS = 6
+STREAM_CHAINS = 100  # chain k > 0 starts from stream STREAM_CHAINS + k
 
 
 def resolve_device(device) -> torch.device:
