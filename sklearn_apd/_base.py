@@ -450,8 +450,10 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
     def __setstate__(self, state):
         fitted_device = state.get("device_")
         device_param = state.get("device")
-        if fitted_device is not None:
-            state["device"] = str(fitted_device)
+        # skorch's loader maps tensors to torch.device(state["device"]), which
+        # does not know "auto": give it the fitted device, or the CPU when
+        # unfitted (nothing to map); the parameter is restored below.
+        state["device"] = "cpu" if fitted_device is None else str(fitted_device)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             super().__setstate__(state)

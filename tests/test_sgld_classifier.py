@@ -361,3 +361,24 @@ def test_warm_start_with_other_features_is_refused(blobs):
         clf.fit(X, y + 1)
     assert clf.input_shape_ == (2,) and clf.n_features_in_ == 2
     np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+
+
+def test_unfitted_estimators_pickle_with_device_auto():
+    """Dask and joblib ship unfitted estimators between processes by pickling."""
+    from sklearn_apd import (
+        APDClassifier,
+        DeterministicClassifier,
+        GaussianMixturePosterior,
+        MCDropoutClassifier,
+    )
+
+    for est in (
+        SGLDClassifier(lr=0.2),
+        DeterministicClassifier(),
+        MCDropoutClassifier(),
+        APDClassifier(SGLDClassifier()),
+        GaussianMixturePosterior(SGLDClassifier()),
+    ):
+        again = pickle.loads(pickle.dumps(est))
+        assert repr(again) == repr(est)
+        assert again.get_params(deep=False).get("device", "auto") == "auto"
