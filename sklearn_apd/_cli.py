@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from pathlib import Path
+
+from ._reproduce import BUDGETS, EXPERIMENTS
 
 
 def _demo(args) -> int:
@@ -60,6 +63,27 @@ def _demo(args) -> int:
     return 0
 
 
+def _reproduce(args) -> int:
+    from ._reproduce import run_experiment
+
+    names = list(EXPERIMENTS) if args.experiment == "all" else [args.experiment]
+    for name in names:
+        print(f"sklearn-apd reproduce {name} (budget {args.budget}, device {args.device})")
+        record = run_experiment(
+            name,
+            budget=args.budget,
+            data_home=args.data_home,
+            device=args.device,
+            out=args.out,
+            seed=args.seed,
+            verbose=args.verbose,
+        )
+        folder = Path(args.out) / name
+        print((folder / "results.md").read_text())
+        print(f"wrote {folder}/results.json, results.md ({record['wall_time_s']} s)\n")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
         prog="sklearn-apd",
@@ -72,9 +96,24 @@ def main(argv=None) -> int:
     demo.add_argument("--device", default="auto", help="auto, cpu or cuda")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("-v", "--verbose", type=int, default=1, help="0 silences progress")
+    rep = sub.add_parser(
+        "reproduce",
+        help="run one of the paper's experiments; writes results.json, results.md and PNGs",
+    )
+    rep.add_argument("experiment", choices=[*EXPERIMENTS, "all"])
+    rep.add_argument("--budget", choices=BUDGETS, default="quick")
+    rep.add_argument(
+        "--data-home", default=None, help="folder with the IDX files (default $SKLEARN_APD_DATA)"
+    )
+    rep.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    rep.add_argument("--out", default="apd_results", help="output folder")
+    rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument("-v", "--verbose", type=int, default=1, help="0 silences progress")
     args = parser.parse_args(argv)
     if args.command == "demo":
         return _demo(args)
+    if args.command == "reproduce":
+        return _reproduce(args)
     return 2  # pragma: no cover
 
 

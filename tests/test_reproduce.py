@@ -1,0 +1,61 @@
+"""``sklearn-apd reproduce``: every experiment writes results.json, results.md and plots."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sklearn_apd._cli import main
+from sklearn_apd._reproduce import EXPERIMENTS, _paper, run_experiment
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+needs_data = pytest.mark.skipif(
+    not (SHARED / "mnist").exists(), reason="the real MNIST / OOD files are not in ../shared/data"
+)
+
+
+def test_toy2d_quick_writes_its_results(tmp_path, capsys):
+    assert main(["reproduce", "toy2d", "--out", str(tmp_path), "-v", "0"]) == 0
+    folder = tmp_path / "toy2d"
+    record = json.loads((folder / "results.json").read_text())
+    assert record["experiment"] == "toy2d" and record["budget"] == "quick"
+    assert record["device"] == "cpu" and record["wall_time_s"] > 0
+    res = record["results"]
+    assert set(res) == {"SGD", "SGLD", "APD"}
+    # Figure 2: the posteriors are more uncertain far from the data than SGD is.
+    for name in ("SGLD", "APD"):
+        assert res[name]["mean_entropy_far"] > 2 * res["SGD"]["mean_entropy_far"]
+        assert res[name]["mean_entropy_far"] > res[name]["mean_entropy_near"]
+    assert (folder / "toy2d_entropy.png").stat().st_size > 10_000
+    md = (folder / "results.md").read_text()
+    assert "| SGLD |" in md and "wall time" in md
+    assert "| SGLD |" in capsys.readouterr().out
+
+
+def test_bad_experiment_and_budget():
+    with pytest.raises(SystemExit):
+        main(["reproduce", "table9"])
+    with pytest.raises(ValueError, match="experiment='table9'"):
+        run_experiment("table9")
+    with pytest.raises(ValueError, match="budget='huge'"):
+        run_experiment("toy2d", budget="huge")
+
+
+def test_paper_numbers_ship_with_the_package():
+    paper = _paper()
+    assert paper["table1_accuracy"]["fcNN1"]["SGLD"] == pytest.approx(0.979)
+    assert set(EXPERIMENTS) >= {"anomaly", "adversarial", "active-learning"}
+
+
+def test_missing_data_names_the_file(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train-images"):
+        run_experiment("classification", data_home=tmp_path / "empty", out=tmp_path)
+
+
+@pytest.mark.slow
+@needs_data
+@pytest.mark.parametrize("experiment", ["classification", "adversarial"])
+def test_mnist_experiments_quick(tmp_path, experiment):
+    record = run_experiment(experiment, data_home=SHARED, out=tmp_path)
+    assert (tmp_path / experiment / "results.md").read_text().count("|") > 20
+    assert record["results"]
