@@ -151,6 +151,17 @@ class ConvNet(nn.Module):
     n_classes : int
         Number of output logits; the estimators set it.
 
+    Notes
+    -----
+    Weights are He-initialised for the LeakyReLU (zero biases): with
+    PyTorch's default initialisation nine layers shrink the signal until
+    plain SGD does not move. SGLD at temperature 1 on a few dozen labelled
+    points (the start of active learning) samples a posterior so broad under
+    the prior precision ``N * weight_decay`` that the chain's weights grow
+    until the logits overflow, which ``fit`` reports as a ``DivergenceError``;
+    a lower ``temperature`` (e.g. 0.1) or a larger ``weight_decay`` keeps it
+    finite. On the 1,257 digits, SGLD at temperature 1 trains fine.
+
     Examples
     --------
     >>> import torch
