@@ -160,7 +160,7 @@ class ConvNet(nn.Module):
     the prior precision ``N * weight_decay`` that the chain's weights grow
     until the logits overflow, which ``fit`` reports as a ``DivergenceError``;
     a lower ``temperature`` (e.g. 0.1) or a larger ``weight_decay`` keeps it
-    finite. On the 1,257 digits, SGLD at temperature 1 trains fine.
+    finite.
 
     Examples
     --------
