@@ -75,7 +75,9 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
       ``sgld_steps`` SGLD steps per chain (states after the sampler's
       ``burn_in`` go into a FIFO buffer of at most ``buffer_size`` vectors, the
       oldest leaving first) and then ``gan_steps`` generator updates on the
-      buffer. Never more than ``buffer_size`` samples are held.
+      buffer. Never more than ``buffer_size`` samples are held. The chains
+      step together as one vectorised computation, each with its own
+      minibatches and noise (as ``SGLDClassifier(n_chains=...)``).
 
     GAN objectives (``gan``): ``"wgan-gp"`` (default, Gulrajani et al. 2017:
     Wasserstein critic with gradient penalty ``gp_weight``), ``"wgan"``
