@@ -42,3 +42,45 @@ def test_active_learning_example(tmp_path):
         assert f"{name}: accuracy" in res.stdout
     assert "at 40; mean over the curve" in res.stdout
     assert out.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_toy2d_uncertainty_example(tmp_path):
+    out = tmp_path / "fig.png"
+    cmd = [sys.executable, str(EXAMPLES / "plot_toy2d_uncertainty.py"), "--out", str(out)]
+    res = subprocess.run(cmd + ["--apd-iter", "200"], capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr
+    far = {
+        line.split(":")[0].strip(): float(line.rsplit("far ", 1)[1])
+        for line in res.stdout.splitlines()
+        if "far " in line
+    }
+    assert far["SGLD"] > 5 * far["SGD"] and far["APD"] > 5 * far["SGD"]
+    assert out.stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_grid_search_ood_example():
+    res = subprocess.run(
+        [sys.executable, str(EXAMPLES / "grid_search_ood.py")],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert res.returncode == 0, res.stderr
+    assert "best by OOD AUROC" in res.stdout and "mean_test_ood_auroc" in res.stdout
+
+
+@pytest.mark.slow
+def test_notebook_executes(tmp_path):
+    """The committed notebook's source is examples/make_notebook.py; it runs."""
+    out = tmp_path / "nb.ipynb"
+    cmd = [sys.executable, str(EXAMPLES / "make_notebook.py"), "--execute", "--out", str(out)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
+    assert res.returncode == 0, res.stderr
+    import nbformat
+
+    nb = nbformat.read(out, as_version=4)
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert any("image/png" in o.get("data", {}) for o in outputs)
