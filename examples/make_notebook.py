@@ -20,7 +20,7 @@ CELLS = [
         "SGD, MC dropout, SGLD, APD (distilled from the same SGLD run) and a "
         "Gaussian mixture over the SGLD samples, on scikit-learn's 8x8 digits: "
         "accuracy, calibration, anomaly detection against noise images, and the "
-        "storage each posterior needs at test time. Runs in about two minutes on "
+        "storage each posterior needs at test time. Runs in about four minutes on "
         "a 2-core CPU."
     ),
     new_code_cell(
