@@ -353,6 +353,12 @@ class SGLDClassifier(BasePosteriorClassifier):
                 f"warm_start=True continues {self.chain_states_.shape[0]} chains; "
                 f"n_chains={self.n_chains} cannot change between warm fits."
             )
+        if self.n_chains > 1 and not isinstance(self.optimizer_, SGLD):
+            raise ValueError(
+                f"n_chains={self.n_chains} steps the chains with the SGLD update itself and "
+                f"supports optimizer=SGLD only; got {type(self.optimizer_).__name__}. Use "
+                "n_chains=1 with a custom optimizer."
+            )
         self._allocate_store(n_new)
         if self.n_chains > 1:
             self._chains = ParallelChains(self.module_, self.layout_, self.chain_states_)

@@ -133,6 +133,15 @@ def test_chains_pickle_and_divergence(chained, digits):
     with pytest.raises(DivergenceError, match="diverged"):
         SGLDClassifier(n_chains=2, lr=1e4, **kw).fit(X_train, y_train)
 
+    class PlainSGD(torch.optim.SGD):
+        def __init__(self, params, lr, weight_decay, temperature, num_data, generator):
+            super().__init__(params, lr=lr, weight_decay=weight_decay)
+
+    with pytest.raises(ValueError, match="supports optimizer=SGLD only; got PlainSGD"):
+        SGLDClassifier(n_chains=2, optimizer=PlainSGD, **kw).fit(X_train, y_train)
+    # one chain: any optimizer with that signature works
+    SGLDClassifier(optimizer=PlainSGD, **kw).fit(X_train, y_train)
+
 
 def test_online_apd_runs_its_chains_vectorised(digits):
     X_train, X_test, y_train, y_test = digits
