@@ -19,6 +19,8 @@ def test_mixture_components_example(tmp_path):
             "--components",
             "1",
             "3",
+            "--apd-iter",
+            "50",
             "--out",
             str(out),
         ],
@@ -28,6 +30,7 @@ def test_mixture_components_example(tmp_path):
     )
     assert res.returncode == 0, res.stderr
     assert "K=  3: AUROC BALD" in res.stdout and "SGLD samples: AUROC" in res.stdout
+    assert "APD (50 generator updates): AUROC BALD" in res.stdout
     assert out.stat().st_size > 10_000
 
 
