@@ -196,19 +196,25 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ helpers
-    def _seed(self):
+    def _seed(self) -> int:
+        """The base seed of one fit: from ``random_state``, fresh entropy when None."""
         rs = self.random_state
         if isinstance(rs, np.random.RandomState):
             # Consumed once per fit, as scikit-learn does.
             return int(rs.randint(np.iinfo(np.int32).max))
-        return rs
+        if rs is None:
+            return int(np.random.default_rng().integers(2**32))
+        return int(rs)
 
     def _rng(self, step):
         """A generator for one decision: depends on the seed and the labelled count."""
-        base = getattr(self, "_seed_", None)
-        if base is None:
-            return np.random.default_rng()
-        return np.random.default_rng([int(base) & 0xFFFFFFFF, int(step)])
+        return np.random.default_rng([self._seed_ & 0xFFFFFFFF, int(step)])
+
+    def _curve_arrays(self):
+        return {
+            key: np.asarray(values, dtype=np.int64 if key in ("round", "n_labels") else float)
+            for key, values in self._curve.items()
+        }
 
     def _check_query_support(self, estimator):
         query = self.query
@@ -305,10 +311,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         curve["score"].append(score)
         curve["fit_time"].append(fit_time)
         curve["query_time"].append(0.0)
-        self.learning_curve_ = {
-            key: np.asarray(values, dtype=np.int64 if key in ("round", "n_labels") else float)
-            for key, values in curve.items()
-        }
+        self.learning_curve_ = self._curve_arrays()
 
     def _evaluate(self, scorer, eval_set):
         if eval_set is None:
@@ -343,8 +346,6 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         for attr in ("estimator_", "labeled_indices_"):
             self.__dict__.pop(attr, None)
         self._seed_ = self._seed()
-        if self._seed_ is None:
-            self._seed_ = int(np.random.default_rng().integers(2**32))
         n = len(y)
         if initial_indices is None:
             labeled = self._initial_indices(y_encoded, len(classes), self._rng(0))
@@ -411,10 +412,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 bar.close()
         self.labeled_indices_ = labeled
         # Rebuild: the last query_time was filled in after its row was recorded.
-        self.learning_curve_ = {
-            key: np.asarray(values, dtype=np.int64 if key in ("round", "n_labels") else float)
-            for key, values in self._curve.items()
-        }
+        self.learning_curve_ = self._curve_arrays()
         return self
 
     # ------------------------------------------------------------ interactive
@@ -469,8 +467,6 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         if first:
             self._seed_ = self._seed()
-            if self._seed_ is None:
-                self._seed_ = int(np.random.default_rng().integers(2**32))
             self.X_labeled_, self.y_labeled_ = X, y
             self._curve = {k: [] for k in ("round", "n_labels", "score", "fit_time", "query_time")}
             self.n_iter_ = 0

@@ -381,8 +381,7 @@ def _anomaly(ctx):
 def _sample_size(ctx):
     from .metrics import ood_auroc
 
-    *_, Xt, _ = ctx.mnist()
-    X, y, *_ = ctx.mnist()
+    X, y, *_, Xt, _ = ctx.mnist()
     sgld = ctx.sgld().fit(X, y)
     apd = ctx.apd(sgld).fit(X, y)
     out = ctx.ood_sets()["notMNIST"]
