@@ -13,6 +13,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._utils import check_positive_int
 from .acquisition import QUERY_KINDS, batchbald, select_top
 from .uncertainty import get_measure
 
@@ -437,8 +438,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "estimator_")
         n = self.batch_size if n is None else n
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n={n!r} must be an int >= 1.")
+        n = check_positive_int("n", n)
         X_pool = validate_data(self, X_pool, reset=False, allow_nd=True)
         return self._select(X_pool, int(n), len(self.y_labeled_)).astype(np.int64)
 

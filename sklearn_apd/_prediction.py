@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 import torch
 from sklearn.utils.metaestimators import available_if
@@ -11,7 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import uncertainty as _uncertainty
 from ._engine import chunk_rows, predictive_probabilities
-from ._utils import STREAM_PREDICT, STREAM_SAMPLE, make_generator
+from ._utils import STREAM_PREDICT, STREAM_SAMPLE, check_positive_int, make_generator
 
 
 class PosteriorPredictionMixin:
@@ -45,12 +43,7 @@ class PosteriorPredictionMixin:
     def _resolve_n_samples(self, n_samples):
         if n_samples is None:
             return self.n_samples
-        if (
-            isinstance(n_samples, bool)
-            or not isinstance(n_samples, numbers.Integral)
-            or n_samples < 1
-        ):
-            raise ValueError(f"n_samples={n_samples!r} must be an int >= 1.")
+        check_positive_int("n_samples", n_samples)
         return int(n_samples)
 
     @property

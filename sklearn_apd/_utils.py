@@ -19,6 +19,13 @@ STREAM_LAYERS = 6
 STREAM_CHAINS = 100  # chain k > 0 starts from stream STREAM_CHAINS + k
 
 
+def check_positive_int(name: str, value) -> int:
+    """``value`` as an int >= 1, or a ValueError naming the parameter and value."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+        raise ValueError(f"{name}={value!r} must be an int >= 1.")
+    return int(value)
+
+
 def resolve_device(device) -> torch.device:
     """Turn the ``device`` parameter into a :class:`torch.device`.
 

@@ -17,11 +17,11 @@ calls them on its estimator's predictions.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 import torch
 
+from ._utils import check_positive_int
 from .uncertainty import _as_tensor
 
 __all__ = ["QUERY_KINDS", "batchbald", "select_top"]
@@ -39,8 +39,7 @@ QUERY_KINDS = (
 
 
 def _check_n(n, n_pool, name="n"):
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{name}={n!r} must be an int >= 1.")
+    check_positive_int(name, n)
     return int(min(n, n_pool))
 
 
@@ -164,8 +163,7 @@ def batchbald(
         ("max_configurations", max_configurations),
         ("candidate_chunk", candidate_chunk),
     ):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            raise ValueError(f"{name}={value!r} must be an int >= 1.")
+        check_positive_int(name, value)
     rng = np.random.default_rng(random_state)
     gen = torch.Generator().manual_seed(int(rng.integers(2**63 - 1)))
     # Conditional entropies E_w H(y_i | w), and a tiny random tie-break.

@@ -33,7 +33,7 @@ from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ._utils import STREAM_SAMPLE, seeded_global_rng
+from ._utils import STREAM_SAMPLE, check_positive_int, seeded_global_rng
 from .metrics import _scores, ood_auroc
 
 __all__ = [
@@ -257,14 +257,10 @@ def craft_adversarial(
     bounds = (low, high)
     epsilon = _check_epsilon("epsilon", epsilon, bounds)
     if attack == "pgd":
-        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 1:
-            raise ValueError(f"steps={steps!r} must be an int >= 1.")
+        check_positive_int("steps", steps)
         step = 2.5 * epsilon / steps if step_size is None else step_size
         step = _check_epsilon("step_size", step, bounds)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, numbers.Integral):
-        raise ValueError(f"batch_size={batch_size!r} must be an int >= 1.")
-    if batch_size < 1:
-        raise ValueError(f"batch_size={batch_size!r} must be an int >= 1.")
+    check_positive_int("batch_size", batch_size)
 
     X_t = estimator._validate_predict_X(X)
     y = np.asarray(y)

@@ -36,6 +36,8 @@ from sklearn.datasets import load_digits as _sk_load_digits
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Bunch, check_random_state
 
+from ._utils import check_positive_int
+
 __all__ = [
     "PAPER_OOD_SCALE",
     "get_data_home",
@@ -379,12 +381,7 @@ def make_noise_images(
     """
     if kind not in ("gaussian", "uniform"):
         raise ValueError(f"kind={kind!r} must be 'gaussian' or 'uniform'.")
-    if (
-        isinstance(n_samples, bool)
-        or not isinstance(n_samples, (int, np.integer))
-        or n_samples < 1
-    ):
-        raise ValueError(f"n_samples={n_samples!r} must be an int >= 1.")
+    check_positive_int("n_samples", n_samples)
     rng = check_random_state(random_state)
     shape = (int(n_samples), *image_shape)
     if kind == "gaussian":
@@ -417,12 +414,7 @@ def make_toy2d(n_per_cluster=10, *, random_state=None):
     >>> X.shape, y.tolist().count(1)
     ((20, 2), 10)
     """
-    if (
-        isinstance(n_per_cluster, bool)
-        or not isinstance(n_per_cluster, (int, np.integer))
-        or n_per_cluster < 1
-    ):
-        raise ValueError(f"n_per_cluster={n_per_cluster!r} must be an int >= 1.")
+    check_positive_int("n_per_cluster", n_per_cluster)
     rng = check_random_state(random_state)
     std = np.sqrt(0.3)
     X = np.concatenate(

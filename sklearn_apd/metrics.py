@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 from sklearn.pipeline import Pipeline
 
+from ._utils import check_positive_int
 from .uncertainty import get_measure
 
 __all__ = [
@@ -368,8 +369,7 @@ def expected_calibration_error(y_true, y_prob, *, n_bins=15, labels=None):
     >>> expected_calibration_error([0, 1], [[0.9, 0.1], [0.8, 0.2]], n_bins=10)
     0.45
     """
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
-        raise ValueError(f"n_bins={n_bins!r} must be an int >= 1.")
+    check_positive_int("n_bins", n_bins)
     idx, p = _check_proba(y_true, y_prob, labels)
     conf = p.max(1)
     correct = (p.argmax(1) == idx).astype(np.float64)

@@ -31,7 +31,6 @@ On a Dask cluster (``pip install distributed``)::
 from __future__ import annotations
 
 import copy
-import numbers
 
 import numpy as np
 import torch
@@ -39,7 +38,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._utils import STREAM_CHAINS, seed_from_random_state
+from ._utils import STREAM_CHAINS, check_positive_int, seed_from_random_state
 
 __all__ = ["fit_parallel_chains", "merge_chains"]
 
@@ -86,8 +85,7 @@ def fit_parallel_chains(estimator, X, y, n_chains=4, *, n_jobs=None, random_stat
     merged : SGLDClassifier
         See :func:`merge_chains`.
     """
-    if isinstance(n_chains, bool) or not isinstance(n_chains, numbers.Integral) or n_chains < 1:
-        raise ValueError(f"n_chains={n_chains!r} must be an int >= 1.")
+    check_positive_int("n_chains", n_chains)
     if not hasattr(estimator, "samples_") and not hasattr(type(estimator), "_keep_sample"):
         raise ValueError(
             f"fit_parallel_chains needs an SGLD estimator with a sample store; got "
