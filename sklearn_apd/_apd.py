@@ -11,11 +11,18 @@ from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from sklearn.utils.validation import validate_data
-from torch import nn
 from tqdm.auto import tqdm
 
 from ._base import DivergenceError
 from ._chains import ParallelChains, chain_minibatches
+from ._gan import (
+    WeightGenerator,
+    adam,
+    critic_loss,
+    generator_loss,
+    generator_output_layer,
+    mlp,
+)
 from ._prediction import PosteriorPredictionMixin
 from ._samplers import adopt_network, fitted_sampler
 from ._utils import (
@@ -25,37 +32,6 @@ from ._utils import (
     resolve_device,
     seeded_global_rng,
 )
-
-
-def _mlp(sizes):
-    layers = []
-    for a, b in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(a, b), nn.ReLU()]
-    return nn.Sequential(*layers[:-1])
-
-
-class WeightGenerator(nn.Module):
-    """G(z): a ReLU MLP from ``latent_dim`` noise to flat weight vectors.
-
-    With ``mean`` and ``scale`` buffers the output is ``mean + scale * net(z)``
-    (``standardize=True``); otherwise ``net(z)``.
-    """
-
-    def __init__(self, latent_dim, hidden_units, n_parameters, mean=None, scale=None):
-        super().__init__()
-        self.latent_dim = latent_dim
-        self.net = _mlp((latent_dim, *hidden_units, n_parameters))
-        if mean is not None:
-            self.register_buffer("mean", mean)
-            self.register_buffer("scale", scale)
-        else:
-            self.mean = self.scale = None
-
-    def forward(self, z):
-        out = self.net(z)
-        if self.mean is not None:
-            out = self.mean + self.scale * out
-        return out
 
 
 class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
@@ -323,12 +299,12 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
             generator = WeightGenerator(
                 self.latent_dim, tuple(self.generator_units), p, mean, scale
             ).to(self.device_)
-            critic = _mlp((p, *self.critic_units, 1)).to(self.device_)
+            critic = mlp((p, *self.critic_units, 1)).to(self.device_)
         self.generator_ = generator
         betas = tuple(float(b) for b in self.betas)
         optimizers = (
-            torch.optim.Adam(critic.parameters(), lr=self.lr, betas=betas),
-            torch.optim.Adam(generator.parameters(), lr=self.lr, betas=betas),
+            adam(critic.parameters(), self.lr, betas, self.device_),
+            adam(generator.parameters(), self.lr, betas, self.device_),
         )
         gen = make_generator(self.random_state, STREAM_TRAIN, self.device_)
         self.distill_history_ = {
@@ -343,29 +319,24 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         return real
 
     def _gan_step(self, draw_real, critic, optimizers, gen):
-        """n_critic critic updates and one generator update; returns losses."""
+        """n_critic critic updates and one generator update; returns losses.
+
+        The losses come from :mod:`._gan`, which never forms a fake batch or
+        an input gradient of P weights per row (same values as the
+        straightforward computation; see that module).
+        """
         opt_c, opt_g = optimizers
-        g_net = self.generator_.net  # trained in the (standardised) training space
-        b = self.batch_size
+        g = self.generator_
+        b, device = self.batch_size, gen.device
+        gen_wb = generator_output_layer(g)  # fixed while the critic trains
         for _ in range(self.n_critic):
             real = self._to_training_space(draw_real(b))
             with torch.no_grad():
-                fake = g_net(torch.randn(b, self.latent_dim, generator=gen, device=gen.device))
-            d_real, d_fake = critic(real), critic(fake)
-            if self.gan == "gan":
-                bce = nn.functional.binary_cross_entropy_with_logits
-                loss_c = bce(d_real, torch.ones_like(d_real)) + bce(
-                    d_fake, torch.zeros_like(d_fake)
-                )
-            else:
-                loss_c = d_fake.mean() - d_real.mean()
-                if self.gan == "wgan-gp":
-                    eps = torch.rand(b, 1, generator=gen, device=gen.device)
-                    mix = torch.lerp(fake, real, eps).requires_grad_(
-                        True
-                    )  # eps real + (1-eps) fake
-                    (grad,) = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
-                    loss_c = loss_c + self.gp_weight * ((grad.norm(2, dim=1) - 1) ** 2).mean()
+                hidden = g.hidden(torch.randn(b, self.latent_dim, generator=gen, device=device))
+            eps = torch.rand(b, 1, generator=gen, device=device) if self.gan == "wgan-gp" else None
+            loss_c, d_real, d_fake = critic_loss(
+                critic, g, real, hidden, self.gan, self.gp_weight, eps, gen_wb
+            )
             opt_c.zero_grad(set_to_none=True)
             loss_c.backward()
             opt_c.step()
@@ -373,30 +344,20 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
                 with torch.no_grad():
                     for q in critic.parameters():
                         q.clamp_(-self.clip_value, self.clip_value)
-        fake = g_net(torch.randn(b, self.latent_dim, generator=gen, device=gen.device))
-        critic.requires_grad_(False)  # the generator step needs no critic gradients
-        try:
-            d_fake = critic(fake)
-            if self.gan == "gan":
-                loss_g = nn.functional.binary_cross_entropy_with_logits(
-                    d_fake, torch.ones_like(d_fake)
-                )
-            else:
-                loss_g = -d_fake.mean()
-            opt_g.zero_grad(set_to_none=True)
-            loss_g.backward()
-        finally:
-            critic.requires_grad_(True)
+        z = torch.randn(b, self.latent_dim, generator=gen, device=device)
+        loss_g, _ = generator_loss(critic, g, z, self.gan)
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
         opt_g.step()
-        critic_loss, generator_loss = float(loss_c.detach()), float(loss_g.detach())
-        if not (np.isfinite(critic_loss) and np.isfinite(generator_loss)):
+        critic_loss_, generator_loss_ = float(loss_c.detach()), float(loss_g.detach())
+        if not (np.isfinite(critic_loss_) and np.isfinite(generator_loss_)):
             raise DivergenceError(
                 f"APDClassifier diverged at generator update {self.n_iter_ + 1}: critic loss "
-                f"{critic_loss}, generator loss {generator_loss}. Lower lr (now {self.lr}), "
+                f"{critic_loss_}, generator loss {generator_loss_}. Lower lr (now {self.lr}), "
                 "use gan='wgan-gp', or set standardize=True."
             )
         wasserstein = float((d_real.mean() - d_fake.mean()).detach())
-        return critic_loss, generator_loss, wasserstein
+        return critic_loss_, generator_loss_, wasserstein
 
     def _record(self, losses, t0, **extra):
         self.n_iter_ += 1

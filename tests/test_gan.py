@@ -1,0 +1,103 @@
+"""The fused GAN losses equal the straightforward autograd computation."""
+
+import pytest
+import torch
+from torch.nn import functional as F
+
+from sklearn_apd._gan import WeightGenerator, adam, critic_loss, generator_loss, mlp
+
+
+def _reference_critic_loss(critic, generator, real, z, objective, gp_weight, eps):
+    """Gulrajani et al.'s iteration as usually written: explicit fakes, double backward."""
+    with torch.no_grad():
+        fake = generator.net(z)
+    d_real, d_fake = critic(real), critic(fake)
+    if objective == "gan":
+        return F.binary_cross_entropy_with_logits(
+            d_real, torch.ones_like(d_real)
+        ) + F.binary_cross_entropy_with_logits(d_fake, torch.zeros_like(d_fake))
+    loss = d_fake.mean() - d_real.mean()
+    if objective == "wgan-gp":
+        mix = (eps * real + (1 - eps) * fake).requires_grad_(True)
+        (grad,) = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
+        loss = loss + gp_weight * ((grad.norm(2, dim=1) - 1) ** 2).mean()
+    return loss
+
+
+def _reference_generator_loss(critic, generator, z, objective):
+    d_fake = critic(generator.net(z))
+    if objective == "gan":
+        return F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
+    return -d_fake.mean()
+
+
+def _grads(loss, params):
+    return torch.autograd.grad(loss, params, allow_unused=True)
+
+
+def _nets(p, gen_units, critic_units, seed=0):
+    torch.manual_seed(seed)
+    generator = WeightGenerator(8, gen_units, p).double()
+    critic = mlp((p, *critic_units, 1)).double()
+    return generator, critic
+
+
+@pytest.mark.parametrize("objective", ["wgan-gp", "wgan", "gan"])
+@pytest.mark.parametrize(
+    "gen_units, critic_units", [((16, 12), (20, 10, 6)), ((), (7,)), ((5,), ())]
+)
+def test_critic_loss_and_gradients_match_reference(objective, gen_units, critic_units):
+    p, b = 300, 24
+    generator, critic = _nets(p, gen_units, critic_units)
+    g = torch.Generator().manual_seed(1)
+    real = torch.randn(b, p, generator=g, dtype=torch.float64)
+    z = torch.randn(b, 8, generator=g, dtype=torch.float64)
+    eps = torch.rand(b, 1, generator=g, dtype=torch.float64)
+    params = list(critic.parameters())
+
+    ref = _reference_critic_loss(critic, generator, real, z, objective, 10.0, eps)
+    with torch.no_grad():
+        hidden = generator.hidden(z)
+    ours, d_real, d_fake = critic_loss(critic, generator, real, hidden, objective, 10.0, eps)
+    torch.testing.assert_close(ours, ref, rtol=1e-10, atol=1e-12)
+    for a, r in zip(_grads(ours, params), _grads(ref, params)):
+        torch.testing.assert_close(a, r, rtol=1e-9, atol=1e-12)
+    # The generator gets nothing from a critic update.
+    assert all(q is None for q in _grads(ours, list(generator.parameters())))
+    torch.testing.assert_close(d_fake, critic(generator.net(z)))
+    torch.testing.assert_close(d_real, critic(real))
+
+
+@pytest.mark.parametrize("objective", ["wgan-gp", "gan"])
+@pytest.mark.parametrize("gen_units, critic_units", [((16, 12), (20, 10)), ((), ())])
+def test_generator_loss_and_gradients_match_reference(objective, gen_units, critic_units):
+    p, b = 250, 16
+    generator, critic = _nets(p, gen_units, critic_units, seed=3)
+    z = torch.randn(b, 8, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    params = list(generator.parameters())
+    ref = _reference_generator_loss(critic, generator, z, objective)
+    ours, _ = generator_loss(critic, generator, z, objective)
+    torch.testing.assert_close(ours, ref, rtol=1e-10, atol=1e-12)
+    for a, r in zip(_grads(ours, params), _grads(ref, params)):
+        torch.testing.assert_close(a, r, rtol=1e-9, atol=1e-12)
+    assert all(q is None for q in _grads(ours, list(critic.parameters())))
+
+
+def test_penalty_is_zero_when_the_critic_has_unit_gradients():
+    # A linear critic with a unit-norm weight row has |dD/dx| = 1 everywhere.
+    p = 50
+    generator, critic = _nets(p, (4,), ())
+    with torch.no_grad():
+        critic[0].weight.copy_(torch.ones(1, p) / p**0.5)
+    real = torch.randn(6, p, dtype=torch.float64)
+    hidden = torch.randn(6, 4, dtype=torch.float64)
+    eps = torch.rand(6, 1, dtype=torch.float64)
+    with_gp, _, _ = critic_loss(critic, generator, real, hidden, "wgan-gp", 10.0, eps)
+    without, _, _ = critic_loss(critic, generator, real, hidden, "wgan", 10.0, eps)
+    torch.testing.assert_close(with_gp, without)
+
+
+def test_adam_is_fused_on_cpu():
+    params = [torch.nn.Parameter(torch.zeros(3))]
+    opt = adam(params, 1e-3, (0.5, 0.9), torch.device("cpu"))
+    assert opt.defaults["fused"] is True
