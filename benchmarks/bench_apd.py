@@ -30,7 +30,6 @@ from torch.utils.flop_counter import flop_registry
 
 from sklearn_apd import APDClassifier, SGLDClassifier
 
-
 # In-place products count as their out-of-place forms (flop_registry lacks them).
 INPLACE = {torch.ops.aten.addmm_: torch.ops.aten.addmm}
 
