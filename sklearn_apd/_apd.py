@@ -94,15 +94,9 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
     standardize : bool, default=False
         Train on per-weight standardised samples and generate
         ``mean + std * G(z)``; the two vectors (2 P floats) are stored with
-        the generator. False is the paper's setting.
-    diagonal_noise : bool, default=False
-        Add a learned per-weight Gaussian term to the generator's output:
-        ``G(z) + noise_scale * eps``, ``eps ~ N(0, I_P)`` (P more floats).
-        It starts as the samples' per-weight spread (needs
-        ``standardize=True``), with the generator's last layer at zero, so
-        the GAN starts from a diagonal Gaussian fit and learns the rest. Not
-        in the paper; lets a generator with a narrow last layer keep the
-        weight noise that a low-dimensional latent cannot produce.
+        the generator. False is the paper's setting; True with ``lr=1e-3``
+        distils a fcNN1 MNIST posterior in about 800 updates
+        (``benchmarks/RESULTS.md``).
     n_chains : int, default=4
         Online mode: parallel SGLD chains.
     sgld_steps : int, default=100
@@ -135,9 +129,8 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
     generator_ : WeightGenerator
         The trained generator (eval mode).
     storage_size_ : int
-        Floats kept for test-time sampling: the generator's parameters
-        (``noise_scale`` included) plus 2 * n_parameters_ for
-        ``standardize=True``.
+        Floats kept for test-time sampling: the generator's parameters (plus
+        2 * n_parameters_ for ``standardize=True``).
     distill_history_ : dict of str to ndarray
         Per generator update: ``"iteration"``, ``"critic_loss"``,
         ``"generator_loss"``, ``"wasserstein"`` (mean critic score of real
@@ -183,7 +176,6 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         "betas": [tuple, list],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "standardize": ["boolean"],
-        "diagonal_noise": ["boolean"],
         "n_chains": [Interval(numbers.Integral, 1, None, closed="left")],
         "sgld_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "gan_steps": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -212,7 +204,6 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         betas=(0.5, 0.9),
         batch_size=100,
         standardize=False,
-        diagonal_noise=False,
         n_chains=4,
         sgld_steps=100,
         gan_steps=10,
@@ -237,7 +228,6 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         self.betas = betas
         self.batch_size = batch_size
         self.standardize = standardize
-        self.diagonal_noise = diagonal_noise
         self.n_chains = n_chains
         self.sgld_steps = sgld_steps
         self.gan_steps = gan_steps
@@ -265,11 +255,6 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
                 raise ValueError(f"{name}={units!r} must be a sequence of positive ints.")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ValueError(f"betas={self.betas!r} must be two numbers in [0, 1).")
-        if self.diagonal_noise and not self.standardize:
-            raise ValueError(
-                "diagonal_noise=True starts the noise at the samples' per-weight spread "
-                "and needs standardize=True (got standardize=False)."
-            )
 
     def fit(self, X, y):
         """Sample the posterior with SGLD and distil it into the generator.
@@ -314,7 +299,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
             scale = samples.std(0).clamp_min(1e-8)
         with seeded_global_rng(self.random_state, STREAM_INIT, self.device_):
             generator = WeightGenerator(
-                self.latent_dim, tuple(self.generator_units), p, mean, scale, self.diagonal_noise
+                self.latent_dim, tuple(self.generator_units), p, mean, scale
             ).to(self.device_)
             critic = mlp((p, *self.critic_units, 1)).to(self.device_)
         self.generator_ = generator
@@ -346,19 +331,13 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         g = self.generator_
         b, device = self.batch_size, gen.device
         gen_wb = generator_output_layer(g)  # fixed while the critic trains
-
-        def noise_eps():
-            if g.noise_scale is None:
-                return None
-            return torch.randn(b, self.n_parameters_, generator=gen, device=device)
-
         for _ in range(self.n_critic):
             real = self._to_training_space(draw_real(b))
             with torch.no_grad():
                 hidden = g.hidden(torch.randn(b, self.latent_dim, generator=gen, device=device))
             eps = torch.rand(b, 1, generator=gen, device=device) if self.gan == "wgan-gp" else None
             loss_c, d_real, d_fake = critic_loss(
-                critic, g, real, hidden, self.gan, self.gp_weight, eps, gen_wb, noise_eps()
+                critic, g, real, hidden, self.gan, self.gp_weight, eps, gen_wb
             )
             opt_c.zero_grad(set_to_none=True)
             loss_c.backward()
@@ -368,7 +347,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
                     for q in critic.parameters():
                         q.clamp_(-self.clip_value, self.clip_value)
         z = torch.randn(b, self.latent_dim, generator=gen, device=device)
-        loss_g, _ = generator_loss(critic, g, z, self.gan, noise_eps())
+        loss_g, _ = generator_loss(critic, g, z, self.gan)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
@@ -502,26 +481,9 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
     def _parameter_source(self, n_draws, generator):
         z = torch.randn(n_draws, self.latent_dim, generator=generator, device=generator.device)
         g = self.generator_
-        seeds = None
-        if g.noise_scale is not None:
-            # One seed per draw: a draw's noise does not depend on the chunking.
-            seeds = torch.randint(2**62, (n_draws,), generator=generator, device=generator.device)
-            seeds = seeds.tolist()
 
         def source(start, stop):
-            eps = None
-            if seeds is not None:
-                eps = torch.stack(
-                    [
-                        torch.randn(
-                            self.n_parameters_,
-                            generator=torch.Generator(self.device_).manual_seed(s),
-                            device=self.device_,
-                        )
-                        for s in seeds[start:stop]
-                    ]
-                )
             with torch.no_grad():
-                return g(z[start:stop].to(self.device_), eps)
+                return g(z[start:stop].to(self.device_))
 
         return source

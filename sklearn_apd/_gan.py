@@ -49,18 +49,12 @@ def mlp(sizes: tuple[int, ...]) -> nn.Sequential:
 class WeightGenerator(nn.Module):
     """G(z): a ReLU MLP from ``latent_dim`` noise to flat weight vectors.
 
-    ``net(z)`` lives in the training space the critic sees. With
-    ``diagonal_noise`` a learned per-weight term is added there,
-    ``net(z) + noise_scale * eps`` with ``eps ~ N(0, I_P)`` (``noise_scale``
-    starts at ones and the last layer at zero, so before training
-    the generator is a diagonal Gaussian). With ``mean`` and ``scale`` buffers
-    (``standardize=True``) the weights are ``mean + scale * (training-space
-    output)``.
+    With ``mean`` and ``scale`` buffers the output is ``mean + scale * net(z)``
+    (``standardize=True``); otherwise ``net(z)``. ``net(z)`` is the training
+    space the critic sees.
     """
 
-    def __init__(
-        self, latent_dim, hidden_units, n_parameters, mean=None, scale=None, diagonal_noise=False
-    ):
+    def __init__(self, latent_dim, hidden_units, n_parameters, mean=None, scale=None):
         super().__init__()
         self.latent_dim = latent_dim
         self.net = mlp((latent_dim, *hidden_units, n_parameters))
@@ -69,13 +63,6 @@ class WeightGenerator(nn.Module):
             self.register_buffer("scale", scale)
         else:
             self.mean = self.scale = None
-        if diagonal_noise:
-            self.noise_scale = nn.Parameter(torch.ones(n_parameters))
-            with torch.no_grad():
-                self.last.weight.zero_()
-                self.last.bias.zero_()
-        else:
-            self.noise_scale = None
 
     @property
     def last(self) -> nn.Linear:
@@ -86,13 +73,8 @@ class WeightGenerator(nn.Module):
         """Activations entering the last layer (``z`` itself without hidden layers)."""
         return self.net[:-1](z)
 
-    def forward(self, z, eps=None):
-        """Weight vectors for latent codes ``z`` (and, with diagonal noise, ``eps``)."""
+    def forward(self, z):
         out = self.net(z)
-        if self.noise_scale is not None:
-            if eps is None:
-                raise ValueError("a generator with diagonal noise needs eps of shape (n, P).")
-            out = out + self.noise_scale * eps
         if self.mean is not None:
             out = self.mean + self.scale * out
         return out
@@ -134,35 +116,29 @@ class _CriticFirstLayer(torch.autograd.Function):
     the generator's last hidden activations with a column of ones) and
     ``gen_wb`` (P x (h + 1), the generator's last weight and bias side by
     side: fixed during the critic updates, so built once per iteration).
-    ``noise`` (b x P or None) is the fakes' diagonal-noise term, the one part
-    of a fake batch that has to be formed. Returns the real and fake
-    pre-activations and, with ``with_gram``, W1 W1^T. Backward accumulates
-    the contributions to dW1 (real rows, the fake product, the noise rows, the
-    symmetric Gram) in place into one (d x P) result.
+    Returns the real and fake pre-activations and, with ``with_gram``, W1 W1^T.
+    Backward accumulates the three contributions to dW1 (real rows, the fake
+    product, the symmetric Gram) in place into one (d x P) result.
     """
 
     @staticmethod
-    def forward(ctx, w1, b1, real, hidden, gen_wb, noise, with_gram):
-        ctx.save_for_backward(w1, real, hidden, gen_wb, noise)
+    def forward(ctx, w1, b1, real, hidden, gen_wb, with_gram):
+        ctx.save_for_backward(w1, real, hidden, gen_wb)
         ctx.with_gram = with_gram
         a_real = torch.addmm(b1, real, w1.T)
         a_fake = torch.addmm(b1, hidden, (w1 @ gen_wb).T)
-        if noise is not None:
-            a_fake.addmm_(noise, w1.T)
         gram = w1 @ w1.T if with_gram else w1.new_zeros(0)
         return a_real, a_fake, gram
 
     @staticmethod
     def backward(ctx, g_real, g_fake, g_gram):
-        w1, real, hidden, gen_wb, noise = ctx.saved_tensors
+        w1, real, hidden, gen_wb = ctx.saved_tensors
         d_w1 = g_real.T @ real
         d_w1.addmm_(g_fake.T @ hidden, gen_wb.T)
-        if noise is not None:
-            d_w1.addmm_(g_fake.T, noise)
         if ctx.with_gram:
             d_w1.addmm_(g_gram + g_gram.T, w1)
         d_b1 = g_real.sum(0) + g_fake.sum(0)
-        return d_w1, d_b1, None, None, None, None, None
+        return d_w1, d_b1, None, None, None, None
 
 
 def generator_output_layer(generator: WeightGenerator) -> torch.Tensor:
@@ -180,7 +156,6 @@ def critic_loss(
     gp_weight: float = 10.0,
     eps: torch.Tensor | None = None,
     gen_wb: torch.Tensor | None = None,
-    noise_eps: torch.Tensor | None = None,
 ):
     """Critic loss on ``real`` (b x P) and the fakes ``generator.last(hidden)``.
 
@@ -189,19 +164,15 @@ def critic_loss(
     shape (b, 1): interpolates ``eps * real + (1 - eps) * fake``), "wgan" or
     "gan" (binary cross-entropy on logits). ``gen_wb`` is
     :func:`generator_output_layer` (computed here when None; pass it to reuse
-    it across the critic updates of one iteration). ``noise_eps`` (b x P) is
-    the fakes' ``eps`` for a generator with diagonal noise.
+    it across the critic updates of one iteration).
     """
     layers = _linears(critic)
     if gen_wb is None:
         gen_wb = generator_output_layer(generator)
     hidden = torch.cat([hidden, hidden.new_ones(hidden.shape[0], 1)], dim=1)
     with_gram = objective == "wgan-gp"
-    noise = None
-    if generator.noise_scale is not None:
-        noise = generator.noise_scale.detach() * noise_eps
     a_real, a_fake, gram = _CriticFirstLayer.apply(
-        layers[0].weight, layers[0].bias, real, hidden, gen_wb, noise, with_gram
+        layers[0].weight, layers[0].bias, real, hidden, gen_wb, with_gram
     )
     b = real.shape[0]
     if with_gram:
@@ -223,15 +194,9 @@ def critic_loss(
 
 
 def generator_loss(
-    critic: nn.Sequential,
-    generator: WeightGenerator,
-    z: torch.Tensor,
-    objective: str,
-    noise_eps: torch.Tensor | None = None,
+    critic: nn.Sequential, generator: WeightGenerator, z: torch.Tensor, objective: str
 ):
-    """Generator loss on the training-space fakes ``generator(z, noise_eps)``.
-
-    The critic gets no gradient.
+    """Generator loss on ``generator.net(z)``; the critic gets no gradient.
 
     Returns ``(loss, d_fake)``: ``-mean D(fake)`` for the WGANs, the
     non-saturating ``BCE(D(fake), 1)`` for "gan".
@@ -240,8 +205,6 @@ def generator_loss(
     frozen = [(layer.weight.detach(), layer.bias.detach()) for layer in layers]
     last = generator.last
     d_fake = _fake_preactivation(*frozen[0], last.weight, last.bias, generator.hidden(z))
-    if generator.noise_scale is not None:
-        d_fake = d_fake + F.linear(generator.noise_scale * noise_eps, frozen[0][0])
     for weight, bias in frozen[1:]:
         d_fake = F.linear(torch.relu(d_fake), weight, bias)
     if objective == "gan":
