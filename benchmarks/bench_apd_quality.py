@@ -129,10 +129,7 @@ def distill(sgld, X, y, params, minutes, eval_every, evaluate_fn, seed=0):
             curve.append({"iteration": it, "seconds": round(clock, 1), **evaluate_fn(apd)})
             print(_row(curve[-1]), flush=True)
             next_eval += eval_every
-    storage = int(sum(p.numel() for p in apd.generator_.parameters()))
-    if apd.standardize:
-        storage += 2 * apd.n_parameters_
-    return apd, curve, storage
+    return apd, curve, apd._generator_storage()
 
 
 def _row(r):

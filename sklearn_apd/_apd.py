@@ -284,10 +284,15 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         else:
             self._fit_online(X, y, SGLDClassifier)
         self.generator_.eval()
-        self.storage_size_ = int(sum(p.numel() for p in self.generator_.parameters()))
-        if self.standardize:
-            self.storage_size_ += 2 * self.n_parameters_
+        self.storage_size_ = self._generator_storage()
         return self
+
+    def _generator_storage(self):
+        """Floats kept for sampling: G's parameters, plus mean and scale if standardised."""
+        storage = int(sum(p.numel() for p in self.generator_.parameters()))
+        if self.standardize:
+            storage += 2 * self.n_parameters_
+        return storage
 
     def _build_gan(self, samples=None):
         p = self.n_parameters_

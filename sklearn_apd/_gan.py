@@ -84,19 +84,23 @@ def _linears(critic: nn.Sequential) -> list[nn.Linear]:
     return [m for m in critic if isinstance(m, nn.Linear)]
 
 
-def _critic_rest(layers: list[nn.Linear], a1: torch.Tensor) -> list[torch.Tensor]:
-    """Pre-activations of every layer from the first one's; the last is D's output."""
+def _critic_rest(params: list[tuple[torch.Tensor, torch.Tensor]], a1: torch.Tensor):
+    """Pre-activations of every layer from the first one's; the last is D's output.
+
+    ``params`` holds each layer's (weight, bias): the critic's own, or
+    detached copies when only the generator is trained.
+    """
     pre = [a1]
-    for layer in layers[1:]:
-        pre.append(layer(torch.relu(pre[-1])))
+    for weight, bias in params[1:]:
+        pre.append(F.linear(torch.relu(pre[-1]), weight, bias))
     return pre
 
 
-def _input_gradient_norm(layers: list[nn.Linear], pre: list[torch.Tensor], gram) -> torch.Tensor:
+def _input_gradient_norm(params, pre: list[torch.Tensor], gram) -> torch.Tensor:
     """Row norms of dD/dx from the pre-activations and ``gram`` = W1 W1^T."""
     g = torch.ones_like(pre[-1])
-    for k in range(len(layers) - 1, 0, -1):
-        g = (g @ layers[k].weight) * (pre[k - 1] > 0)
+    for k in range(len(params) - 1, 0, -1):
+        g = (g @ params[k][0]) * (pre[k - 1] > 0)
     squared = ((g @ gram) * g).sum(1)
     # A row with every unit of some layer dead has gradient 0 (norm 0, as
     # autograd gives it); the clamp only keeps sqrt's unused branch finite.
@@ -166,20 +170,18 @@ def critic_loss(
     :func:`generator_output_layer` (computed here when None; pass it to reuse
     it across the critic updates of one iteration).
     """
-    layers = _linears(critic)
+    params = [(layer.weight, layer.bias) for layer in _linears(critic)]
     if gen_wb is None:
         gen_wb = generator_output_layer(generator)
     hidden = torch.cat([hidden, hidden.new_ones(hidden.shape[0], 1)], dim=1)
     with_gram = objective == "wgan-gp"
-    a_real, a_fake, gram = _CriticFirstLayer.apply(
-        layers[0].weight, layers[0].bias, real, hidden, gen_wb, with_gram
-    )
+    a_real, a_fake, gram = _CriticFirstLayer.apply(*params[0], real, hidden, gen_wb, with_gram)
     b = real.shape[0]
     if with_gram:
         a_mix = torch.lerp(a_fake, a_real, eps)
-        pre = _critic_rest(layers, torch.cat([a_real, a_fake, a_mix]))
+        pre = _critic_rest(params, torch.cat([a_real, a_fake, a_mix]))
     else:
-        pre = _critic_rest(layers, torch.cat([a_real, a_fake]))
+        pre = _critic_rest(params, torch.cat([a_real, a_fake]))
     d_real, d_fake = pre[-1][:b], pre[-1][b : 2 * b]
     if objective == "gan":
         loss = F.binary_cross_entropy_with_logits(
@@ -188,7 +190,7 @@ def critic_loss(
     else:
         loss = d_fake.mean() - d_real.mean()
         if objective == "wgan-gp":
-            norms = _input_gradient_norm(layers, [p[2 * b :] for p in pre], gram)
+            norms = _input_gradient_norm(params, [p[2 * b :] for p in pre], gram)
             loss = loss + gp_weight * ((norms - 1) ** 2).mean()
     return loss, d_real, d_fake
 
@@ -201,12 +203,10 @@ def generator_loss(
     Returns ``(loss, d_fake)``: ``-mean D(fake)`` for the WGANs, the
     non-saturating ``BCE(D(fake), 1)`` for "gan".
     """
-    layers = _linears(critic)
-    frozen = [(layer.weight.detach(), layer.bias.detach()) for layer in layers]
+    frozen = [(layer.weight.detach(), layer.bias.detach()) for layer in _linears(critic)]
     last = generator.last
-    d_fake = _fake_preactivation(*frozen[0], last.weight, last.bias, generator.hidden(z))
-    for weight, bias in frozen[1:]:
-        d_fake = F.linear(torch.relu(d_fake), weight, bias)
+    a_fake = _fake_preactivation(*frozen[0], last.weight, last.bias, generator.hidden(z))
+    d_fake = _critic_rest(frozen, a_fake)[-1]
     if objective == "gan":
         loss = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))
     else:
