@@ -93,8 +93,9 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         Weight vectors per GAN minibatch.
     standardize : bool, default=False
         Train on per-weight standardised samples and generate
-        ``mean + std * G(z)``; the two vectors (2 P floats) are stored with
-        the generator. False is the paper's setting; True with ``lr=1e-3``
+        ``mean + std * G(z)``; after training the two vectors are folded
+        into the generator's last layer (no extra storage, same outputs).
+        False is the paper's setting; True with ``lr=1e-3``
         distils a fcNN1 MNIST posterior in about 800 updates
         (``benchmarks/RESULTS.md``).
     n_chains : int, default=4
@@ -129,8 +130,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
     generator_ : WeightGenerator
         The trained generator (eval mode).
     storage_size_ : int
-        Floats kept for test-time sampling: the generator's parameters (plus
-        2 * n_parameters_ for ``standardize=True``).
+        Floats kept for test-time sampling: the generator's parameters.
     distill_history_ : dict of str to ndarray
         Per generator update: ``"iteration"``, ``"critic_loss"``,
         ``"generator_loss"``, ``"wasserstein"`` (mean critic score of real
@@ -284,15 +284,14 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
         else:
             self._fit_online(X, y, SGLDClassifier)
         self.generator_.eval()
+        self.generator_.fold_standardization()  # no-op unless standardize=True
         self.storage_size_ = self._generator_storage()
         return self
 
     def _generator_storage(self):
-        """Floats kept for sampling: G's parameters, plus mean and scale if standardised."""
-        storage = int(sum(p.numel() for p in self.generator_.parameters()))
-        if self.standardize:
-            storage += 2 * self.n_parameters_
-        return storage
+        """Floats kept for sampling: G's parameters (and buffers, if not yet folded)."""
+        g = self.generator_
+        return int(sum(t.numel() for t in (*g.parameters(), *g.buffers())))
 
     def _build_gan(self, samples=None):
         p = self.n_parameters_

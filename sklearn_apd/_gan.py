@@ -50,8 +50,8 @@ class WeightGenerator(nn.Module):
     """G(z): a ReLU MLP from ``latent_dim`` noise to flat weight vectors.
 
     With ``mean`` and ``scale`` buffers the output is ``mean + scale * net(z)``
-    (``standardize=True``); otherwise ``net(z)``. ``net(z)`` is the training
-    space the critic sees.
+    (``standardize=True``, while training); otherwise ``net(z)``. ``net(z)``
+    is the training space the critic sees.
     """
 
     def __init__(self, latent_dim, hidden_units, n_parameters, mean=None, scale=None):
@@ -78,6 +78,22 @@ class WeightGenerator(nn.Module):
         if self.mean is not None:
             out = self.mean + self.scale * out
         return out
+
+    def fold_standardization(self) -> None:
+        """Fold ``mean + scale * net(z)`` into the last layer and drop the buffers.
+
+        ``scale * (W h + b) + mean = (scale W) h + (scale b + mean)``: the
+        same outputs (up to float rounding) without the 2 P stored floats. The
+        training space is then the weights themselves; done after training.
+        """
+        if self.mean is None:
+            return
+        with torch.no_grad():
+            last = self.last
+            last.weight.mul_(self.scale[:, None])
+            last.bias.mul_(self.scale).add_(self.mean)
+        del self.mean, self.scale  # the registered buffers
+        self.mean = self.scale = None
 
 
 def _linears(critic: nn.Sequential) -> list[nn.Linear]:

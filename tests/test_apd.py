@@ -94,8 +94,10 @@ def test_only_the_generator_survives(blobs):
     assert n_gen == 32 * 100 + 100 + 2 * (100 * 100 + 100) + 100 * p + p
     held = sum(v.numel() for v in apd.generator_.state_dict().values())
     assert held == apd.storage_size_
+    # standardize=True folds its mean and scale into the last layer: no extra floats.
     std = APDClassifier(sampler, max_iter=5, standardize=True, **CPU).fit(X, y)
-    assert std.storage_size_ == n_gen + 2 * p
+    assert std.storage_size_ == n_gen and std.generator_.mean is None
+    assert sum(v.numel() for v in std.generator_.state_dict().values()) == n_gen
 
 
 def test_prediction_api_and_determinism(blobs):

@@ -103,3 +103,19 @@ def test_adam_is_fused_on_cpu():
     params = [torch.nn.Parameter(torch.zeros(3))]
     opt = adam(params, 1e-3, (0.5, 0.9), torch.device("cpu"))
     assert opt.defaults["fused"] is True
+
+
+def test_folding_the_standardization_keeps_the_outputs():
+    torch.manual_seed(0)
+    p = 30
+    mean, scale = torch.randn(p), torch.rand(p) + 0.1
+    g = WeightGenerator(4, (6, 5), p, mean, scale).double()
+    z = torch.randn(7, 4, dtype=torch.float64)
+    before = g(z)
+    n_params = sum(q.numel() for q in g.parameters())
+    g.fold_standardization()
+    assert g.mean is None and g.scale is None and not list(g.buffers())
+    torch.testing.assert_close(g(z), before)
+    assert sum(q.numel() for q in g.parameters()) == n_params
+    g.fold_standardization()  # a second call changes nothing
+    torch.testing.assert_close(g(z), before)

@@ -59,3 +59,28 @@ def test_mnist_experiments_quick(tmp_path, experiment):
     record = run_experiment(experiment, data_home=SHARED, out=tmp_path)
     assert (tmp_path / experiment / "results.md").read_text().count("|") > 20
     assert record["results"]
+
+
+@needs_data
+def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
+    """Figure 4's runner on a tiny budget: from 20 labels, every method learns."""
+    import dataclasses
+
+    from sklearn_apd import _reproduce
+
+    tiny = dataclasses.replace(
+        _reproduce._BUDGETS["quick"], n_train=1000, n_test=300, n_samples=10, apd_iter=3,
+        al_rounds=2, al_pool=200,
+    )  # fmt: skip
+    monkeypatch.setitem(_reproduce._BUDGETS, "quick", tiny)
+    monkeypatch.setattr(_reproduce, "_AL_EPOCHS", 150)  # 150 iterations on 20 labels
+    record = run_experiment("active-learning", data_home=SHARED, out=tmp_path)
+    res = record["results"]
+    assert set(res) == {"SGLD", "APD", "MC-Drop", "SGD", "SGLD, random"}
+    for r in res.values():
+        assert r["n_labels"] == [20, 30, 40]
+        # 20 MNIST labels already put an MLP at twice chance (10%) or more.
+        assert min(r["accuracy"]) > 0.2, r
+    folder = tmp_path / "active-learning"
+    assert (folder / "active_learning.png").stat().st_size > 10_000
+    assert "| APD |" in (folder / "results.md").read_text()
