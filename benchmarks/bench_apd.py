@@ -19,7 +19,6 @@ Usage: python benchmarks/bench_apd.py [--iters 10]
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 import numpy as np
@@ -29,6 +28,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 from sklearn_apd import APDClassifier, SGLDClassifier
+from sklearn_apd._utils import cpu_description
 
 # In-place products count as their out-of-place forms (flop_registry lacks them).
 INPLACE = {torch.ops.aten.addmm_: torch.ops.aten.addmm}
@@ -113,7 +113,7 @@ def main():
     ap.add_argument("--iters", type=int, default=10)
     args = ap.parse_args()
     print(
-        f"# bench_apd  {time.strftime('%Y-%m-%d')}  {platform.machine()}  "
+        f"# bench_apd  {time.strftime('%Y-%m-%d')}  {cpu_description()}  "
         f"torch {torch.__version__}  threads {torch.get_num_threads()}"
     )
     peak = matmul_peak()

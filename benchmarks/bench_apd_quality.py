@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
 import time
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from sklearn.frozen import FrozenEstimator
 
 from sklearn_apd import APDClassifier, GaussianMixturePosterior, SGLDClassifier
 from sklearn_apd import datasets as D
+from sklearn_apd._utils import cpu_description
 from sklearn_apd.metrics import ood_auroc
 from sklearn_apd.uncertainty import get_measure
 
@@ -153,7 +153,7 @@ def main():
     ap.add_argument("--out", default=None, help="JSON file for all results")
     args = ap.parse_args()
     print(
-        f"# bench_apd_quality  {time.strftime('%Y-%m-%d %H:%M')}  {platform.machine()}  "
+        f"# bench_apd_quality  {time.strftime('%Y-%m-%d %H:%M')}  {cpu_description()}  "
         f"torch {torch.__version__}  threads {torch.get_num_threads()}  APD seed {args.seed}"
     )
     X, y, Xt, yt, ood = load(args.data_home)

@@ -13,13 +13,13 @@ Usage: python benchmarks/bench_chains.py [--iters 1000] [--repeats 3] [--chains 
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 import numpy as np
 import torch
 
 from sklearn_apd import SGLDClassifier
+from sklearn_apd._utils import cpu_description
 
 
 def fit(X, y, n_chains, epochs, hidden, seed=0):
@@ -47,7 +47,7 @@ def main():
     args = ap.parse_args()
     print(
         f"# bench_chains  {time.strftime('%Y-%m-%d')}  "
-        f"{platform.processor() or platform.machine()}  torch {torch.__version__}  "
+        f"{cpu_description()}  torch {torch.__version__}  "
         f"threads {torch.get_num_threads()}  hidden {tuple(args.hidden)}"
     )
     rng = np.random.default_rng(0)

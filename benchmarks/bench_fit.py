@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import math
-import platform
 import time
 
 import numpy as np
 import torch
 
 from sklearn_apd import SGLDClassifier
+from sklearn_apd._utils import cpu_description
 from sklearn_apd.nets import MLP
 
 
@@ -81,7 +81,7 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     print(
-        f"# bench_fit  {time.strftime('%Y-%m-%d')}  {platform.processor() or platform.machine()}"
+        f"# bench_fit  {time.strftime('%Y-%m-%d')}  {cpu_description()}"
         f"  torch {torch.__version__}  threads {torch.get_num_threads()}"
     )
     rng = np.random.default_rng(0)

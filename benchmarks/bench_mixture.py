@@ -15,13 +15,13 @@ Usage: python benchmarks/bench_mixture.py --data-home ../shared/data
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 import torch
 from sklearn.frozen import FrozenEstimator
 
 from sklearn_apd import GaussianMixturePosterior, SGLDClassifier
+from sklearn_apd._utils import cpu_description
 from sklearn_apd.datasets import PAPER_OOD_SCALE, load_mnist, load_notmnist
 from sklearn_apd.metrics import ood_auroc
 
@@ -42,7 +42,7 @@ def main():
     ap.add_argument("--samples", type=int, default=2000)
     args = ap.parse_args()
     print(
-        f"# bench_mixture  {time.strftime('%Y-%m-%d')}  {platform.machine()}  "
+        f"# bench_mixture  {time.strftime('%Y-%m-%d')}  {cpu_description()}  "
         f"torch {torch.__version__}  threads {torch.get_num_threads()}"
     )
     rng = (-1.0, 1.0)

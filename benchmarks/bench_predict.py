@@ -14,13 +14,13 @@ Usage: python benchmarks/bench_predict.py [--repeats 3] [--working-memory MiB]
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 import numpy as np
 import torch
 
 from sklearn_apd import SGLDClassifier
+from sklearn_apd._utils import cpu_description
 
 
 def _rss_kib(field):
@@ -82,7 +82,7 @@ def main():
     ap.add_argument("--working-memory", type=float, default=None)
     args = ap.parse_args()
     print(
-        f"# bench_predict  {time.strftime('%Y-%m-%d')}  {platform.machine()}  "
+        f"# bench_predict  {time.strftime('%Y-%m-%d')}  {cpu_description()}  "
         f"torch {torch.__version__}  threads {torch.get_num_threads()}"
     )
     peak = matmul_peak(args.repeats)

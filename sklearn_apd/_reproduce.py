@@ -13,13 +13,14 @@ specification (days on a CPU).
 from __future__ import annotations
 
 import json
-import platform
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
+
+from ._utils import cpu_description
 
 EXPERIMENTS = (
     "toy2d",
@@ -222,7 +223,7 @@ class _Context:
             "budget": self.budget_name,
             "settings": asdict(self.b),
             "device": str(_device_name(self.device)),
-            "machine": platform.processor() or platform.machine(),
+            "machine": cpu_description(),
             "torch": torch.__version__,
             "date": time.strftime("%Y-%m-%d"),
             "seed": self.seed,

@@ -104,3 +104,25 @@ def seeded_global_rng(random_state, stream: int, device):
     with torch.random.fork_rng(devices=devices):
         torch.manual_seed(seed)
         yield
+
+
+def cpu_description() -> str:
+    """The CPU's model name and usable cores, for benchmark and experiment records.
+
+    ``platform.processor()`` is empty on most Linux systems; the model name
+    comes from ``/proc/cpuinfo`` there, else falls back to the architecture.
+    """
+    import os
+    import platform
+
+    name = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    name = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{name}, {cores} cores"

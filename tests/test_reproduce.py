@@ -20,6 +20,7 @@ def test_toy2d_quick_writes_its_results(tmp_path, capsys):
     record = json.loads((folder / "results.json").read_text())
     assert record["experiment"] == "toy2d" and record["budget"] == "quick"
     assert record["device"] == "cpu" and record["wall_time_s"] > 0
+    assert record["machine"].endswith(" cores")  # CPU model and cores, for the record
     res = record["results"]
     assert set(res) == {"SGD", "SGLD", "APD"}
     # Figure 2: the posteriors are more uncertain far from the data than SGD is.
