@@ -106,11 +106,11 @@ def test_adam_is_fused_on_cpu():
 
 
 def test_folding_the_standardization_keeps_the_outputs():
-    torch.manual_seed(0)
+    rng = torch.Generator().manual_seed(0)
     p = 30
-    mean, scale = torch.randn(p), torch.rand(p) + 0.1
+    mean, scale = torch.randn(p, generator=rng), torch.rand(p, generator=rng) + 0.1
     g = WeightGenerator(4, (6, 5), p, mean, scale).double()
-    z = torch.randn(7, 4, dtype=torch.float64)
+    z = torch.randn(7, 4, dtype=torch.float64, generator=rng)
     before = g(z)
     n_params = sum(q.numel() for q in g.parameters())
     g.fold_standardization()
