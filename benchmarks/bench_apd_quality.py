@@ -53,6 +53,9 @@ VARIANTS = {
     "paper-std": dict(standardize=True, lr=1e-3),
     # A 16-unit last hidden layer: about 1/10 of the 200 samples' floats.
     "small": dict(generator_units=(100, 100, 16), standardize=True, lr=1e-3),
+    # 18 units: the widest last layer within 1/10 of the floats once the
+    # standardization is folded into it (0.096).
+    "small18": dict(generator_units=(100, 100, 18), standardize=True, lr=1e-3),
     # Other last-layer widths, for performance vs generator size.
     "last4": dict(generator_units=(100, 100, 4), standardize=True, lr=1e-3),
     "last32": dict(generator_units=(100, 100, 32), standardize=True, lr=1e-3),
