@@ -54,6 +54,11 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
     """
 
     _parameter_constraints: dict = {
+        # A class or an instance (both callable); a name such as "ConvNet" is
+        # caught here, not as "'str' object is not callable" inside skorch.
+        "module": [callable],
+        "criterion": [callable],
+        "optimizer": [callable],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],

@@ -106,23 +106,37 @@ def seeded_global_rng(random_state, stream: int, device):
         yield
 
 
-def cpu_description() -> str:
-    """The CPU's model name and usable cores, for benchmark and experiment records.
+def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
+    """The CPU's model, usable cores and torch's SIMD level, for benchmark and experiment records.
 
     ``platform.processor()`` is empty on most Linux systems; the model name
-    comes from ``/proc/cpuinfo`` there, else falls back to the architecture.
+    (and the family / model numbers, which tell apart CPUs sold under one
+    name such as "AMD EPYC") come from ``/proc/cpuinfo`` there, else the
+    architecture stands in. The SIMD level is the kernel set torch dispatches
+    to (``AVX512``, ``AVX2``, ...): it changes timings several-fold.
     """
     import os
     import platform
 
     name = platform.processor() or platform.machine()
+    fields = {}
     try:
-        with open("/proc/cpuinfo") as f:
+        with open(cpuinfo) as f:
             for line in f:
-                if line.startswith("model name"):
-                    name = line.split(":", 1)[1].strip()
-                    break
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in ("model name", "cpu family", "model") and key not in fields:
+                    fields[key] = value.strip()
+                if not line.strip() and fields:
+                    break  # the first processor's block is enough
     except OSError:
         pass
+    name = fields.get("model name", name)
+    if "cpu family" in fields and "model" in fields:
+        name += f" (family {fields['cpu family']}, model {fields['model']})"
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return f"{name}, {cores} cores"
+    try:
+        simd = f", {torch.backends.cpu.get_cpu_capability()}"
+    except AttributeError:  # pragma: no cover - torch older than 2.1
+        simd = ""
+    return f"{name}, {cores} cores{simd}"

@@ -1,6 +1,7 @@
 """``sklearn-apd reproduce``: every experiment writes results.json, results.md and plots."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ def test_toy2d_quick_writes_its_results(tmp_path, capsys):
     record = json.loads((folder / "results.json").read_text())
     assert record["experiment"] == "toy2d" and record["budget"] == "quick"
     assert record["device"] == "cpu" and record["wall_time_s"] > 0
-    assert record["machine"].endswith(" cores")  # CPU model and cores, for the record
+    # CPU model, usable cores and torch's SIMD level, for the record.
+    assert re.fullmatch(r".+, \d+ cores(, \w+)?", record["machine"]), record["machine"]
     res = record["results"]
     assert set(res) == {"SGD", "SGLD", "APD"}
     # Figure 2: the posteriors are more uncertain far from the data than SGD is.
@@ -85,3 +87,16 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     folder = tmp_path / "active-learning"
     assert (folder / "active_learning.png").stat().st_size > 10_000
     assert "| APD |" in (folder / "results.md").read_text()
+
+
+def test_cpu_description_tells_apart_cpus_sold_under_one_name(tmp_path):
+    from sklearn_apd._utils import cpu_description
+
+    block = "processor\t: {i}\ncpu family\t: {fam}\nmodel\t\t: 2\nmodel name\t: AMD EPYC\n\n"
+    info = tmp_path / "cpuinfo"
+    info.write_text(block.format(i=0, fam=26) + block.format(i=1, fam=99))
+    desc = cpu_description(str(info))
+    assert desc.startswith("AMD EPYC (family 26, model 2), ")  # the first processor's
+    assert re.search(r", \d+ cores", desc)
+    # Without /proc/cpuinfo (macOS, Windows) it still names the machine.
+    assert re.fullmatch(r".+, \d+ cores(, \w+)?", cpu_description(str(tmp_path / "none")))

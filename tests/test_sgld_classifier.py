@@ -295,6 +295,8 @@ def test_sparse_input_is_rejected(blobs):
         ({"weight_decay": -1.0}, "'weight_decay' parameter"),
         ({"batch_size": 0}, "'batch_size' parameter"),
         ({"device": "tpu"}, "device='tpu'"),
+        ({"module": "ConvNet"}, "'module' parameter .* callable. Got 'ConvNet'"),
+        ({"optimizer": "sgld"}, "'optimizer' parameter"),
         ({"lrate": 0.1}, "unexpected parameter lrate=0.1"),
         ({"iterator_train__shuffle": False}, "unexpected parameter iterator_train__shuffle"),
     ],
