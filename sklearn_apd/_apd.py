@@ -28,13 +28,14 @@ from ._samplers import adopt_network, fitted_sampler
 from ._utils import (
     STREAM_INIT,
     STREAM_TRAIN,
+    TorchPickleMixin,
     make_generator,
     resolve_device,
     seeded_global_rng,
 )
 
 
-class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
+class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin, BaseEstimator):
     """Adversarial Posterior Distillation: a GAN generator of network weights.
 
     ``fit`` distils an SGLD posterior into a generator G: z ~ N(0, I) -> weight

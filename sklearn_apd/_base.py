@@ -462,9 +462,10 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             super().__setstate__(state)
-        for w in caught:
+        if caught:  # skorch warns twice for one fallback: say it once
+            messages = " ".join(dict.fromkeys(str(w.message).strip() for w in caught))
             warnings.warn(
-                f"{type(self).__name__} was fitted on {fitted_device}; {w.message}",
+                f"{type(self).__name__} was fitted on {fitted_device}; {messages}",
                 UserWarning,
                 stacklevel=2,
             )

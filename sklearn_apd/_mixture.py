@@ -15,7 +15,7 @@ from sklearn.utils.validation import validate_data
 
 from ._prediction import PosteriorPredictionMixin
 from ._samplers import adopt_network, fitted_sampler
-from ._utils import STREAM_INIT, format_bytes, seed_from_random_state
+from ._utils import STREAM_INIT, TorchPickleMixin, format_bytes, seed_from_random_state
 
 
 def _physical_memory_bytes():
@@ -25,7 +25,9 @@ def _physical_memory_bytes():
         return 16 * 2**30
 
 
-class GaussianMixturePosterior(PosteriorPredictionMixin, ClassifierMixin, BaseEstimator):
+class GaussianMixturePosterior(
+    PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin, BaseEstimator
+):
     """A Gaussian mixture over the weights, fitted to an SGLD posterior's samples.
 
     The paper's mixture baseline (Figure 5): ``fit`` fits a clone of

@@ -140,3 +140,48 @@ def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
     except AttributeError:  # pragma: no cover - torch older than 2.1
         simd = ""
     return f"{name}, {cores} cores{simd}"
+
+
+class TorchPickleMixin:
+    """Pickling that lets an estimator fitted on a GPU load on a CPU-only machine.
+
+    Plain pickling of CUDA tensors fails on a machine without CUDA. Here every
+    attribute holding a tensor or a module is saved with ``torch.save`` into
+    one byte string, and loaded back with a ``map_location``: the fitted
+    device when it exists, else the CPU with a warning (skorch does the same
+    for the network estimators). Put it before ``BaseEstimator`` in the bases.
+    """
+
+    def __getstate__(self):
+        import io
+
+        state = super().__getstate__()
+        torch_types = (torch.Tensor, torch.nn.Module)
+        tensors = {k: v for k, v in state.items() if isinstance(v, torch_types)}
+        if tensors:
+            buf = io.BytesIO()
+            torch.save(tensors, buf)
+            state = {k: v for k, v in state.items() if k not in tensors}
+            state["_torch_attributes"] = buf.getvalue()
+        return state
+
+    def __setstate__(self, state):
+        import io
+        import warnings
+
+        blob = state.pop("_torch_attributes", None)
+        if blob is not None:
+            fitted = state.get("device_")
+            target = torch.device("cpu") if fitted is None else torch.device(fitted)
+            if target.type == "cuda" and not torch.cuda.is_available():
+                warnings.warn(
+                    f"{type(self).__name__} was fitted on {target}, which this machine "
+                    "does not have; loading it on the CPU (predictions are the same up "
+                    "to floating-point rounding).",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                target = torch.device("cpu")
+                state["device_"] = target
+            state.update(torch.load(io.BytesIO(blob), map_location=target, weights_only=False))
+        super().__setstate__(state)

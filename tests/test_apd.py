@@ -165,3 +165,39 @@ def test_invalid_parameters(blobs):
     ]:
         with pytest.raises(ValueError, match=match):
             APDClassifier(**params).fit(X, y)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks loading without a GPU")
+def test_pickles_and_a_gpu_fit_loads_on_a_cpu_only_machine(blobs):
+    """APD and the mixture keep tensors outside skorch: they map them on load.
+
+    A pickle from a GPU machine carries ``device_ = cuda``; here its tensors
+    are CPU ones (no GPU to make CUDA tensors), but the load takes the same
+    path: ``map_location`` to the CPU, with one warning.
+    """
+    import pickle
+    import warnings
+
+    from sklearn_apd import GaussianMixturePosterior
+
+    X, y = blobs
+    sgld = SGLDClassifier(lr=0.5, max_epochs=10, batch_size=50, burn_in=5, thinning=1, **CPU)
+    sgld.fit(X, y)
+    for est in (
+        APDClassifier(FrozenEstimator(sgld), max_iter=5, **CPU).fit(X, y),
+        GaussianMixturePosterior(FrozenEstimator(sgld), n_components=2, random_state=0).fit(X, y),
+    ):
+        expected = est.predict_proba(X)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a same-device round trip is silent
+            again = pickle.loads(pickle.dumps(est))
+        np.testing.assert_array_equal(again.predict_proba(X), expected)
+
+        state = est.__getstate__()
+        assert "_torch_attributes" in state  # tensors and modules go through torch.save
+        state["device_"] = torch.device("cuda", 0)
+        moved = type(est).__new__(type(est))
+        with pytest.warns(UserWarning, match=rf"{type(est).__name__} was fitted on cuda:0"):
+            moved.__setstate__(state)
+        assert moved.device_ == torch.device("cpu")
+        np.testing.assert_array_equal(moved.predict_proba(X), expected)

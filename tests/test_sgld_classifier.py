@@ -1,6 +1,8 @@
 """SGLDClassifier: scikit-learn integration, fitted state and errors."""
 
 import pickle
+import re
+import warnings
 
 import numpy as np
 import pytest
@@ -161,6 +163,29 @@ def test_pickle_round_trip(blobs, fitted):
     np.testing.assert_array_equal(clone_.predict_proba(X), fitted.predict_proba(X))
     np.testing.assert_array_equal(clone_.uncertainty(X, "bald"), fitted.uncertainty(X, "bald"))
     assert clone_.device == "cpu" and clone_.device_ == torch.device("cpu")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks loading without a GPU")
+def test_gpu_fitted_estimator_loads_on_a_cpu_only_machine_with_a_warning(blobs, fitted):
+    """What a pickle from a GPU machine looks like here: the fitted device says cuda.
+
+    The tensors inside are CPU tensors (no GPU to make CUDA ones), but the
+    loading path is the one a CUDA pickle takes: skorch maps to the CPU and
+    our warning names the device the estimator was fitted on.
+    """
+    X, _ = blobs
+    state = fitted.__getstate__()
+    state["device_"] = torch.device("cuda", 0)
+    again = SGLDClassifier.__new__(SGLDClassifier)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        again.__setstate__(state)
+    assert len(caught) == 1, [str(w.message) for w in caught]  # one warning, not skorch's two
+    message = str(caught[0].message)
+    assert re.match(r"SGLDClassifier was fitted on cuda:0; .*not available", message)
+    assert again.device_ == torch.device("cpu") and again.device == fitted.device
+    assert again.samples_.device.type == "cpu"
+    np.testing.assert_array_equal(again.predict_proba(X), fitted.predict_proba(X))
 
 
 def test_clone_and_routed_params(blobs):
