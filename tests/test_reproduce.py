@@ -100,3 +100,31 @@ def test_cpu_description_tells_apart_cpus_sold_under_one_name(tmp_path):
     assert re.search(r", \d+ cores", desc)
     # Without /proc/cpuinfo (macOS, Windows) it still names the machine.
     assert re.fullmatch(r".+, \d+ cores(, \w+)?", cpu_description(str(tmp_path / "none")))
+
+
+@needs_data
+def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, monkeypatch):
+    """Table 2's runner on a tiny budget: every method, set and kind is reported."""
+    import dataclasses
+
+    from sklearn_apd import _reproduce
+
+    tiny = dataclasses.replace(
+        _reproduce._BUDGETS["quick"], n_train=600, n_test=100, sgld_epochs=4, burn_in=8,
+        thinning=2, sgd_epochs=8, n_samples=8, apd_iter=2,
+    )  # fmt: skip
+    monkeypatch.setitem(_reproduce._BUDGETS, "large", tiny)
+    record = run_experiment("anomaly", budget="large", data_home=SHARED, out=tmp_path)
+    assert record["budget"] == "large" and record["settings"]["apd_iter"] == 2
+    res = record["results"]
+    methods = {"SGD", "MC-Drop", "SGLD", "APD"}
+    assert set(res["accuracy"]) == methods == set(res["ood"])
+    # 600 training images and a few epochs already beat chance (10%).
+    assert min(res["accuracy"].values()) > 0.3, res["accuracy"]
+    for rows in res["ood"].values():
+        assert len(rows) == 4 * 5  # four kinds, five OOD sets
+        assert all(0 <= r["AUROC"] <= 1 for r in rows)
+    assert res["apd_distillation"]["iteration"] == [1, 2]
+    md = (tmp_path / "anomaly" / "results.md").read_text()
+    assert "| APD | " in md and "| bald | Uniform | SGLD |" in md
+    assert "[98.1]" in md  # the paper's fcNN2 accuracies sit beside ours
