@@ -88,8 +88,11 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         If False, every round refits a fresh clone of ``estimator``
         (re-initialised, as in the paper). If True, every round continues
         training the previous round's network on the enlarged labelled set;
-        the estimator must have a ``warm_start`` parameter (all of this
-        package's estimators do).
+        the estimator must have a ``warm_start`` parameter (this package's
+        network estimators and ``APDClassifier`` do; ``GaussianMixturePosterior``
+        has none). For :class:`APDClassifier` that continues
+        the GAN while its sampler is refitted afresh each round, as in the
+        paper's code.
     scoring : str, callable or None, default=None
         How ``learning_curve_`` scores the evaluation set: any
         ``GridSearchCV``-style scoring; ``None`` uses the estimator's

@@ -28,6 +28,7 @@ from ._samplers import adopt_network, fitted_sampler
 from ._utils import (
     STREAM_INIT,
     STREAM_TRAIN,
+    STREAM_WARM,
     TorchPickleMixin,
     make_generator,
     resolve_device,
@@ -107,6 +108,20 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         Online mode: generator updates per round (T_g).
     buffer_size : int, default=1000
         Online mode: capacity of the FIFO sample buffer.
+    warm_start : bool, default=False
+        Offline mode: when already fitted, ``fit`` gets new samples from the
+        sampler (refitting a clone on the new data, unless it is a
+        ``FrozenEstimator``) and continues the previous GAN (generator,
+        critic and both Adam states) for ``max_iter`` more updates instead of
+        starting a new one; ``n_iter_`` and ``distill_history_`` count on, and
+        the standardization of the first fit is kept. This is how the
+        reference code distils in active learning: a fresh SGLD run per round,
+        one GAN trained across rounds. Needs the same network, classes and
+        GAN settings as the previous fit. The critic, a training copy of the
+        generator and their Adam states are kept between fits (about
+        ``12 * n_parameters_ * (critic_units[0] + generator_units[-1])``
+        bytes: 190 MB for fcNN1 with the default sizes), so set it only when
+        you will refit.
     device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
         Where the GAN is trained (offline) and everything runs (online).
     random_state : int, RandomState instance or None, default=None
@@ -136,10 +151,10 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         Per generator update: ``"iteration"``, ``"critic_loss"``,
         ``"generator_loss"``, ``"wasserstein"`` (mean critic score of real
         minus generated samples, the Wasserstein estimate for the WGANs),
-        ``"time"`` (seconds since the GAN started) and, online,
+        ``"time"`` (seconds of GAN training so far) and, online,
         ``"buffer_size"`` (samples held).
     n_iter_ : int
-        Generator updates run.
+        Generator updates run (over all fits, with ``warm_start=True``).
     n_training_samples_ : int
         Offline: SGLD samples distilled. Online: samples that passed through
         the buffer.
@@ -181,6 +196,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         "sgld_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "gan_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "buffer_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
         "device": [str, torch.device, None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
@@ -209,6 +225,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         sgld_steps=100,
         gan_steps=10,
         buffer_size=1000,
+        warm_start=False,
         device="auto",
         random_state=None,
         verbose=0,
@@ -233,6 +250,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         self.sgld_steps = sgld_steps
         self.gan_steps = gan_steps
         self.buffer_size = buffer_size
+        self.warm_start = warm_start
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
@@ -256,6 +274,11 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
                 raise ValueError(f"{name}={units!r} must be a sequence of positive ints.")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise ValueError(f"betas={self.betas!r} must be two numbers in [0, 1).")
+        if self.warm_start and self.mode == "online":
+            raise ValueError(
+                "warm_start=True continues an offline distillation; mode='online' "
+                "starts its chains and GAN afresh. Use mode='offline' or warm_start=False."
+            )
 
     def fit(self, X, y):
         """Sample the posterior with SGLD and distil it into the generator.
@@ -274,20 +297,98 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
 
         X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=True)
         self.device_ = resolve_device(self.device)
+        warm = self.warm_start and getattr(self, "_warm_state", None) is not None
+        if not self.warm_start:
+            self._warm_state = None
         if self.mode == "offline":
             sampler = fitted_sampler(self.sampler, X, y, SGLDClassifier())
             samples = sampler.samples_.to(self.device_)
+            if warm:
+                self._check_continuable(sampler)
             adopt_network(self, sampler, self.device_)
             self.n_training_samples_ = samples.shape[0]
-            critic, optimizers, gen = self._build_gan(samples)
+            if warm:
+                critic, optimizers, gen = self._resume_gan()
+            else:
+                critic, optimizers, gen = self._build_gan(samples)
             del sampler  # only the network copy above is kept
             self._train_offline(samples, critic, optimizers, gen)
+            if self.warm_start:
+                self._keep_gan_state(critic, optimizers, gen)
         else:
             self._fit_online(X, y, SGLDClassifier)
         self.generator_.eval()
         self.generator_.fold_standardization()  # no-op unless standardize=True
         self.storage_size_ = self._generator_storage()
         return self
+
+    # ----------------------------------------------------------- warm start
+    _GAN_SETTINGS = ("gan", "latent_dim", "generator_units", "critic_units", "standardize")
+
+    def _check_continuable(self, sampler):
+        state = self._warm_state
+        changed = [
+            f"{k}={getattr(self, k)!r} (was {state['settings'][k]!r})"
+            for k in self._GAN_SETTINGS
+            if _as_tuple(getattr(self, k)) != _as_tuple(state["settings"][k])
+        ]
+        if changed:
+            raise ValueError(
+                "warm_start=True continues the previous GAN, but its settings changed: "
+                + ", ".join(changed)
+                + ". Set warm_start=False to start a new one."
+            )
+        same_classes = np.array_equal(sampler.classes_, self.classes_)
+        same_input = tuple(sampler.input_shape_) == tuple(self.input_shape_)
+        n_params = state["generator"].last.out_features
+        if not (same_classes and same_input and sampler.n_parameters_ == n_params):
+            raise ValueError(
+                "warm_start=True continues the previous GAN and needs the same network, "
+                f"classes and input shape; the sampler now has {sampler.n_parameters_} "
+                f"weights, classes {sampler.classes_!r} and input shape "
+                f"{tuple(sampler.input_shape_)}, previously {n_params}, {self.classes_!r} "
+                f"and {tuple(self.input_shape_)}."
+            )
+
+    def _keep_gan_state(self, critic, optimizers, gen):
+        """What the next warm fit continues: generator, critic, Adam and noise stream."""
+        import copy
+
+        self._warm_state = {
+            # generator_ gets folded (standardize=True); training goes on in
+            # the standardized space, so the state keeps its own copy.
+            "generator": copy.deepcopy(self.generator_),
+            "critic": critic,
+            "optimizers": [opt.state_dict() for opt in optimizers],
+            "rng": (gen.device.type, gen.get_state()),
+            "settings": {k: getattr(self, k) for k in self._GAN_SETTINGS},
+            "fits": (getattr(self, "_warm_state", None) or {}).get("fits", 0) + 1,
+        }
+
+    def _resume_gan(self):
+        state = self._warm_state
+        generator = state["generator"].to(self.device_).train()
+        critic = state["critic"].to(self.device_)
+        betas = tuple(float(b) for b in self.betas)
+        optimizers = (
+            adam(critic.parameters(), self.lr, betas, self.device_),
+            adam(generator.parameters(), self.lr, betas, self.device_),
+        )
+        for opt, saved in zip(optimizers, state["optimizers"]):
+            opt.load_state_dict(saved)
+            for group in opt.param_groups:  # lr and betas may be retuned between fits
+                group["lr"], group["betas"] = self.lr, betas
+        self.generator_ = generator
+        rng_device, rng_state = state["rng"]
+        if rng_device == self.device_.type:
+            # The noise stream goes on where it stopped: two warm fits of n
+            # updates give the GAN of one fit of 2 n updates.
+            gen = torch.Generator(device=self.device_)
+            gen.set_state(rng_state.cpu())
+        else:  # e.g. fitted on a GPU, continued on a CPU: a new stream
+            gen = make_generator(self.random_state, STREAM_WARM + state["fits"], self.device_)
+        self.distill_history_ = {k: list(v) for k, v in self.distill_history_.items()}
+        return critic, optimizers, gen
 
     def _generator_storage(self):
         """Floats kept for sampling: G's parameters (and buffers, if not yet folded)."""
@@ -385,7 +486,8 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         def draw_real(b):
             return samples[torch.randint(k, (b,), generator=gen, device=gen.device)]
 
-        t0 = time.perf_counter()
+        done = self.distill_history_["time"]  # earlier warm-started fits' time
+        t0 = time.perf_counter() - (done[-1] if len(done) else 0.0)
         bar = tqdm(total=self.max_iter, disable=not self.verbose, desc="APD (offline)")
         try:
             for _ in range(self.max_iter):
@@ -492,3 +594,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
                 return g(z[start:stop].to(self.device_))
 
         return source
+
+
+def _as_tuple(value):
+    return tuple(value) if isinstance(value, (list, tuple)) else value

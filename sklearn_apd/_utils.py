@@ -17,6 +17,7 @@ STREAM_RESERVOIR = 4
 STREAM_BATCHES = 5
 STREAM_LAYERS = 6
 STREAM_CHAINS = 100  # chain k > 0 starts from stream STREAM_CHAINS + k
+STREAM_WARM = 10_000  # APD's k-th warm-started continuation: STREAM_WARM + k
 
 
 def check_positive_int(name: str, value) -> int:
@@ -143,12 +144,24 @@ def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
     return f"{name}, {cores} cores{simd}"
 
 
+def _holds_torch(value) -> bool:
+    """A tensor or module, or a dict / list / tuple with one inside."""
+    if isinstance(value, (torch.Tensor, torch.nn.Module)):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_torch(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_torch(v) for v in value)
+    return False
+
+
 class TorchPickleMixin:
     """Pickling that lets an estimator fitted on a GPU load on a CPU-only machine.
 
     Plain pickling of CUDA tensors fails on a machine without CUDA. Here every
-    attribute holding a tensor or a module is saved with ``torch.save`` into
-    one byte string, and loaded back with a ``map_location``: the fitted
+    attribute holding a tensor or a module (also inside a dict, list or tuple)
+    is saved with ``torch.save`` into one byte string, and loaded back with a
+    ``map_location``: the fitted
     device when it exists, else the CPU with a warning (skorch does the same
     for the network estimators). Put it before ``BaseEstimator`` in the bases.
     """
@@ -157,8 +170,7 @@ class TorchPickleMixin:
         import io
 
         state = super().__getstate__()
-        torch_types = (torch.Tensor, torch.nn.Module)
-        tensors = {k: v for k, v in state.items() if isinstance(v, torch_types)}
+        tensors = {k: v for k, v in state.items() if _holds_torch(v)}
         if tensors:
             buf = io.BytesIO()
             torch.save(tensors, buf)

@@ -201,3 +201,59 @@ def test_pickles_and_a_gpu_fit_loads_on_a_cpu_only_machine(blobs):
             moved.__setstate__(state)
         assert moved.device_ == torch.device("cpu")
         np.testing.assert_array_equal(moved.predict_proba(X), expected)
+
+
+def _warm_pair(blobs, **kw):
+    X, y = blobs
+    sgld = SGLDClassifier(max_epochs=40, burn_in=10, thinning=2, **CPU).fit(X, y)
+    params = dict(standardize=True, lr=1e-3, n_samples=20, **CPU, **kw)
+    return X, y, sgld, params
+
+
+def test_warm_start_continues_the_same_gan(blobs):
+    """Two warm fits of 20 updates are one fit of 40 (standardized, so also unfolding)."""
+    X, y, sgld, params = _warm_pair(blobs)
+    once = APDClassifier(FrozenEstimator(sgld), max_iter=40, **params).fit(X, y)
+    warm = APDClassifier(FrozenEstimator(sgld), max_iter=20, warm_start=True, **params)
+    warm.fit(X, y)
+    first = warm.sample_parameters(5)
+    warm.fit(X, y)
+    assert warm.n_iter_ == 40 and len(warm.distill_history_["iteration"]) == 40
+    np.testing.assert_array_equal(warm.distill_history_["iteration"], np.arange(1, 41))
+    assert np.all(np.diff(warm.distill_history_["time"]) >= 0)  # time counts on
+    for key in ("critic_loss", "wasserstein"):
+        np.testing.assert_allclose(warm.distill_history_[key], once.distill_history_[key])
+    torch.testing.assert_close(warm.sample_parameters(5), once.sample_parameters(5))
+    assert not torch.equal(first, warm.sample_parameters(5))
+    assert warm.storage_size_ == once.storage_size_  # the kept critic is not counted
+
+
+def test_warm_start_survives_pickling_and_refits_its_sampler(blobs):
+    import pickle
+
+    X, y, sgld, params = _warm_pair(blobs)
+    sampler = SGLDClassifier(max_epochs=30, burn_in=10, thinning=2, **CPU)
+    apd = APDClassifier(sampler, max_iter=10, warm_start=True, **params).fit(X, y)
+    copy = pickle.loads(pickle.dumps(apd))
+    # A fresh SGLD run on the new data (here: a subset), the same GAN trained on.
+    apd.fit(X[:100], y[:100])
+    copy.fit(X[:100], y[:100])
+    assert apd.n_iter_ == copy.n_iter_ == 20
+    torch.testing.assert_close(apd.sample_parameters(4), copy.sample_parameters(4))
+    # warm_start=False forgets the GAN: the next fit starts afresh and keeps no critic.
+    apd.set_params(warm_start=False).fit(X, y)
+    assert apd.n_iter_ == 10 and apd._warm_state is None
+    assert len(pickle.dumps(apd)) < len(pickle.dumps(copy)) / 2
+
+
+def test_warm_start_refuses_what_it_cannot_continue(blobs):
+    X, y, sgld, params = _warm_pair(blobs)
+    apd = APDClassifier(FrozenEstimator(sgld), max_iter=2, warm_start=True, **params).fit(X, y)
+    with pytest.raises(ValueError, match=r"generator_units=\(50, 50\) \(was \(100, 100, 100\)\)"):
+        apd.set_params(generator_units=(50, 50)).fit(X, y)
+    apd.set_params(generator_units=(100, 100, 100))
+    other = SGLDClassifier(max_epochs=20, burn_in=2, thinning=2, **CPU).fit(X, (y > 0).astype(int))
+    with pytest.raises(ValueError, match="same network, classes and input shape"):
+        apd.set_params(sampler=FrozenEstimator(other)).fit(X, (y > 0).astype(int))
+    with pytest.raises(ValueError, match="warm_start=True continues an offline"):
+        APDClassifier(mode="online", warm_start=True).fit(X, y)

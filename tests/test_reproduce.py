@@ -73,7 +73,7 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
 
     tiny = dataclasses.replace(
         _reproduce._BUDGETS["quick"], n_train=1000, n_test=300, n_samples=10, apd_iter=3,
-        al_rounds=2, al_pool=200,
+        al_rounds=2, al_pool=200, al_apd_iter=3,
     )  # fmt: skip
     monkeypatch.setitem(_reproduce._BUDGETS, "quick", tiny)
     monkeypatch.setattr(_reproduce, "_AL_EPOCHS", 150)  # 150 iterations on 20 labels
