@@ -106,7 +106,7 @@ def main(argv=None) -> int:
         choices=BUDGETS,
         default="quick",
         help="quick: 10,000 training images, minutes on a CPU; large: the paper's data, "
-        "SGD and SGLD settings with 800 standardized APD updates (anomaly: ~1.5 h on a "
+        "SGD and SGLD settings with 800 standardized APD updates (anomaly: 61 min on a "
         "2-core CPU); paper: the reference settings (APD's 100,000 updates: days on a CPU)",
     )
     rep.add_argument(
