@@ -369,15 +369,11 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         state = self._warm_state
         generator = state["generator"].to(self.device_).train()
         critic = state["critic"].to(self.device_)
-        betas = tuple(float(b) for b in self.betas)
-        optimizers = (
-            adam(critic.parameters(), self.lr, betas, self.device_),
-            adam(generator.parameters(), self.lr, betas, self.device_),
-        )
+        optimizers = self._optimizers(critic, generator)
         for opt, saved in zip(optimizers, state["optimizers"]):
             opt.load_state_dict(saved)
             for group in opt.param_groups:  # lr and betas may be retuned between fits
-                group["lr"], group["betas"] = self.lr, betas
+                group["lr"], group["betas"] = self.lr, opt.defaults["betas"]
         self.generator_ = generator
         rng_device, rng_state = state["rng"]
         if rng_device == self.device_.type:
@@ -389,6 +385,14 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
             gen = make_generator(self.random_state, STREAM_WARM + state["fits"], self.device_)
         self.distill_history_ = {k: list(v) for k, v in self.distill_history_.items()}
         return critic, optimizers, gen
+
+    def _optimizers(self, critic, generator):
+        """Adam for the critic and the generator, with this fit's lr and betas."""
+        betas = tuple(float(b) for b in self.betas)
+        return (
+            adam(critic.parameters(), self.lr, betas, self.device_),
+            adam(generator.parameters(), self.lr, betas, self.device_),
+        )
 
     def _generator_storage(self):
         """Floats kept for sampling: G's parameters (and buffers, if not yet folded)."""
@@ -409,11 +413,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
             ).to(self.device_)
             critic = mlp((p, *self.critic_units, 1)).to(self.device_)
         self.generator_ = generator
-        betas = tuple(float(b) for b in self.betas)
-        optimizers = (
-            adam(critic.parameters(), self.lr, betas, self.device_),
-            adam(generator.parameters(), self.lr, betas, self.device_),
-        )
+        optimizers = self._optimizers(critic, generator)
         gen = make_generator(self.random_state, STREAM_TRAIN, self.device_)
         self.distill_history_ = {
             k: [] for k in ("iteration", "critic_loss", "generator_loss", "wasserstein", "time")

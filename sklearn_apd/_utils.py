@@ -161,9 +161,9 @@ class TorchPickleMixin:
     Plain pickling of CUDA tensors fails on a machine without CUDA. Here every
     attribute holding a tensor or a module (also inside a dict, list or tuple)
     is saved with ``torch.save`` into one byte string, and loaded back with a
-    ``map_location``: the fitted
-    device when it exists, else the CPU with a warning (skorch does the same
-    for the network estimators). Put it before ``BaseEstimator`` in the bases.
+    ``map_location``: the fitted device when it exists, else the CPU with a
+    warning (skorch does the same for the network estimators). Put it before
+    ``BaseEstimator`` in the bases.
     """
 
     def __getstate__(self):
