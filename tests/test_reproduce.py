@@ -128,3 +128,57 @@ def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, mon
     md = (tmp_path / "anomaly" / "results.md").read_text()
     assert "| APD | " in md and "| bald | Uniform | SGLD |" in md
     assert "[98.1]" in md  # the paper's fcNN2 accuracies sit beside ours
+
+
+@needs_data
+def test_experiments_of_one_call_share_their_fits(tmp_path, monkeypatch):
+    """sample-size then gan-variants fit SGLD and the WGAN-GP APD once; same numbers."""
+    import dataclasses
+
+    from sklearn_apd import _reproduce
+
+    tiny = dataclasses.replace(
+        _reproduce._BUDGETS["quick"], n_train=500, n_test=100, sgld_epochs=3, burn_in=5,
+        thinning=2, n_samples=5, apd_iter=2,
+    )  # fmt: skip
+    monkeypatch.setitem(_reproduce._BUDGETS, "quick", tiny)
+    built = []
+    for factory in ("sgld", "apd"):
+        original = getattr(_reproduce._Context, factory)
+
+        def counting(self, *args, _original=original, _name=factory, **kw):
+            built.append((_name, kw.get("gan", "wgan-gp")))
+            return _original(self, *args, **kw)
+
+        monkeypatch.setattr(_reproduce._Context, factory, counting)
+    names = ["sample-size", "gan-variants"]
+    together = list(_reproduce.iter_experiments(names, data_home=SHARED, out=tmp_path / "a"))
+    # One SGLD and one APD per GAN objective: the WGAN-GP one is not refitted.
+    assert sorted(built) == [
+        ("apd", "gan"),
+        ("apd", "wgan"),
+        ("apd", "wgan-gp"),
+        ("sgld", "wgan-gp"),
+    ]
+    assert together[0]["reused_fits"] == []
+    assert together[1]["reused_fits"] == ["APD fcNN1 wgan-gp", "SGLD fcNN1"]
+    md = (tmp_path / "a" / "gan-variants" / "results.md").read_text()
+    assert "Reuses the fits of an earlier experiment" in md and "SGLD fcNN1" in md
+    # A separate call refits and gets the same numbers.
+    alone = run_experiment("gan-variants", data_home=SHARED, out=tmp_path / "b")
+    assert alone["reused_fits"] == []
+
+    def numbers(record):
+        return {
+            k: {m: v for m, v in r.items() if m != "fit_time_s"}
+            for k, r in record["results"].items()
+        }
+
+    assert numbers(alone) == numbers(together[1])
+
+
+def test_cli_takes_several_experiments(tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["reproduce", "toy2d", "table9"])
+    assert main(["reproduce", "toy2d", "toy2d", "--out", str(tmp_path), "-v", "0"]) == 0
+    assert capsys.readouterr().out.count("wrote ") == 1  # named twice, run once
