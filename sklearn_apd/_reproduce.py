@@ -11,6 +11,8 @@ specification (APD's 100,000 generator updates take days on a CPU).
 ``large`` keeps the paper's data, networks, SGD and SGLD settings and
 distils with the standardized recipe (``standardize=True``, lr 1e-3) for 800
 updates instead of 100,000: ``anomaly`` took 61 minutes on a 2-core CPU.
+Experiments run in one call (``iter_experiments``) share the MNIST arrays and
+every network fit.
 """
 
 from __future__ import annotations
@@ -158,8 +160,9 @@ class _Context:
             X, y = D.load_mnist("train", **kw)
             Xv, yv = D.load_mnist("validation", **kw)
             Xt, yt = D.load_mnist("test", **kw)
-            n, m = self.b.n_train, self.b.n_test
-            self.shared["mnist"] = (X[:n], y[:n], Xv[:m], yv[:m], Xt[:m], yt[:m])
+            n, m, v = self.b.n_train, self.b.n_test, self.b.n_adv
+            # Validation images are only for crafting adversarial examples.
+            self.shared["mnist"] = (X[:n], y[:n], Xv[:v], yv[:v], Xt[:m], yt[:m])
         return self.shared["mnist"]
 
     def ood_sets(self):
@@ -672,13 +675,14 @@ def _adversarial(ctx):
     paper = _paper()["table3_adversarial_detection_auroc_percent"]
     models, _ = ctx.fit_all("fcNN1")
     _, _, Xv, yv, *_ = ctx.mnist()
-    n = ctx.b.n_adv
+    n = len(Xv)  # n_adv, or all 10,000 validation images if fewer
     ests = {name: models[name] for name in ("MC-Drop", "SGLD", "APD")}
     m = transfer_matrix(
-        ests, ests, Xv[:n], yv[:n], epsilon=0.3, bounds=_RANGE, steps=40,
+        ests, ests, Xv, yv, epsilon=0.3, bounds=_RANGE, steps=40,
         n_samples=ctx.b.adv_samples, random_state=ctx.seed,
     )  # fmt: skip
     results = {
+        "n_images": n,
         "auroc": {
             a: {s: dict(zip(m.detectors, m.auroc[i, j].tolist())) for j, s in enumerate(m.sources)}
             for i, a in enumerate(m.attacks)

@@ -182,3 +182,25 @@ def test_cli_takes_several_experiments(tmp_path, capsys):
         main(["reproduce", "toy2d", "table9"])
     assert main(["reproduce", "toy2d", "toy2d", "--out", str(tmp_path), "-v", "0"]) == 0
     assert capsys.readouterr().out.count("wrote ") == 1  # named twice, run once
+
+
+@needs_data
+def test_adversarial_crafts_from_n_adv_validation_images(tmp_path, monkeypatch):
+    """Table 3's runner: n_adv validation images even when n_test is smaller."""
+    import dataclasses
+
+    from sklearn_apd import _reproduce
+
+    tiny = dataclasses.replace(
+        _reproduce._BUDGETS["quick"], n_train=500, n_test=50, sgld_epochs=3, burn_in=5,
+        thinning=2, sgd_epochs=3, n_samples=5, apd_iter=2, n_adv=120, adv_samples=10,
+    )  # fmt: skip
+    monkeypatch.setitem(_reproduce._BUDGETS, "quick", tiny)
+    record = run_experiment("adversarial", data_home=SHARED, out=tmp_path)
+    res = record["results"]
+    assert res["n_images"] == 120
+    assert set(res["auroc"]) == {"fgsm", "pgd"}
+    for attack, rates in res["success_rate"].items():
+        assert set(rates) == {"MC-Drop", "SGLD", "APD"}
+        assert all(0 <= r <= 1 for r in rates.values()), (attack, rates)
+    assert "from 120 validation images" in (tmp_path / "adversarial" / "results.md").read_text()
