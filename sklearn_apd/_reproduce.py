@@ -725,7 +725,10 @@ _RUNNERS = {
 
 def iter_experiments(names, *, budget="quick", data_home=None, device="auto", out="results",
                      seed=0, verbose=0):  # fmt: skip
-    """Run experiments one after the other, yielding each one's JSON record when written.
+    """Run experiments one after the other; an iterator of their JSON records.
+
+    Names and budget are checked at the call; each experiment runs when the
+    iterator reaches it and its record comes once its files are written.
 
     The experiments share the MNIST arrays and every network fit (see
     ``_Context``): ``sample-size``, ``mixture``, ``gan-variants`` and
@@ -737,6 +740,11 @@ def iter_experiments(names, *, budget="quick", data_home=None, device="auto", ou
             raise ValueError(f"experiment={name!r} is not one of {EXPERIMENTS}.")
     if budget not in _BUDGETS:
         raise ValueError(f"budget={budget!r} must be one of {BUDGETS}.")
+    # Checked above when called; the experiments run as the caller iterates.
+    return _run(names, budget, data_home, device, out, seed, verbose)
+
+
+def _run(names, budget, data_home, device, out, seed, verbose):
     shared = {}
     for i, name in enumerate(names, 1):
         if verbose:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sklearn_apd._cli import main
-from sklearn_apd._reproduce import EXPERIMENTS, _paper, run_experiment
+from sklearn_apd._reproduce import EXPERIMENTS, _paper, iter_experiments, run_experiment
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 needs_data = pytest.mark.skipif(
@@ -42,6 +42,9 @@ def test_bad_experiment_and_budget():
         run_experiment("table9")
     with pytest.raises(ValueError, match="budget='huge'"):
         run_experiment("toy2d", budget="huge")
+    # Checked at the call, before anything runs, for several experiments too.
+    with pytest.raises(ValueError, match="experiment='table9'"):
+        iter_experiments(["toy2d", "table9"])
 
 
 def test_paper_numbers_ship_with_the_package():
