@@ -15,6 +15,17 @@ needs_data = pytest.mark.skipif(
 )
 
 
+def tiny_budget(monkeypatch, budget="quick", base="quick", **fields):
+    """For this test, ``budget`` means ``base``'s settings with ``fields`` changed."""
+    import dataclasses
+
+    from sklearn_apd import _reproduce
+
+    tiny = dataclasses.replace(_reproduce._BUDGETS[base], **fields)
+    monkeypatch.setitem(_reproduce._BUDGETS, budget, tiny)
+    return _reproduce
+
+
 def test_toy2d_quick_writes_its_results(tmp_path, capsys):
     assert main(["reproduce", "toy2d", "--out", str(tmp_path), "-v", "0"]) == 0
     folder = tmp_path / "toy2d"
@@ -70,15 +81,10 @@ def test_mnist_experiments_quick(tmp_path, experiment):
 @needs_data
 def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     """Figure 4's runner on a tiny budget: from 20 labels, every method learns."""
-    import dataclasses
-
-    from sklearn_apd import _reproduce
-
-    tiny = dataclasses.replace(
-        _reproduce._BUDGETS["quick"], n_train=1000, n_test=300, n_samples=10, apd_iter=3,
+    _reproduce = tiny_budget(
+        monkeypatch, n_train=1000, n_test=300, n_samples=10, apd_iter=3,
         al_rounds=2, al_pool=200, al_apd_iter=3,
     )  # fmt: skip
-    monkeypatch.setitem(_reproduce._BUDGETS, "quick", tiny)
     monkeypatch.setattr(_reproduce, "_AL_EPOCHS", 150)  # 150 iterations on 20 labels
     record = run_experiment("active-learning", data_home=SHARED, out=tmp_path)
     res = record["results"]
@@ -108,15 +114,10 @@ def test_cpu_description_tells_apart_cpus_sold_under_one_name(tmp_path):
 @needs_data
 def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, monkeypatch):
     """Table 2's runner on a tiny budget: every method, set and kind is reported."""
-    import dataclasses
-
-    from sklearn_apd import _reproduce
-
-    tiny = dataclasses.replace(
-        _reproduce._BUDGETS["quick"], n_train=600, n_test=100, sgld_epochs=4, burn_in=8,
+    _reproduce = tiny_budget(
+        monkeypatch, "large", n_train=600, n_test=100, sgld_epochs=4, burn_in=8,
         thinning=2, sgd_epochs=8, n_samples=8, apd_iter=2,
     )  # fmt: skip
-    monkeypatch.setitem(_reproduce._BUDGETS, "large", tiny)
     record = run_experiment("anomaly", budget="large", data_home=SHARED, out=tmp_path)
     assert record["budget"] == "large" and record["settings"]["apd_iter"] == 2
     res = record["results"]
@@ -136,15 +137,10 @@ def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, mon
 @needs_data
 def test_experiments_of_one_call_share_their_fits(tmp_path, monkeypatch):
     """sample-size then gan-variants fit SGLD and the WGAN-GP APD once; same numbers."""
-    import dataclasses
-
-    from sklearn_apd import _reproduce
-
-    tiny = dataclasses.replace(
-        _reproduce._BUDGETS["quick"], n_train=500, n_test=100, sgld_epochs=3, burn_in=5,
+    _reproduce = tiny_budget(
+        monkeypatch, n_train=500, n_test=100, sgld_epochs=3, burn_in=5,
         thinning=2, n_samples=5, apd_iter=2,
     )  # fmt: skip
-    monkeypatch.setitem(_reproduce._BUDGETS, "quick", tiny)
     built = []
     for factory in ("sgld", "apd"):
         original = getattr(_reproduce._Context, factory)
@@ -190,15 +186,10 @@ def test_cli_takes_several_experiments(tmp_path, capsys):
 @needs_data
 def test_adversarial_crafts_from_n_adv_validation_images(tmp_path, monkeypatch):
     """Table 3's runner: n_adv validation images even when n_test is smaller."""
-    import dataclasses
-
-    from sklearn_apd import _reproduce
-
-    tiny = dataclasses.replace(
-        _reproduce._BUDGETS["quick"], n_train=500, n_test=50, sgld_epochs=3, burn_in=5,
+    _reproduce = tiny_budget(
+        monkeypatch, n_train=500, n_test=50, sgld_epochs=3, burn_in=5,
         thinning=2, sgd_epochs=3, n_samples=5, apd_iter=2, n_adv=120, adv_samples=10,
     )  # fmt: skip
-    monkeypatch.setitem(_reproduce._BUDGETS, "quick", tiny)
     record = run_experiment("adversarial", data_home=SHARED, out=tmp_path)
     res = record["results"]
     assert res["n_images"] == 120
