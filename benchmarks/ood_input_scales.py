@@ -15,7 +15,8 @@ its own:
 
 This script fits one network with the ``--budget`` settings of
 ``reproduce anomaly`` (fcNN2; SGD and SGLD) and prints AUROC (%) of
-variation ratio, BALD and entropy for every OOD set under both scalings,
+variation ratio, BALD, entropy and least confidence (SGD: the last two)
+for every OOD set under both scalings,
 on the same MNIST test images. Our Omniglot file is the same images as the
 reference's (inverted, resized 105 -> 28), so the "reference" column is the
 reference code's input.
@@ -38,7 +39,10 @@ from sklearn_apd._reproduce import _BUDGETS, _RANGE
 from sklearn_apd._utils import cpu_description
 from sklearn_apd.metrics import ood_report
 
-KINDS = ("variation_ratio", "bald", "entropy")
+KINDS = ("variation_ratio", "bald", "entropy", "least_confidence")
+# One network: VR and BALD are 0 for every input, so only its confidence
+# scores (entropy; least confidence = 1 - max probability) are printed.
+POINT_KINDS = ("entropy", "least_confidence")
 
 
 def ood_inputs(data_home, n, seed):
@@ -104,7 +108,7 @@ def main(argv=None):
             ood_report(est, Xt, {k: v[i] for k, v in sets.items()}, kinds=KINDS).rows
             for i in (0, 1)
         ]
-        for kind in KINDS if name == "SGLD" else ("entropy",):
+        for kind in KINDS if name == "SGLD" else POINT_KINDS:
             for ood_set in sets:
                 cells = [
                     next(r for r in rows if r["kind"] == kind and r["ood_set"] == ood_set)
