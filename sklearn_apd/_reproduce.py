@@ -632,11 +632,17 @@ def _active_learning(ctx):
         learner = ActiveLearner(
             est, query=query, batch_size=10, n_rounds=b.al_rounds,
             pool_subsample=b.al_pool, warm_start=warm, random_state=ctx.seed,
+            verbose=ctx.verbose,
         )  # fmt: skip
         learner.fit(X, y, eval_set=(Xt, yt))
+        curve = learner.learning_curve_
         results[name] = {
-            "n_labels": learner.learning_curve_["n_labels"].tolist(),
-            "accuracy": learner.learning_curve_["score"].tolist(),
+            "n_labels": curve["n_labels"].tolist(),
+            "accuracy": curve["score"].tolist(),
+            # Seconds over the whole curve: fits (APD: SGLD plus its GAN
+            # updates) and acquisition (scoring the pool).
+            "fit_time_s": round(float(np.sum(curve["fit_time"])), 1),
+            "query_time_s": round(float(np.sum(curve["query_time"])), 1),
         }
     plt = ctx.plt()
     fig, ax = plt.subplots(figsize=(6, 4))
@@ -655,14 +661,14 @@ def _active_learning(ctx):
         f"with weight decay {_AL_WEIGHT_DECAY:g}, the reference code's setting; APD "
         f"trains one GAN across rounds, {b.al_apd_iter} more updates per round).",
         "",
-        "| method | first | last | mean over the curve |",
-        "|---|---|---|---|",
+        "| method | first | last | mean over the curve | fit time (s) | query time (s) |",
+        "|---|---|---|---|---|---|",
     ]
     for name, r in results.items():
         acc = r["accuracy"]
         lines.append(
             f"| {name} | {_pct(acc[0])} | {_pct(acc[-1])} ({r['n_labels'][-1]} labels) "
-            f"| {_pct(float(np.mean(acc)))} |"
+            f"| {_pct(float(np.mean(acc)))} | {r['fit_time_s']} | {r['query_time_s']} |"
         )
     lines.append("\n![active learning](active_learning.png)")
     return results, "\n".join(lines)
