@@ -1,0 +1,176 @@
+"""APD in active learning: how many GAN updates a round's posterior needs, fresh or carried.
+
+Not a speed benchmark: a side-by-side measurement behind one gap in
+``docs/reproduction.md`` (Figure 4 at ``--budget large``, where APD's curve
+lies below SGLD's). ``reproduce active-learning`` distils as the reference
+code does: a fresh SGLD run every round and one GAN carried across rounds
+(``APDClassifier(warm_start=True)``), 200 more generator updates per round,
+the standardization of the weights fixed at the first round (20 labels).
+
+This script takes one labelled set (``--labels`` random MNIST training
+images, 2 per class among them), samples its SGLD posterior with the
+active-learning setting of ``reproduce`` and distils it
+
+- *fresh*: a new GAN on this posterior, evaluated after each count in
+  ``--iters`` (cumulative updates);
+- *carried*: a GAN first trained for ``--pre-iters`` updates on the posterior
+  of 20 labels (2 per class, a subset of the labelled set), then continued
+  on this posterior (``warm_start=True``), evaluated after each count in
+  ``--carry-iters``: once with the 20-label posterior's standardization
+  (what ``APDClassifier(warm_start=True)`` did when ``reproduce`` ran), once
+  with the mean and scale of this posterior's samples and the GAN carried
+  over in the standardized space.
+
+It prints test accuracy and mean predictive entropy on the first 2,000
+MNIST test images for SGLD and each APD checkpoint, all with the same number
+of draws.
+
+Usage::
+
+    python benchmarks/al_apd_updates.py --data-home ../shared/data --labels 250
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import time
+
+import numpy as np
+import torch
+from sklearn.frozen import FrozenEstimator
+
+from sklearn_apd import APDClassifier, SGLDClassifier
+from sklearn_apd import datasets as D
+from sklearn_apd._reproduce import (
+    _AL_EPOCHS,
+    _AL_TEMPERATURE,
+    _AL_WEIGHT_DECAY,
+    _BUDGETS,
+    _RANGE,
+)
+from sklearn_apd._utils import cpu_description
+
+
+def counts(text):
+    values = [int(v) for v in text.split(",") if v]
+    if not values or values != sorted(set(values)) or values[0] < 1:
+        raise argparse.ArgumentTypeError(f"expected increasing positive counts, got {text!r}")
+    return values
+
+
+def labelled_sets(y, n_labels, rng):
+    """(20 indices, 2 per class; n_labels indices containing them)."""
+    first = np.concatenate(
+        [rng.choice(np.flatnonzero(y == c), 2, replace=False) for c in range(10)]
+    )
+    rest = rng.choice(np.setdiff1d(np.arange(len(y)), first), n_labels - 20, replace=False)
+    return first, np.concatenate([first, rest])
+
+
+def sgld(n_draws, seed, batch_size):
+    # reproduce active-learning's SGLD: full batch, 3,000 iterations, every
+    # 20th state after 500, temperature 1e-3, weight decay 0.05.
+    return SGLDClassifier(
+        module__hidden_units="fcNN1", max_epochs=_AL_EPOCHS, batch_size=batch_size,
+        burn_in=_AL_EPOCHS // 6, thinning=20, temperature=_AL_TEMPERATURE,
+        weight_decay=_AL_WEIGHT_DECAY, n_samples=n_draws, random_state=seed, verbose=0,
+    )  # fmt: skip
+
+
+def describe(est, Xt, yt):
+    proba = est.predict_proba(Xt)
+    entropy = -np.sum(proba * np.log(np.clip(proba, 1e-12, None)), axis=1)
+    return 100 * float(np.mean(est.classes_[proba.argmax(1)] == yt)), float(entropy.mean())
+
+
+def new_apd(b, seed):
+    return APDClassifier(
+        None, max_iter=1, lr=b.apd_lr, standardize=b.apd_standardize,
+        n_samples=b.n_samples, warm_start=True, random_state=seed, verbose=0,
+    )  # fmt: skip
+
+
+def restandardize(apd, sampler):
+    """Give the carried GAN the new samples' mean and scale (the training space carries over)."""
+    g = apd._warm_state["generator"]
+    samples = sampler.samples_.to(g.mean.device)
+    with torch.no_grad():
+        g.mean.copy_(samples.mean(0))
+        g.scale.copy_(samples.std(0).clamp_min(1e-8))
+
+
+def distil(apd, sampler, steps, X, y, Xt, yt, label):
+    """Train ``apd``'s GAN (new or carried) on ``sampler``'s samples; a row per checkpoint."""
+    apd.set_params(sampler=FrozenEstimator(sampler))
+    start, done, t0 = getattr(apd, "n_iter_", 0), 0, time.perf_counter()
+    for total in steps:
+        apd.set_params(max_iter=total - done)
+        apd.fit(X, y)  # warm_start: continues the GAN when there is one
+        done = total
+        acc, ent = describe(apd, Xt, yt)
+        print(
+            f"| {label} | {apd.n_iter_ - start} | {acc:.1f} | {ent:.3f} "
+            f"| {time.perf_counter() - t0:.0f} |",
+            flush=True,
+        )
+    return apd
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data-home", required=True)
+    p.add_argument("--labels", type=int, default=250)
+    p.add_argument("--iters", type=counts, default=[200, 400])
+    p.add_argument("--pre-iters", type=int, default=200)
+    p.add_argument("--carry-iters", type=counts, default=[200, 400])
+    p.add_argument("--seed", type=int, default=0)
+    args = p.parse_args(argv)
+    if not 20 < args.labels <= 50_000:
+        p.error(f"--labels must be in (20, 50000], got {args.labels}")
+
+    b = _BUDGETS["large"]
+    kw = dict(data_home=args.data_home, input_range=_RANGE, return_X_y=True)
+    X, y = D.load_mnist("train", **kw)
+    Xt, yt = D.load_mnist("test", **kw)
+    Xt, yt = Xt[: b.n_test], yt[: b.n_test]
+    first, labelled = labelled_sets(y, args.labels, np.random.default_rng(args.seed))
+    print(
+        f"{cpu_description()}; {args.labels} random labels (seed {args.seed}); "
+        f"{b.n_samples} draws; accuracy and mean entropy on {len(yt)} test images\n"
+    )
+    print("| posterior | GAN updates | accuracy % | mean entropy (nats) | time (s) |")
+    print("|---|---|---|---|---|")
+    t0 = time.perf_counter()
+    target = sgld(b.n_samples, args.seed, 20 + 10 * b.al_rounds).fit(X[labelled], y[labelled])
+    acc, ent = describe(target, Xt, yt)
+    took = time.perf_counter() - t0
+    print(f"| SGLD, {args.labels} labels | - | {acc:.1f} | {ent:.3f} | {took:.0f} |")
+    Xl, yl = X[labelled], y[labelled]
+    distil(new_apd(b, args.seed), target, args.iters, Xl, yl, Xt, yt, "APD, new GAN")
+    if args.carry_iters:
+        pre = sgld(b.n_samples, args.seed, 20 + 10 * b.al_rounds).fit(X[first], y[first])
+        acc, ent = describe(pre, Xt, yt)
+        print(f"| SGLD, 20 labels | - | {acc:.1f} | {ent:.3f} | - |")
+        apd = distil(
+            new_apd(b, args.seed), pre, [args.pre_iters], X[first], y[first], Xt, yt,
+            "APD, 20 labels",
+        )  # fmt: skip
+        # How far the carried standardization is from this posterior's.
+        old, new = pre.samples_, target.samples_
+        shift = (new.mean(0) - old.mean(0)).abs() / old.std(0).clamp_min(1e-8)
+        ratio = new.std(0) / old.std(0).clamp_min(1e-8)
+        q = torch.tensor([0.5, 0.9])
+        print(
+            f"\n{args.labels}-label posterior in the 20-label standardization: mean moved by "
+            f"{shift.quantile(q).numpy().round(1)} (median, 90th percentile) of the old "
+            f"scale; scale ratio {ratio.quantile(q).numpy().round(2)}\n"
+        )
+        again = copy.deepcopy(apd)
+        distil(apd, target, args.carry_iters, Xl, yl, Xt, yt, "APD, GAN carried from 20 labels")
+        restandardize(again, target)
+        distil(again, target, args.carry_iters, Xl, yl, Xt, yt, "APD, carried, re-standardized")
+
+
+if __name__ == "__main__":
+    main()
