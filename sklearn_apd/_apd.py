@@ -113,8 +113,11 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         sampler (refitting a clone on the new data, unless it is a
         ``FrozenEstimator``) and continues the previous GAN (generator,
         critic and both Adam states) for ``max_iter`` more updates instead of
-        starting a new one; ``n_iter_`` and ``distill_history_`` count on, and
-        the standardization of the first fit is kept. This is how the
+        starting a new one; ``n_iter_`` and ``distill_history_`` count on.
+        With ``standardize=True`` the GAN goes on in the standardized space
+        and each fit's samples set the mean and scale, so a new posterior
+        starts at its own location and spread (the same samples: nothing
+        changes, two warm fits of n updates are one of 2 n). This is how the
         reference code distils in active learning: a fresh SGLD run per round,
         one GAN trained across rounds. Needs the same network, classes and
         GAN settings as the previous fit. The critic, a training copy of the
@@ -308,7 +311,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
             adopt_network(self, sampler, self.device_)
             self.n_training_samples_ = samples.shape[0]
             if warm:
-                critic, optimizers, gen = self._resume_gan()
+                critic, optimizers, gen = self._resume_gan(samples)
             else:
                 critic, optimizers, gen = self._build_gan(samples)
             del sampler  # only the network copy above is kept
@@ -365,9 +368,18 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
             "fits": (getattr(self, "_warm_state", None) or {}).get("fits", 0) + 1,
         }
 
-    def _resume_gan(self):
+    def _resume_gan(self, samples):
         state = self._warm_state
         generator = state["generator"].to(self.device_).train()
+        if self.standardize:
+            # The GAN goes on in the standardized space with this fit's
+            # location and scale: a new posterior (the next active-learning
+            # round) is matched at once instead of after the generator has
+            # learnt to shift by many of the first posterior's standard
+            # deviations. The same samples give the same moments.
+            mean, scale = _moments(samples)
+            generator.mean.copy_(mean)
+            generator.scale.copy_(scale)
         critic = state["critic"].to(self.device_)
         optimizers = self._optimizers(critic, generator)
         for opt, saved in zip(optimizers, state["optimizers"]):
@@ -405,8 +417,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         if self.standardize:
             if samples is None or samples.shape[0] < 2:
                 raise ValueError("standardize=True needs at least 2 samples to estimate scales.")
-            mean = samples.mean(0)
-            scale = samples.std(0).clamp_min(1e-8)
+            mean, scale = _moments(samples)
         with seeded_global_rng(self.random_state, STREAM_INIT, self.device_):
             generator = WeightGenerator(
                 self.latent_dim, tuple(self.generator_units), p, mean, scale
@@ -594,6 +605,11 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
                 return g(z[start:stop].to(self.device_))
 
         return source
+
+
+def _moments(samples):
+    """Per-weight mean and standard deviation (floored at 1e-8) of ``standardize=True``."""
+    return samples.mean(0), samples.std(0).clamp_min(1e-8)
 
 
 def _as_tuple(value):

@@ -228,6 +228,33 @@ def test_warm_start_continues_the_same_gan(blobs):
     assert warm.storage_size_ == once.storage_size_  # the kept critic is not counted
 
 
+def test_warm_start_moves_to_a_new_posterior_at_once(cloud_sampler, two_class_linear):
+    """A warm fit takes the new samples' location and scale (standardize=True).
+
+    Active learning carries one GAN across rounds whose posteriors move by
+    many of the first round's standard deviations. Here the second posterior
+    is the first one doubled in spread and moved by 30 of its standard
+    deviations: in standardized coordinates the same cloud, so after one
+    more update the generator matches it as well as it matched the first.
+    Keeping the first fit's mean and scale left the draws ~15 of the new
+    standard deviations away.
+    """
+    sgld, X, y, mean, cov = cloud_sampler
+    shift = 30 * np.sqrt(np.diag(cov))
+    moved = SGLDClassifier(two_class_linear, max_epochs=2, burn_in=0, thinning=1, **CPU)
+    moved.fit(X, y).samples_ = 2 * sgld.samples_ + torch.tensor(shift - mean, dtype=torch.float32)
+    params = dict(standardize=True, lr=1e-3, warm_start=True, **CPU)
+    apd = APDClassifier(FrozenEstimator(sgld), max_iter=500, **params).fit(X, y)
+    m0, c0 = _moment_errors(apd.sample_parameters(4000).double().numpy(), mean, cov)
+    apd.set_params(sampler=FrozenEstimator(moved), max_iter=1).fit(X, y)
+    draws = apd.sample_parameters(4000).double().numpy()
+    m1, c1 = _moment_errors(draws, mean + shift, 4 * cov)
+    assert apd.n_iter_ == 501
+    # As close to the moved cloud as to the first one (one update apart).
+    assert m0 < 1.0 and m1 < 1.0, (m0, m1)
+    assert abs(m1 - m0) < 0.2 and abs(c1 - c0) < 0.2, (m0, m1, c0, c1)
+
+
 def test_warm_start_survives_pickling_and_refits_its_sampler(blobs):
     import pickle
 
