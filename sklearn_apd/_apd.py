@@ -374,9 +374,9 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         if self.standardize:
             # The GAN goes on in the standardized space with this fit's
             # location and scale: a new posterior (the next active-learning
-            # round) is matched at once instead of after the generator has
-            # learnt to shift by many of the first posterior's standard
-            # deviations. The same samples give the same moments.
+            # round, narrower as labels come in) is matched at once instead
+            # of after the generator has learnt its shift and spread. The
+            # same samples give the same moments.
             mean, scale = _moments(samples)
             generator.mean.copy_(mean)
             generator.scale.copy_(scale)

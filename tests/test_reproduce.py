@@ -94,8 +94,6 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
         # 20 MNIST labels already put an MLP at twice chance (10%) or more.
         assert min(r["accuracy"]) > 0.2, r
         assert r["fit_time_s"] > 0 and r["query_time_s"] >= 0
-    # APD runs SGLD and then its GAN updates each round: never cheaper.
-    assert res["APD"]["fit_time_s"] > res["SGLD"]["fit_time_s"]
     folder = tmp_path / "active-learning"
     assert (folder / "active_learning.png").stat().st_size > 10_000
     assert "| APD |" in (folder / "results.md").read_text()
