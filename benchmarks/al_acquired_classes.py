@@ -20,11 +20,10 @@ import argparse
 import time
 
 import numpy as np
-from al_apd_updates import sgld  # the reproduce active-learning SGLD setting
+from al_apd_updates import mnist, sgld  # reproduce active-learning's data and SGLD
 
 from sklearn_apd import ActiveLearner
-from sklearn_apd import datasets as D
-from sklearn_apd._reproduce import _BUDGETS, _RANGE
+from sklearn_apd._reproduce import _BUDGETS
 from sklearn_apd._utils import cpu_description
 
 
@@ -39,10 +38,7 @@ def main(argv=None):
         p.error(f"--rounds and --every must be >= 1, got {args.rounds} and {args.every}")
 
     b = _BUDGETS["large"]
-    kw = dict(data_home=args.data_home, input_range=_RANGE, return_X_y=True)
-    X, y = D.load_mnist("train", **kw)
-    Xt, yt = D.load_mnist("test", **kw)
-    Xt, yt = Xt[: b.n_test], yt[: b.n_test]
+    X, y, Xt, yt = mnist(args.data_home, b)
     print(f"{cpu_description()}; seed {args.seed}; accuracy on {len(yt)} test images\n")
     print("| acquisition | labels | accuracy % | labels per class 0-9 | largest share |")
     print("|---|---|---|---|---|")

@@ -68,6 +68,14 @@ def labelled_sets(y, n_labels, rng):
     return first, np.concatenate([first, rest])
 
 
+def mnist(data_home, b):
+    """The pool (50,000 training images) and ``b.n_test`` test images, as ``reproduce``."""
+    kw = dict(data_home=data_home, input_range=_RANGE, return_X_y=True)
+    X, y = D.load_mnist("train", **kw)
+    Xt, yt = D.load_mnist("test", **kw)
+    return X, y, Xt[: b.n_test], yt[: b.n_test]
+
+
 def sgld(n_draws, seed, batch_size):
     # reproduce active-learning's SGLD: full batch, 3,000 iterations, every
     # 20th state after 500, temperature 1e-3, weight decay 0.05.
@@ -121,10 +129,7 @@ def main(argv=None):
         p.error(f"--labels must be in (20, 50000], got {args.labels}")
 
     b = _BUDGETS["large"]
-    kw = dict(data_home=args.data_home, input_range=_RANGE, return_X_y=True)
-    X, y = D.load_mnist("train", **kw)
-    Xt, yt = D.load_mnist("test", **kw)
-    Xt, yt = Xt[: b.n_test], yt[: b.n_test]
+    X, y, Xt, yt = mnist(args.data_home, b)
     first, labelled = labelled_sets(y, args.labels, np.random.default_rng(args.seed))
     print(
         f"{cpu_description()}; {args.labels} random labels (seed {args.seed}); "
