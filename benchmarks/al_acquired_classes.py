@@ -45,7 +45,7 @@ def main(argv=None):
     for query in ("entropy", "random"):
         t0 = time.perf_counter()
         learner = ActiveLearner(
-            sgld(b.n_samples, args.seed, 20 + 10 * b.al_rounds), query=query, batch_size=10,
+            sgld(b, args.seed), query=query, batch_size=10,
             n_rounds=args.rounds, pool_subsample=b.al_pool, random_state=args.seed,
         )  # fmt: skip
         learner.fit(X, y, eval_set=(Xt, yt))

@@ -42,14 +42,10 @@ from sklearn.frozen import FrozenEstimator
 
 from sklearn_apd import APDClassifier, SGLDClassifier
 from sklearn_apd import datasets as D
-from sklearn_apd._reproduce import (
-    _AL_EPOCHS,
-    _AL_TEMPERATURE,
-    _AL_WEIGHT_DECAY,
-    _BUDGETS,
-    _RANGE,
-)
+from sklearn_apd._apd import _moments
+from sklearn_apd._reproduce import _BUDGETS, _RANGE, _al_sgld_params
 from sklearn_apd._utils import cpu_description
+from sklearn_apd.uncertainty import entropy
 
 
 def counts(text):
@@ -76,20 +72,18 @@ def mnist(data_home, b):
     return X, y, Xt[: b.n_test], yt[: b.n_test]
 
 
-def sgld(n_draws, seed, batch_size):
-    # reproduce active-learning's SGLD: full batch, 3,000 iterations, every
-    # 20th state after 500, temperature 1e-3, weight decay 0.05.
+def sgld(b, seed):
+    """``reproduce active-learning``'s SGLD (same settings, from the same function)."""
     return SGLDClassifier(
-        module__hidden_units="fcNN1", max_epochs=_AL_EPOCHS, batch_size=batch_size,
-        burn_in=_AL_EPOCHS // 6, thinning=20, temperature=_AL_TEMPERATURE,
-        weight_decay=_AL_WEIGHT_DECAY, n_samples=n_draws, random_state=seed, verbose=0,
+        module__hidden_units="fcNN1", n_samples=b.n_samples, random_state=seed, verbose=0,
+        **_al_sgld_params(b),
     )  # fmt: skip
 
 
 def describe(est, Xt, yt):
-    proba = est.predict_proba(Xt)
-    entropy = -np.sum(proba * np.log(np.clip(proba, 1e-12, None)), axis=1)
-    return 100 * float(np.mean(est.classes_[proba.argmax(1)] == yt)), float(entropy.mean())
+    proba = est.predict_proba(Xt)  # the mean over draws: one "draw" for entropy()
+    accuracy = np.mean(est.classes_[proba.argmax(1)] == yt)
+    return 100 * float(accuracy), float(entropy(proba[None]).mean())
 
 
 def new_apd(b, seed):
@@ -138,14 +132,14 @@ def main(argv=None):
     print("| posterior | GAN updates | accuracy % | mean entropy (nats) | time (s) |")
     print("|---|---|---|---|---|")
     t0 = time.perf_counter()
-    target = sgld(b.n_samples, args.seed, 20 + 10 * b.al_rounds).fit(X[labelled], y[labelled])
+    target = sgld(b, args.seed).fit(X[labelled], y[labelled])
     acc, ent = describe(target, Xt, yt)
     took = time.perf_counter() - t0
     print(f"| SGLD, {args.labels} labels | - | {acc:.1f} | {ent:.3f} | {took:.0f} |")
     Xl, yl = X[labelled], y[labelled]
     distil(new_apd(b, args.seed), target, args.iters, Xl, yl, Xt, yt, "APD, new GAN")
     if args.carry_iters:
-        pre = sgld(b.n_samples, args.seed, 20 + 10 * b.al_rounds).fit(X[first], y[first])
+        pre = sgld(b, args.seed).fit(X[first], y[first])
         acc, ent = describe(pre, Xt, yt)
         print(f"| SGLD, 20 labels | - | {acc:.1f} | {ent:.3f} | - |")
         apd = distil(
@@ -153,9 +147,11 @@ def main(argv=None):
             "APD, 20 labels",
         )  # fmt: skip
         # How far this posterior is from the 20-label one, in its scale.
-        old, new = pre.samples_, target.samples_
-        shift = (new.mean(0) - old.mean(0)).abs() / old.std(0).clamp_min(1e-8)
-        ratio = new.std(0) / old.std(0).clamp_min(1e-8)
+        (old_mean, old_scale), (new_mean, new_scale) = map(
+            _moments, (pre.samples_, target.samples_)
+        )
+        shift = (new_mean - old_mean).abs() / old_scale
+        ratio = new_scale / old_scale
         q = torch.tensor([0.5, 0.9])
         print(
             f"\n{args.labels}-label posterior against the 20-label one: mean moved by "

@@ -596,6 +596,19 @@ def _gan_variants(ctx):
 
 
 # -------------------------------------------------------- active-learning
+def _al_fit_params(b):
+    """Every active-learning fit: _AL_EPOCHS iterations on all labels in one batch."""
+    return dict(max_epochs=_AL_EPOCHS, batch_size=20 + 10 * b.al_rounds)
+
+
+def _al_sgld_params(b):
+    """Active learning's SGLD (the reference code's): every 20th state after a sixth."""
+    return dict(
+        _al_fit_params(b), burn_in=_AL_EPOCHS // 6, thinning=20,
+        temperature=_AL_TEMPERATURE, weight_decay=_AL_WEIGHT_DECAY,
+    )  # fmt: skip
+
+
 def _active_learning(ctx):
     from . import ActiveLearner
 
@@ -610,12 +623,8 @@ def _active_learning(ctx):
     # nets.ConvNet; at this setting its SGLD no longer diverges, but a fit on
     # 20 labels took 68 s against ~2 s for fcNN1 on a 2-core CPU and reached
     # 33% test accuracy against fcNN1's 56% (2026-11-25).
-    kw = dict(max_epochs=_AL_EPOCHS, batch_size=20 + 10 * b.al_rounds)
-    sgld = ctx.sgld().set_params(
-        burn_in=_AL_EPOCHS // 6, thinning=20, temperature=_AL_TEMPERATURE,
-        weight_decay=_AL_WEIGHT_DECAY, **kw,
-    )  # fmt: skip
-    base = {k: v.set_params(**kw) for k, v in ctx.baselines().items()}
+    sgld = ctx.sgld().set_params(**_al_sgld_params(b))
+    base = {k: v.set_params(**_al_fit_params(b)) for k, v in ctx.baselines().items()}
     # APD as in the reference code: a fresh SGLD run every round (APD refits
     # its sampler), one GAN trained on across rounds (warm_start) for
     # al_apd_iter more updates per round.
