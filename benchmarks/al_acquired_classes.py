@@ -23,8 +23,7 @@ import numpy as np
 from al_apd_updates import mnist, sgld  # reproduce active-learning's data and SGLD
 
 from sklearn_apd import ActiveLearner
-from sklearn_apd._reproduce import _BUDGETS
-from sklearn_apd._utils import cpu_description
+from sklearn_apd.experiments import BUDGETS, cpu_description
 
 
 def main(argv=None):
@@ -37,7 +36,7 @@ def main(argv=None):
     if args.rounds < 1 or args.every < 1:
         p.error(f"--rounds and --every must be >= 1, got {args.rounds} and {args.every}")
 
-    b = _BUDGETS["large"]
+    b = BUDGETS["large"]
     X, y, Xt, yt = mnist(args.data_home, b)
     print(f"{cpu_description()}; seed {args.seed}; accuracy on {len(yt)} test images\n")
     print("| acquisition | labels | accuracy % | labels per class 0-9 | largest share |")

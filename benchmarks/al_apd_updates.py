@@ -42,9 +42,13 @@ from sklearn.frozen import FrozenEstimator
 
 from sklearn_apd import APDClassifier, SGLDClassifier
 from sklearn_apd import datasets as D
-from sklearn_apd._apd import _moments
-from sklearn_apd._reproduce import _BUDGETS, _RANGE, _al_sgld_params
-from sklearn_apd._utils import cpu_description
+from sklearn_apd.experiments import (
+    BUDGETS,
+    INPUT_RANGE,
+    active_learning_sgld_params,
+    cpu_description,
+)
+from sklearn_apd.posteriors import weight_moments
 from sklearn_apd.uncertainty import entropy
 
 
@@ -66,7 +70,7 @@ def labelled_sets(y, n_labels, rng):
 
 def mnist(data_home, b):
     """The pool (50,000 training images) and ``b.n_test`` test images, as ``reproduce``."""
-    kw = dict(data_home=data_home, input_range=_RANGE, return_X_y=True)
+    kw = dict(data_home=data_home, input_range=INPUT_RANGE, return_X_y=True)
     X, y = D.load_mnist("train", **kw)
     Xt, yt = D.load_mnist("test", **kw)
     return X, y, Xt[: b.n_test], yt[: b.n_test]
@@ -76,7 +80,7 @@ def sgld(b, seed):
     """``reproduce active-learning``'s SGLD (same settings, from the same function)."""
     return SGLDClassifier(
         module__hidden_units="fcNN1", n_samples=b.n_samples, random_state=seed, verbose=0,
-        **_al_sgld_params(b),
+        **active_learning_sgld_params(b),
     )  # fmt: skip
 
 
@@ -122,7 +126,7 @@ def main(argv=None):
     if not 20 < args.labels <= 50_000:
         p.error(f"--labels must be in (20, 50000], got {args.labels}")
 
-    b = _BUDGETS["large"]
+    b = BUDGETS["large"]
     X, y, Xt, yt = mnist(args.data_home, b)
     first, labelled = labelled_sets(y, args.labels, np.random.default_rng(args.seed))
     print(
@@ -148,7 +152,7 @@ def main(argv=None):
         )  # fmt: skip
         # How far this posterior is from the 20-label one, in its scale.
         (old_mean, old_scale), (new_mean, new_scale) = map(
-            _moments, (pre.samples_, target.samples_)
+            weight_moments, (pre.samples_, target.samples_)
         )
         shift = (new_mean - old_mean).abs() / old_scale
         ratio = new_scale / old_scale

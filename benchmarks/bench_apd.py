@@ -5,7 +5,7 @@ generator update, batch 100, the paper's 3x100 generator and critic on flat
 vectors of 79,510 weights. Two implementations side by side in one run: the
 straightforward one (explicit fake batches, the penalty by double backward,
 plain Adam: how the reference code and ANCHORS.md write it) and the package's
-(``sklearn_apd._gan``: implicit fakes, Gram-matrix penalty, fused Adam; same
+(``sklearn_apd.posteriors.apd._gan``: implicit fakes, Gram-matrix penalty, fused Adam; same
 losses and gradients). FLOPs are counted with torch's per-op formulas on a real
 iteration (matrix products, forward, backward, double backward); a floor is
 FLOPs / (fp32 4096^3 matmul peak measured in the same run). Reported: seconds
@@ -28,7 +28,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 from sklearn_apd import APDClassifier, SGLDClassifier
-from sklearn_apd._utils import cpu_description
+from sklearn_apd.experiments import cpu_description
 
 # In-place products count as their out-of-place forms (flop_registry lacks them).
 INPLACE = {torch.ops.aten.addmm_: torch.ops.aten.addmm}

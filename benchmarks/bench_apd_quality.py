@@ -39,7 +39,7 @@ from sklearn.frozen import FrozenEstimator
 
 from sklearn_apd import APDClassifier, GaussianMixturePosterior, SGLDClassifier
 from sklearn_apd import datasets as D
-from sklearn_apd._utils import cpu_description
+from sklearn_apd.experiments import cpu_description
 from sklearn_apd.metrics import ood_auroc
 from sklearn_apd.uncertainty import get_measure
 

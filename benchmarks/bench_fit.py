@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from sklearn_apd import SGLDClassifier
-from sklearn_apd._utils import cpu_description
+from sklearn_apd.experiments import cpu_description
 from sklearn_apd.nets import MLP
 
 

@@ -21,8 +21,8 @@ import torch
 from sklearn.frozen import FrozenEstimator
 
 from sklearn_apd import GaussianMixturePosterior, SGLDClassifier
-from sklearn_apd._utils import cpu_description
 from sklearn_apd.datasets import PAPER_OOD_SCALE, load_mnist, load_notmnist
+from sklearn_apd.experiments import cpu_description
 from sklearn_apd.metrics import ood_auroc
 
 

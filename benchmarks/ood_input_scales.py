@@ -35,8 +35,7 @@ import numpy as np
 
 from sklearn_apd import DeterministicClassifier, SGLDClassifier
 from sklearn_apd import datasets as D
-from sklearn_apd._reproduce import _BUDGETS, _RANGE
-from sklearn_apd._utils import cpu_description
+from sklearn_apd.experiments import BUDGETS, INPUT_RANGE, cpu_description
 from sklearn_apd.metrics import ood_report
 
 KINDS = ("variation_ratio", "bald", "entropy", "least_confidence")
@@ -47,7 +46,7 @@ POINT_KINDS = ("entropy", "least_confidence")
 
 def ood_inputs(data_home, n, seed):
     """{set: (specification's input, reference code's input)}, n images each."""
-    spec = dict(data_home=data_home, input_range=_RANGE, scale=D.PAPER_OOD_SCALE)
+    spec = dict(data_home=data_home, input_range=INPUT_RANGE, scale=D.PAPER_OOD_SCALE)
     raw = dict(data_home=data_home, input_range=(0.0, 255.0))  # the uint8 pixels
     rng = np.random.default_rng(seed)
     shape = (n, 28 * 28)
@@ -60,11 +59,13 @@ def ood_inputs(data_home, n, seed):
         "OmniGlot": (D.load_omniglot(**spec).data[:n], D.load_omniglot(**raw).data[:n] * 5),
         "CIFAR10bw": (cifar, cifar),
         "Gaussian": (
-            D.make_noise_images("gaussian", n, input_range=_RANGE, scale=5, random_state=seed),
+            D.make_noise_images(
+                "gaussian", n, input_range=INPUT_RANGE, scale=5, random_state=seed
+            ),
             rng.normal(size=shape) * 5,
         ),
         "Uniform": (
-            D.make_noise_images("uniform", n, input_range=_RANGE, scale=5, random_state=seed),
+            D.make_noise_images("uniform", n, input_range=INPUT_RANGE, scale=5, random_state=seed),
             rng.uniform(size=shape) * 5,
         ),
     }
@@ -77,8 +78,8 @@ def main(argv=None):
     parser.add_argument("--budget", choices=("quick", "large"), default="quick")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    b = _BUDGETS[args.budget]
-    kw = dict(data_home=args.data_home, input_range=_RANGE, return_X_y=True)
+    b = BUDGETS[args.budget]
+    kw = dict(data_home=args.data_home, input_range=INPUT_RANGE, return_X_y=True)
     X, y = D.load_mnist("train", **kw)
     Xt, _ = D.load_mnist("test", **kw)
     X, y, Xt = X[: b.n_train], y[: b.n_train], Xt[: b.n_test]

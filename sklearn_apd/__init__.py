@@ -1,16 +1,24 @@
 """sklearn-apd: Bayesian neural networks and Adversarial Posterior Distillation.
 
 scikit-learn estimators for neural-network posteriors sampled with SGLD
-(Wang et al., ICML 2018), built on PyTorch through skorch.
+(Wang et al., ICML 2018), built on PyTorch through skorch. The layers, from
+the bottom: ``nets`` and ``uncertainty`` (leaves), ``sampling`` (update rules,
+chains, the sampler protocol), ``prediction`` (the engine and the shared
+prediction API), ``posteriors`` (the estimators), ``evaluation`` (metrics,
+acquisition, active learning, adversarial examples) and ``experiments`` (the
+paper's reproduction); see ``docs/architecture.md``.
 """
 
-from ._active_learning import ActiveLearner
-from ._apd import APDClassifier
-from ._base import DivergenceError
-from ._mixture import GaussianMixturePosterior
-from ._point_estimates import DeterministicClassifier, MCDropoutClassifier
-from ._sgld import SGLD
-from ._sgld_classifier import SGLDClassifier
+from .evaluation import ActiveLearner
+from .exceptions import DivergenceError
+from .posteriors import (
+    APDClassifier,
+    DeterministicClassifier,
+    GaussianMixturePosterior,
+    MCDropoutClassifier,
+    SGLDClassifier,
+)
+from .sampling import SGLD
 
 __version__ = "0.1.0"
 

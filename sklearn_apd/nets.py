@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["MLP", "PRESETS", "ConvNet"]
+__all__ = ["MLP", "PRESETS", "ConvNet", "ParameterLayout", "n_parameters"]
 
 #: Hidden layer sizes of the paper's networks, usable as ``hidden_units=name``.
 PRESETS = {
@@ -249,3 +249,65 @@ class ConvNet(nn.Module):
         elif x.ndim != 4:
             x = x.reshape(x.shape[0], c, h, w)
         return self.features(x).mean(dim=(2, 3))
+
+
+class ParameterLayout:
+    """Map between a module's parameters and flat vectors.
+
+    Every posterior of this package is a distribution over such vectors: the
+    module's parameters concatenated in ``named_parameters()`` order, each
+    flattened (row-major), float32.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network; its ``named_parameters()`` order defines the layout.
+
+    Attributes
+    ----------
+    names : list of str
+        Parameter names in layout order.
+    shapes : list of tuple of int
+        Their shapes.
+    numels : list of int
+        Their sizes.
+    n_parameters : int
+        ``P``, the length of one flat vector.
+
+    Examples
+    --------
+    >>> from sklearn_apd.nets import MLP, ParameterLayout
+    >>> net = MLP(hidden_units=(3,), n_features_in=2, n_classes=2)
+    >>> layout = ParameterLayout(net)
+    >>> layout.n_parameters, layout.flatten(net).shape
+    (17, torch.Size([17]))
+    >>> layout.names[0], layout.unflatten(layout.flatten(net)[None])["layers.0.weight"].shape
+    ('layers.0.weight', torch.Size([1, 3, 2]))
+    """
+
+    def __init__(self, module: nn.Module):
+        named = list(module.named_parameters())
+        self.names = [name for name, _ in named]
+        self.shapes = [tuple(p.shape) for _, p in named]
+        self.numels = [p.numel() for _, p in named]
+        self.n_parameters = int(sum(self.numels))
+
+    def flatten(self, module: nn.Module) -> torch.Tensor:
+        """The module's current parameters as one float32 vector of length P."""
+        return torch.cat([p.detach().reshape(-1).to(torch.float32) for p in module.parameters()])
+
+    def unflatten(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Views of a ``(s, P)`` batch of vectors as ``{name: (s, *shape)}``."""
+        out, start = {}, 0
+        for name, shape, numel in zip(self.names, self.shapes, self.numels):
+            out[name] = flat[:, start : start + numel].view(flat.shape[0], *shape)
+            start += numel
+        return out
+
+    @torch.no_grad()
+    def assign(self, module: nn.Module, flat: torch.Tensor) -> None:
+        """Copy one flat vector of length P into the module's parameters."""
+        start = 0
+        for p, numel in zip(module.parameters(), self.numels):
+            p.copy_(flat[start : start + numel].view_as(p))
+            start += numel

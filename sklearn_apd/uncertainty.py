@@ -25,10 +25,12 @@ Natural logarithms are used throughout (entropies are in nats).
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
+from ._utils import check_probability_samples
+
 __all__ = [
+    "DISAGREEMENT_KINDS",
     "KINDS",
     "bald",
     "entropy",
@@ -37,36 +39,6 @@ __all__ = [
     "uncertainty",
     "variation_ratio",
 ]
-
-
-def _as_tensor(probas, name="probas"):
-    """Validate ``probas`` and return ``(tensor, was_numpy)``."""
-    was_numpy = not isinstance(probas, torch.Tensor)
-    if was_numpy:
-        arr = np.asarray(probas)
-        if arr.dtype.kind not in "fiu":
-            raise ValueError(f"{name} must hold real numbers; got an array of dtype {arr.dtype}.")
-        t = torch.from_numpy(np.array(arr, dtype=np.float64, copy=True))
-    else:
-        t = probas
-        if not (t.is_floating_point() or t.dtype in (torch.int32, torch.int64)):
-            raise ValueError(f"{name} must hold real numbers; got dtype {t.dtype}.")
-        if not t.is_floating_point():
-            t = t.double()
-    if t.ndim != 3:
-        raise ValueError(
-            f"{name} must have shape (n_samples, n, n_classes); got an array with "
-            f"shape {tuple(t.shape)}."
-        )
-    if t.shape[0] == 0 or t.shape[2] == 0:
-        raise ValueError(
-            f"{name} needs at least one sample and one class; got shape {tuple(t.shape)}."
-        )
-    if t.numel() and not bool(torch.isfinite(t).all()):
-        raise ValueError(f"{name} contains NaN or infinity.")
-    if t.numel() and bool((t < 0).any()):
-        raise ValueError(f"{name} contains negative probabilities.")
-    return t, was_numpy
 
 
 def _out(t, was_numpy):
@@ -97,7 +69,7 @@ def entropy(probas):
     >>> entropy(np.array([[[0.5, 0.5], [1.0, 0.0]]])).round(4)
     array([0.6931, 0.    ])
     """
-    p, was_numpy = _as_tensor(probas)
+    p, was_numpy = check_probability_samples(probas)
     return _out(_entropy_last(p.mean(0)), was_numpy)
 
 
@@ -124,7 +96,7 @@ def bald(probas):
     >>> bald(p).round(4)
     array([0.6931])
     """
-    p, was_numpy = _as_tensor(probas)
+    p, was_numpy = check_probability_samples(probas)
     mi = _entropy_last(p.mean(0)) - _entropy_last(p).mean(0)
     return _out(mi.clamp_min(0.0), was_numpy)
 
@@ -151,7 +123,7 @@ def variation_ratio(probas):
     >>> variation_ratio(p)
     array([0.25])
     """
-    p, was_numpy = _as_tensor(probas)
+    p, was_numpy = check_probability_samples(probas)
     n_draws, n, n_classes = p.shape
     votes = p.argmax(-1)  # (S, n)
     counts = torch.zeros(n, n_classes, dtype=torch.int64, device=p.device)
@@ -181,7 +153,7 @@ def model_variance(probas):
     >>> model_variance(p)
     array([0.5])
     """
-    p, was_numpy = _as_tensor(probas)
+    p, was_numpy = check_probability_samples(probas)
     var = (p - p.mean(0, keepdim=True)).pow(2).mean(0).sum(-1)
     return _out(var, was_numpy)
 
@@ -204,7 +176,7 @@ def least_confidence(probas):
     >>> least_confidence(np.array([[[0.7, 0.2, 0.1]], [[0.5, 0.4, 0.1]]]))
     array([0.4])
     """
-    p, was_numpy = _as_tensor(probas)
+    p, was_numpy = check_probability_samples(probas)
     return _out(1.0 - p.mean(0).max(-1).values, was_numpy)
 
 
@@ -215,6 +187,11 @@ KINDS = {
     "model_variance": model_variance,
     "least_confidence": least_confidence,
 }
+"""The uncertainty kinds by name: the one list of them in the package."""
+
+#: Kinds that measure disagreement between posterior draws: 0 for every input
+#: under a single draw (a point estimate or one probability vector).
+DISAGREEMENT_KINDS = ("bald", "variation_ratio", "model_variance")
 
 
 def uncertainty(probas, kind="entropy"):

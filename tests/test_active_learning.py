@@ -11,7 +11,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 
 from sklearn_apd import ActiveLearner, DeterministicClassifier, SGLDClassifier
-from sklearn_apd.acquisition import _joint_entropy, _sample_configurations, batchbald, select_top
+from sklearn_apd.evaluation.acquisition import (
+    _joint_entropy,
+    _sample_configurations,
+    batchbald,
+    select_top,
+)
 from sklearn_apd.uncertainty import bald
 
 # --------------------------------------------------------------------------

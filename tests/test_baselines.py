@@ -63,7 +63,7 @@ def test_deterministic_is_plain_sgd(blobs):
     X, y = blobs
     clf = DeterministicClassifier(lr=0.1, max_epochs=1, batch_size=150, **CPU).fit(X, y)
     init = DeterministicClassifier(lr=0.1, max_epochs=1, batch_size=150, **CPU)
-    init._check_params()
+    init._validate_params()
     Xv, yv = init._validate_fit_data(X, y)
     init._initialize_network(Xv, yv)
     net = init.module_
@@ -266,7 +266,7 @@ def test_mixture_errors(blobs, sgld_blobs):
     with pytest.raises(ValueError, match="classes"):
         GaussianMixturePosterior(FrozenEstimator(sgld_blobs)).fit(X, y + 1)
     det = DeterministicClassifier(max_epochs=1, **CPU).fit(X, y)
-    with pytest.raises(ValueError, match="no weight samples"):
+    with pytest.raises(ValueError, match="is not a weight sampler"):
         GaussianMixturePosterior(FrozenEstimator(det)).fit(X, y)
     with pytest.raises(ValueError, match="'covariance_type' parameter"):
         GaussianMixturePosterior(covariance_type="diagonal").fit(X, y)

@@ -8,8 +8,8 @@ import torch
 from torch import nn
 
 from sklearn_apd import SGLD, APDClassifier, SGLDClassifier
-from sklearn_apd._chains import ParallelChains, chain_minibatches
-from sklearn_apd._engine import ParameterLayout
+from sklearn_apd.nets import ParameterLayout
+from sklearn_apd.sampling import ParallelChains, chain_minibatches
 from tests.test_sgld_sampler import _problem
 
 

@@ -5,14 +5,13 @@ import pytest
 import torch
 from torch import nn
 
-from sklearn_apd._engine import (
-    ParameterLayout,
+from sklearn_apd.nets import MLP, ParameterLayout
+from sklearn_apd.prediction import (
     activation_footprint,
     batched_logits,
     plan_chunks,
     predictive_probabilities,
 )
-from sklearn_apd.nets import MLP
 
 
 class SmallConv(nn.Module):

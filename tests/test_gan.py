@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from sklearn_apd._gan import WeightGenerator, adam, critic_loss, generator_loss, mlp
+from sklearn_apd.posteriors.apd._gan import WeightGenerator, adam, critic_loss, generator_loss, mlp
 
 
 def _reference_critic_loss(critic, generator, real, z, objective, gp_weight, eps):

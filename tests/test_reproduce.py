@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sklearn_apd._cli import main
-from sklearn_apd._reproduce import EXPERIMENTS, _paper, iter_experiments, run_experiment
+from sklearn_apd.experiments import EXPERIMENTS, iter_experiments, paper_results, run_experiment
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 needs_data = pytest.mark.skipif(
@@ -19,11 +19,11 @@ def tiny_budget(monkeypatch, budget="quick", base="quick", **fields):
     """For this test, ``budget`` means ``base``'s settings with ``fields`` changed."""
     import dataclasses
 
-    from sklearn_apd import _reproduce
+    from sklearn_apd import experiments
 
-    tiny = dataclasses.replace(_reproduce._BUDGETS[base], **fields)
-    monkeypatch.setitem(_reproduce._BUDGETS, budget, tiny)
-    return _reproduce
+    tiny = dataclasses.replace(experiments.BUDGETS[base], **fields)
+    monkeypatch.setitem(experiments.BUDGETS, budget, tiny)
+    return experiments
 
 
 def test_toy2d_quick_writes_its_results(tmp_path, capsys):
@@ -59,7 +59,7 @@ def test_bad_experiment_and_budget():
 
 
 def test_paper_numbers_ship_with_the_package():
-    paper = _paper()
+    paper = paper_results()
     assert paper["table1_accuracy"]["fcNN1"]["SGLD"] == pytest.approx(0.979)
     assert set(EXPERIMENTS) >= {"anomaly", "adversarial", "active-learning"}
 
@@ -81,11 +81,10 @@ def test_mnist_experiments_quick(tmp_path, experiment):
 @needs_data
 def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     """Figure 4's runner on a tiny budget: from 20 labels, every method learns."""
-    _reproduce = tiny_budget(
+    tiny_budget(
         monkeypatch, n_train=1000, n_test=300, n_samples=10, apd_iter=3,
-        al_rounds=2, al_pool=200, al_apd_iter=3,
+        al_rounds=2, al_pool=200, al_apd_iter=3, al_epochs=150,  # 150 iterations on 20 labels
     )  # fmt: skip
-    monkeypatch.setattr(_reproduce, "_AL_EPOCHS", 150)  # 150 iterations on 20 labels
     record = run_experiment("active-learning", data_home=SHARED, out=tmp_path)
     res = record["results"]
     assert set(res) == {"SGLD", "APD", "MC-Drop", "SGD", "SGLD, random"}
@@ -100,7 +99,7 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
 
 
 def test_cpu_description_tells_apart_cpus_sold_under_one_name(tmp_path):
-    from sklearn_apd._utils import cpu_description
+    from sklearn_apd.experiments import cpu_description
 
     block = "processor\t: {i}\ncpu family\t: {fam}\nmodel\t\t: 2\nmodel name\t: AMD EPYC\n\n"
     info = tmp_path / "cpuinfo"
@@ -115,7 +114,7 @@ def test_cpu_description_tells_apart_cpus_sold_under_one_name(tmp_path):
 @needs_data
 def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, monkeypatch):
     """Table 2's runner on a tiny budget: every method, set and kind is reported."""
-    _reproduce = tiny_budget(
+    tiny_budget(
         monkeypatch, "large", n_train=600, n_test=100, sgld_epochs=4, burn_in=8,
         thinning=2, sgd_epochs=8, n_samples=8, apd_iter=2,
     )  # fmt: skip
@@ -138,21 +137,21 @@ def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, mon
 @needs_data
 def test_experiments_of_one_call_share_their_fits(tmp_path, monkeypatch):
     """sample-size then gan-variants fit SGLD and the WGAN-GP APD once; same numbers."""
-    _reproduce = tiny_budget(
+    experiments = tiny_budget(
         monkeypatch, n_train=500, n_test=100, sgld_epochs=3, burn_in=5,
         thinning=2, n_samples=5, apd_iter=2,
     )  # fmt: skip
     built = []
     for factory in ("sgld", "apd"):
-        original = getattr(_reproduce._Context, factory)
+        original = getattr(experiments.ExperimentContext, factory)
 
         def counting(self, *args, _original=original, _name=factory, **kw):
             built.append((_name, kw.get("gan", "wgan-gp")))
             return _original(self, *args, **kw)
 
-        monkeypatch.setattr(_reproduce._Context, factory, counting)
+        monkeypatch.setattr(experiments.ExperimentContext, factory, counting)
     names = ["sample-size", "gan-variants"]
-    together = list(_reproduce.iter_experiments(names, data_home=SHARED, out=tmp_path / "a"))
+    together = list(experiments.iter_experiments(names, data_home=SHARED, out=tmp_path / "a"))
     # One SGLD and one APD per GAN objective: the WGAN-GP one is not refitted.
     assert sorted(built) == [
         ("apd", "gan"),
@@ -187,7 +186,7 @@ def test_cli_takes_several_experiments(tmp_path, capsys):
 @needs_data
 def test_adversarial_crafts_from_n_adv_validation_images(tmp_path, monkeypatch):
     """Table 3's runner: n_adv validation images even when n_test is smaller."""
-    _reproduce = tiny_budget(
+    tiny_budget(
         monkeypatch, n_train=500, n_test=50, sgld_epochs=3, burn_in=5,
         thinning=2, sgd_epochs=3, n_samples=5, apd_iter=2, n_adv=120, adv_samples=10,
     )  # fmt: skip

@@ -1,4 +1,4 @@
-"""Helpers for estimators built on a sampler's weight samples (mixture, APD)."""
+"""What the meta-posteriors (mixture, APD) do with a sampler: fit or take it, copy its network."""
 
 from __future__ import annotations
 
@@ -9,17 +9,25 @@ from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 from sklearn.utils.validation import check_is_fitted
 
-from ._engine import ParameterLayout
+from ..nets import ParameterLayout
+from ..sampling import WeightSampler
 
 
 def fitted_sampler(sampler, X, y, default):
     """Fit a clone of ``sampler`` (``default`` when None) or use a frozen one as is.
 
-    Returns the fitted sampler; checks that it holds weight samples and that a
-    frozen one was fitted on data with the same features and classes.
+    Returns the fitted sampler; checks that it implements the sampler
+    protocol (:class:`~sklearn_apd.sampling.WeightSampler`) and that a frozen
+    one was fitted on data with the same features and classes.
     """
     if sampler is None:
         sampler = default
+    inner = sampler.estimator if isinstance(sampler, FrozenEstimator) else sampler
+    if not isinstance(inner, WeightSampler):
+        raise ValueError(
+            f"sampler {type(inner).__name__} is not a weight sampler (no start_chains / "
+            "collect); use an SGLDClassifier or a FrozenEstimator around a fitted one."
+        )
     if isinstance(sampler, FrozenEstimator):
         inner = sampler.estimator
         check_is_fitted(inner)
@@ -37,11 +45,6 @@ def fitted_sampler(sampler, X, y, default):
         fitted = inner
     else:
         fitted = clone(sampler).fit(X, y)
-    if not hasattr(fitted, "samples_"):
-        raise ValueError(
-            f"sampler {type(fitted).__name__} has no weight samples (samples_); use an "
-            "SGLDClassifier or a FrozenEstimator around a fitted one."
-        )
     return fitted
 
 

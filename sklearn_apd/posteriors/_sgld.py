@@ -2,26 +2,30 @@
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
 import torch
+from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
 
-from ._base import BasePosteriorClassifier, DivergenceError
-from ._chains import ParallelChains, chain_minibatches
-from ._sgld import SGLD
-from ._utils import (
+from .._utils import (
     STREAM_CHAINS,
+    STREAM_LAYERS,
     STREAM_RESERVOIR,
     STREAM_TRAIN,
     format_bytes,
     make_generator,
 )
-from .nets import MLP
+from ..exceptions import DivergenceError
+from ..nets import MLP
+from ..sampling import SGLD, ChainRun, ParallelChains, chain_minibatches
+from ._network import NetworkPosteriorClassifier
 
 
-class SGLDClassifier(BasePosteriorClassifier):
+class SGLDClassifier(NetworkPosteriorClassifier):
     """Bayesian neural network classifier sampled with SGLD.
 
     ``fit`` runs Stochastic Gradient Langevin Dynamics (Eq. 4 of Wang et al.,
@@ -151,6 +155,11 @@ class SGLDClassifier(BasePosteriorClassifier):
     storage_size_ : int
         Floats kept for test-time sampling: ``K * n_parameters_``.
 
+    Sampler protocol (:class:`sklearn_apd.sampling.WeightSampler`): besides
+    ``fit``, :meth:`start_chains` runs chains for a caller (online APD),
+    :meth:`collect` returns the stored samples, :meth:`merge` pools fitted
+    chains; APD, the mixture and :mod:`sklearn_apd.parallel` use only these.
+
     See Also
     --------
     sklearn_apd.SGLD : The optimizer, usable in plain PyTorch.
@@ -171,7 +180,7 @@ class SGLDClassifier(BasePosteriorClassifier):
     """
 
     _parameter_constraints: dict = {
-        **BasePosteriorClassifier._parameter_constraints,
+        **NetworkPosteriorClassifier._parameter_constraints,
         "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
         "temperature": [Interval(numbers.Real, 0, None, closed="left")],
         "burn_in": [Interval(numbers.Integral, 0, None, closed="left")],
@@ -417,3 +426,118 @@ class SGLDClassifier(BasePosteriorClassifier):
             return samples.index_select(0, idx[start:stop])
 
         return source
+
+    # ------------------------------------------------------ sampler protocol
+    @_fit_context(prefer_skip_nested_validation=True)
+    def start_chains(self, X, y, n_chains=1):
+        """Validate ``X, y``, build the network and start ``n_chains`` SGLD chains.
+
+        The sampler protocol's way to run chains from outside ``fit``: the
+        estimator is left holding the network (``classes_``, ``input_shape_``,
+        ``module_``, ``layout_``, ``n_parameters_``, ``device_``) and the chains
+        step with this estimator's ``lr``, ``weight_decay``, ``temperature``,
+        ``batch_size``, criterion and ``random_state`` streams, exactly as
+        ``fit(n_chains=K)`` steps its chains. Nothing is stored: the caller
+        reads ``run.states`` (and may overwrite them before the first step,
+        as online APD does with generator samples).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features) or (n_samples, ...)
+        y : array-like of shape (n_samples,)
+        n_chains : int, default=1
+
+        Returns
+        -------
+        run : sklearn_apd.sampling.ChainRun
+            ``run.step()`` advances every chain by one minibatch step;
+            ``run.states`` is the ``(n_chains, n_parameters_)`` tensor of
+            their weights; ``run.burn_in`` is this estimator's ``burn_in``.
+
+        Examples
+        --------
+        >>> from sklearn_apd import SGLDClassifier
+        >>> from sklearn_apd.datasets import load_embedded_digits
+        >>> X, y = load_embedded_digits(return_X_y=True)
+        >>> run = SGLDClassifier(lr=0.5, random_state=0).start_chains(X, y, n_chains=2)
+        >>> losses = run.step()
+        >>> tuple(losses.shape), tuple(run.states.shape)
+        ((2,), (2, 7510))
+        """
+        self._reset_fitted_state()
+        X, y = self._validate_fit_data(X, y)
+        self._initialize_network(X, y)
+        group = self.optimizer_.param_groups[0]
+        self.module_.train()
+        return ChainRun(
+            ParallelChains(self.module_, self.layout_, self.layout_.flatten(self.module_)
+                           .expand(n_chains, -1).clone()),
+            self._to_tensor(X),
+            torch.as_tensor(y, device=self.device_),
+            lambda logits, target: self.get_loss(logits, target, training=True),
+            batch_size=self.batch_size,
+            batch_generator=self._batch_gen,
+            noise_generator=self._train_generator,
+            lr=group["lr"],
+            weight_decay=group["weight_decay"],
+            temperature=group["temperature"],
+            burn_in=self.burn_in,
+            divergence_message=self._divergence_message,
+            layer_rng=lambda: self._seeded_global_rng(STREAM_LAYERS),
+        )  # fmt: skip
+
+    def collect(self):
+        """The stored weight samples, ``(K, n_parameters_)`` float32 (``samples_``).
+
+        Returns
+        -------
+        samples : torch.Tensor of shape (K, n_parameters_)
+        """
+        check_is_fitted(self)
+        return self.samples_
+
+    @classmethod
+    def merge(cls, estimators):
+        """Pool the samples of fitted SGLD estimators (same data and network) into one.
+
+        See :func:`sklearn_apd.parallel.merge_chains`, which calls it.
+
+        Parameters
+        ----------
+        estimators : list of fitted SGLDClassifier
+
+        Returns
+        -------
+        merged : SGLDClassifier
+        """
+        estimators = list(estimators)
+        if not estimators:
+            raise ValueError("merge_chains needs at least one fitted estimator.")
+        for est in estimators:
+            check_is_fitted(est, "samples_")
+        first = estimators[0]
+        for i, est in enumerate(estimators[1:], start=1):
+            if (
+                est.n_parameters_ != first.n_parameters_
+                or not np.array_equal(est.classes_, first.classes_)
+                or est.input_shape_ != first.input_shape_
+                or est.layout_.shapes != first.layout_.shapes
+            ):
+                raise ValueError(
+                    f"estimators[{i}] does not match estimators[0]: chains to merge need the "
+                    "same classes, input shape and network."
+                )
+        device = first.device_
+        merged = copy.deepcopy(first)
+        chain_ids, offset = [], 0
+        for est in estimators:
+            chain_ids.append(est.sample_chains_ + offset)
+            offset += est.chain_states_.shape[0]
+        merged.samples_ = torch.cat([e.samples_.to(device) for e in estimators])
+        merged.sample_iterations_ = np.concatenate([e.sample_iterations_ for e in estimators])
+        merged.sample_chains_ = np.concatenate(chain_ids)
+        merged.chain_states_ = torch.cat([e.chain_states_.to(device) for e in estimators])
+        merged.n_samples_seen_ = int(sum(e.n_samples_seen_ for e in estimators))
+        merged.storage_size_ = int(merged.samples_.numel())
+        merged.set_params(n_chains=offset)
+        return merged

@@ -8,14 +8,15 @@ import time
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.mixture import GaussianMixture
-from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from ._prediction import PosteriorPredictionMixin
-from ._samplers import adopt_network, fitted_sampler
-from ._utils import STREAM_INIT, TorchPickleMixin, format_bytes, seed_from_random_state
+from .._utils import STREAM_INIT, TorchPickleMixin, format_bytes, seed_from_random_state
+from ..prediction import PosteriorPredictionMixin
+from ._sgld import SGLDClassifier
+from ._weight_samples import adopt_network, fitted_sampler
 
 
 def _physical_memory_bytes():
@@ -178,6 +179,7 @@ class GaussianMixturePosterior(
                 "covariance_type='diag' (or 'spherical')."
             )
 
+    @_fit_context(prefer_skip_nested_validation=False)  # the sampler validates its own
     def fit(self, X, y):
         """Fit (or take) the sampler, then the mixture to its weight samples.
 
@@ -190,16 +192,9 @@ class GaussianMixturePosterior(
         -------
         self : object
         """
-        validate_parameter_constraints(
-            self._parameter_constraints,
-            self.get_params(deep=False),
-            caller_name=type(self).__name__,
-        )
-        from ._sgld_classifier import SGLDClassifier
-
         X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=True)
         sampler = fitted_sampler(self.sampler, X, y, SGLDClassifier())
-        samples = sampler.samples_
+        samples = sampler.collect()
         n_train, n_params = samples.shape
         if n_train < self.n_components:
             raise ValueError(

@@ -1,4 +1,4 @@
-"""Base class of the posterior classifiers: skorch network + shared prediction API."""
+"""Base class of the posteriors trained as a skorch network: SGLD, SGD, MC dropout."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import warnings
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.utils._param_validation import (
     Interval,
     StrOptions,
@@ -24,9 +24,7 @@ from skorch.callbacks import EpochTimer, PrintLog
 from skorch.history import History
 from tqdm.auto import tqdm
 
-from ._engine import ParameterLayout
-from ._prediction import PosteriorPredictionMixin
-from ._utils import (
+from .._utils import (
     STREAM_BATCHES,
     STREAM_INIT,
     STREAM_LAYERS,
@@ -34,23 +32,25 @@ from ._utils import (
     resolve_device,
     seeded_global_rng,
 )
-
-
-class DivergenceError(FloatingPointError):
-    """Raised when training produces a non-finite loss or non-finite weights."""
+from ..exceptions import DivergenceError
+from ..nets import ParameterLayout
+from ..prediction import PosteriorPredictionMixin
 
 
 def _never(_self):
     return False
 
 
-class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralNet):
-    """Shared machinery of the posterior classifiers. Not for direct use.
+class NetworkPosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralNet):
+    """Shared machinery of the classifiers that train one network with skorch. Not for direct use.
 
-    Subclasses define ``__init__`` (explicit parameters plus ``**kwargs`` for
-    routed ``module__*``/``optimizer__*``/``callbacks__*`` parameters), the
-    training in ``_fit_posterior`` and the test-time posterior in
-    ``_parameter_source``.
+    The base of :class:`~sklearn_apd.SGLDClassifier`,
+    :class:`~sklearn_apd.DeterministicClassifier` and
+    :class:`~sklearn_apd.MCDropoutClassifier` (APD and the mixture are
+    meta-estimators over a sampler instead). Subclasses define ``__init__``
+    (explicit parameters plus ``**kwargs`` for routed
+    ``module__*``/``optimizer__*``/``callbacks__*`` parameters), the training
+    in ``_fit_posterior`` and the test-time posterior in ``_parameter_source``.
     """
 
     _parameter_constraints: dict = {
@@ -159,7 +159,11 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
 
     _routable_prefixes = ("module", "criterion", "optimizer", "callbacks")
 
-    def _check_params(self):
+    def _validate_params(self):
+        """Routed names, ``_parameter_constraints`` and the device; run by ``@_fit_context``.
+
+        Replaces skorch's check of the same name, which ``initialize`` also calls.
+        """
         for key in sorted(self._params_to_validate):
             prefix = key.split("__", 1)[0]
             if "__" not in key or prefix not in self._routable_prefixes:
@@ -315,6 +319,7 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
             )
 
     # ------------------------------------------------------------------- fit
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y):
         """Fit the posterior to ``X, y``.
 
@@ -330,7 +335,6 @@ class BasePosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NeuralN
         self : object
             The fitted estimator.
         """
-        self._check_params()
         continuing = self.warm_start and self.__sklearn_is_fitted__()
         if continuing:
             old_classes, old_shape = self.classes_, self.input_shape_

@@ -6,21 +6,19 @@ import numbers
 import time
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.metrics import check_scoring
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._utils import check_positive_int
-from .acquisition import QUERY_KINDS, batchbald, select_top
-from .uncertainty import get_measure
+from .._utils import base_seed, check_positive_int, numpy_generator
+from ..prediction import probability_samples
+from ..uncertainty import get_measure
+from .acquisition import DRAW_QUERY_KINDS, QUERY_KINDS, batchbald, select_top
 
 __all__ = ["ActiveLearner"]
-
-# Kinds that need several posterior draws: a single probability vector gives 0.
-_SAMPLE_KINDS = ("bald", "variation_ratio", "model_variance", "batchbald")
 
 
 def _estimator_has(attr):
@@ -200,19 +198,9 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ helpers
-    def _seed(self) -> int:
-        """The base seed of one fit: from ``random_state``, fresh entropy when None."""
-        rs = self.random_state
-        if isinstance(rs, np.random.RandomState):
-            # Consumed once per fit, as scikit-learn does.
-            return int(rs.randint(np.iinfo(np.int32).max))
-        if rs is None:
-            return int(np.random.default_rng().integers(2**32))
-        return int(rs)
-
     def _rng(self, step):
-        """A generator for one decision: depends on the seed and the labelled count."""
-        return np.random.default_rng([self._seed_ & 0xFFFFFFFF, int(step)])
+        """A generator for one decision: stream ``step`` of the fit's base seed."""
+        return numpy_generator(self._seed_, step)
 
     def _curve_arrays(self):
         return {
@@ -222,7 +210,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def _check_query_support(self, estimator):
         query = self.query
-        if isinstance(query, str) and query in _SAMPLE_KINDS:
+        if isinstance(query, str) and query in DRAW_QUERY_KINDS:
             if not hasattr(estimator, "predict_proba_samples"):
                 raise ValueError(
                     f"query={query!r} needs posterior draws, but "
@@ -285,10 +273,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             return scores
         if hasattr(estimator, "uncertainty"):
             return np.asarray(estimator.uncertainty(X_pool, kind=query, **kwargs))
-        if hasattr(estimator, "predict_proba_samples"):
-            probas = estimator.predict_proba_samples(X_pool, **kwargs)
-            return np.asarray(get_measure(query)(probas))
-        return np.asarray(get_measure(query)(estimator.predict_proba(X_pool)[None]))
+        probas = probability_samples(estimator, X_pool, self.n_samples, through_pipeline=False)
+        return np.asarray(get_measure(query)(probas))
 
     def _select(self, X_pool, n, step):
         """Indices into ``X_pool`` of the ``n`` points to acquire."""
@@ -323,6 +309,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return float(scorer(self.estimator_, *eval_set))
 
     # ---------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=False)  # the estimator validates its own
     def fit(self, X, y, *, eval_set=None, initial_indices=None):
         """Simulate active learning on the pool ``(X, y)``.
 
@@ -342,14 +329,13 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         -------
         self : object
         """
-        self._validate_params()
         X, y = validate_data(self, X, y, allow_nd=True)
         check_classification_targets(y)
         classes, y_encoded = np.unique(y, return_inverse=True)
         self._check_query_support(self.estimator)
         for attr in ("estimator_", "labeled_indices_"):
             self.__dict__.pop(attr, None)
-        self._seed_ = self._seed()
+        self._seed_ = base_seed(self.random_state, fresh=True)
         n = len(y)
         if initial_indices is None:
             labeled = self._initial_indices(y_encoded, len(classes), self._rng(0))
@@ -463,13 +449,13 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self : object
         """
         first = not hasattr(self, "estimator_")
-        if first:
+        if first:  # teach is a fit on its first call
             self._validate_params()
             self._check_query_support(self.estimator)
         X, y = validate_data(self, X, y, reset=first, allow_nd=True)
         check_classification_targets(y)
         if first:
-            self._seed_ = self._seed()
+            self._seed_ = base_seed(self.random_state, fresh=True)
             self.X_labeled_, self.y_labeled_ = X, y
             self._curve = {k: [] for k in ("round", "n_labels", "score", "fit_time", "query_time")}
             self.n_iter_ = 0

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterable
 
 import torch
 
+from ._rules import sgld_noise_std, sgld_update_
+
 __all__ = ["SGLD"]
 
 
@@ -132,18 +134,15 @@ class SGLD(torch.optim.Optimizer):
             with torch.enable_grad():
                 loss = closure()
         for group in self.param_groups:
-            lr = group["lr"]
-            wd = group["weight_decay"]
-            std = math.sqrt(group["temperature"] * lr / group["num_data"])
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
-            grads = [p.grad for p in params]
-            if wd:
-                # theta <- (1 - lr wd / 2) theta - lr / 2 grad, without temporaries
-                torch._foreach_mul_(params, 1.0 - 0.5 * lr * wd)
-            torch._foreach_add_(params, grads, alpha=-0.5 * lr)
-            if std > 0:
-                for noise, p in zip(self._noise_views(group, params), params):
-                    p.add_(noise, alpha=std)
+            sgld_update_(
+                params,
+                [p.grad for p in params],
+                lr=group["lr"],
+                weight_decay=group["weight_decay"],
+                noise_std=sgld_noise_std(group["lr"], group["temperature"], group["num_data"]),
+                draw_noise=lambda group=group, params=params: self._noise_views(group, params),
+            )
         return loss

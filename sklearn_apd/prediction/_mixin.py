@@ -7,9 +7,9 @@ import torch
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import uncertainty as _uncertainty
+from .. import uncertainty as _uncertainty
+from .._utils import STREAM_PREDICT, STREAM_SAMPLE, check_positive_int, make_generator
 from ._engine import chunk_rows, predictive_probabilities
-from ._utils import STREAM_PREDICT, STREAM_SAMPLE, check_positive_int, make_generator
 
 
 class PosteriorPredictionMixin:

@@ -24,50 +24,13 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from .nets import MLP
+from ..nets import MLP, ParameterLayout
 
 #: Fewest input rows per evaluation call (see chunked_probabilities).
 MIN_ROWS = 64
 
 ParameterSource = Callable[[int, int], torch.Tensor]
 """``source(start, stop)`` returns draws ``start:stop`` as a ``(stop - start, P)`` tensor."""
-
-
-class ParameterLayout:
-    """Map between a module's parameters and flat vectors.
-
-    Parameters
-    ----------
-    module : torch.nn.Module
-        The network; its ``named_parameters()`` order defines the layout.
-    """
-
-    def __init__(self, module: nn.Module):
-        named = list(module.named_parameters())
-        self.names = [name for name, _ in named]
-        self.shapes = [tuple(p.shape) for _, p in named]
-        self.numels = [p.numel() for _, p in named]
-        self.n_parameters = int(sum(self.numels))
-
-    def flatten(self, module: nn.Module) -> torch.Tensor:
-        """The module's current parameters as one float32 vector of length P."""
-        return torch.cat([p.detach().reshape(-1).to(torch.float32) for p in module.parameters()])
-
-    def unflatten(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
-        """Views of a ``(s, P)`` batch of vectors as ``{name: (s, *shape)}``."""
-        out, start = {}, 0
-        for name, shape, numel in zip(self.names, self.shapes, self.numels):
-            out[name] = flat[:, start : start + numel].view(flat.shape[0], *shape)
-            start += numel
-        return out
-
-    @torch.no_grad()
-    def assign(self, module: nn.Module, flat: torch.Tensor) -> None:
-        """Copy one flat vector of length P into the module's parameters."""
-        start = 0
-        for p, numel in zip(module.parameters(), self.numels):
-            p.copy_(flat[start : start + numel].view_as(p))
-            start += numel
 
 
 @torch.no_grad()

@@ -1,0 +1,49 @@
+"""Leaf helpers of the package (no imports from the rest of it).
+
+- :mod:`._random`: the one seeding scheme (streams from one ``random_state``);
+- :mod:`._torch`: device resolution and pickling across devices;
+- :mod:`._checks`: argument checks and formatting.
+"""
+
+from ._checks import check_positive_int, check_probability_samples, format_bytes
+from ._random import (
+    STREAM_BATCHES,
+    STREAM_CHAINS,
+    STREAM_INIT,
+    STREAM_LAYERS,
+    STREAM_PARALLEL_CHAINS,
+    STREAM_PREDICT,
+    STREAM_RESERVOIR,
+    STREAM_SAMPLE,
+    STREAM_TRAIN,
+    STREAM_WARM,
+    base_seed,
+    make_generator,
+    numpy_generator,
+    seed_from_random_state,
+    seeded_global_rng,
+)
+from ._torch import TorchPickleMixin, resolve_device
+
+__all__ = [
+    "STREAM_BATCHES",
+    "STREAM_CHAINS",
+    "STREAM_INIT",
+    "STREAM_LAYERS",
+    "STREAM_PARALLEL_CHAINS",
+    "STREAM_PREDICT",
+    "STREAM_RESERVOIR",
+    "STREAM_SAMPLE",
+    "STREAM_TRAIN",
+    "STREAM_WARM",
+    "TorchPickleMixin",
+    "base_seed",
+    "check_positive_int",
+    "check_probability_samples",
+    "format_bytes",
+    "make_generator",
+    "numpy_generator",
+    "resolve_device",
+    "seed_from_random_state",
+    "seeded_global_rng",
+]

@@ -1,0 +1,477 @@
+"""Adversarial examples against one posterior sample, and their detection.
+
+The paper's "gray-box" setting (Wang et al., 2018, section 5.4, Table 3): the
+attacker knows the architecture and holds *one* sample of the weights, crafts
+FGSM or PGD examples (with foolbox 3) against that network, and a detector,
+another posterior, flags them by its uncertainty (model variance by default,
+with 1,000 draws). Only successful adversarial examples count.
+
+- :func:`craft_adversarial` crafts the examples against one weight sample of
+  a fitted estimator (a stored SGLD sample, a generated APD sample, a mixture
+  draw, the point estimate; for MC dropout the network with dropout off).
+- :func:`detection_auroc` scores clean vs adversarial inputs by a detector's
+  uncertainty.
+- :func:`transfer_matrix` crosses attack sources with detectors, one table
+  per attack, the shape of Table 3.
+
+``epsilon`` and ``step_size`` are L-infinity distances in the model's input
+units: with inputs in [0, 1] (``bounds=(0, 1)``, the default) the paper's
+reference PGD budget of 0.3 on [-1, 1] inputs is 0.15; with
+``bounds=(-1, 1)`` it is 0.3.
+"""
+
+from __future__ import annotations
+
+import copy
+import numbers
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from sklearn.base import is_classifier
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+
+from .._utils import STREAM_SAMPLE, check_positive_int, seeded_global_rng
+from .metrics import ood_auroc, uncertainty_scores
+
+__all__ = [
+    "ATTACKS",
+    "AdversarialExamples",
+    "TransferMatrix",
+    "craft_adversarial",
+    "detection_auroc",
+    "transfer_matrix",
+]
+
+#: Attacks :func:`craft_adversarial` knows.
+ATTACKS = ("fgsm", "pgd")
+
+
+@dataclass
+class AdversarialExamples:
+    """Adversarial inputs crafted by :func:`craft_adversarial`.
+
+    Attributes
+    ----------
+    X : ndarray of shape (n, ...)
+        The clean inputs.
+    X_adv : ndarray of shape (n, ...)
+        The crafted inputs, within ``epsilon`` of ``X`` and inside ``bounds``.
+    y : ndarray of shape (n,)
+        The true labels.
+    success : ndarray of shape (n,), bool
+        The attacked network classifies ``X`` correctly and ``X_adv``
+        wrongly. Only these count as adversarial examples (a clean input it
+        already gets wrong is not an attack's success).
+    clean_correct : ndarray of shape (n,), bool
+        The attacked network classifies ``X`` correctly.
+    attack : str
+    epsilon : float
+    weights : torch.Tensor of shape (n_parameters,)
+        The attacked weight sample (None for MC dropout's eval-mode network).
+    """
+
+    X: np.ndarray
+    X_adv: np.ndarray
+    y: np.ndarray
+    success: np.ndarray
+    clean_correct: np.ndarray
+    attack: str
+    epsilon: float
+    weights: torch.Tensor | None = field(default=None, repr=False)
+
+    @property
+    def success_rate(self) -> float:
+        """Successful attacks among the inputs the network got right."""
+        n = int(self.clean_correct.sum())
+        return float(self.success.sum() / n) if n else 0.0
+
+    @property
+    def X_successful(self) -> np.ndarray:
+        """The successful adversarial inputs, ``X_adv[success]``."""
+        return self.X_adv[self.success]
+
+    def __repr__(self):
+        return (
+            f"AdversarialExamples(attack={self.attack!r}, epsilon={self.epsilon}, "
+            f"n={len(self.y)}, successful={int(self.success.sum())}, "
+            f"success_rate={self.success_rate:.3f})"
+        )
+
+
+def _check_fitted_source(estimator, name="estimator"):
+    if isinstance(estimator, Pipeline):
+        raise ValueError(
+            f"{name} is a Pipeline; attacks are crafted in the network's input space: "
+            "pass its final step and X transformed by the steps before it."
+        )
+    if not is_classifier(estimator):
+        raise ValueError(f"{name} must be a classifier; got {type(estimator).__name__}.")
+    check_is_fitted(estimator)
+    if not (hasattr(estimator, "module_") and hasattr(estimator, "layout_")):
+        raise ValueError(
+            f"{name}={type(estimator).__name__} has no network weights to attack; the "
+            "source must be a fitted sklearn_apd posterior estimator (SGLD, APD, "
+            "mixture, deterministic or MC dropout)."
+        )
+
+
+def _source_network(estimator, sample, random_state):
+    """A CPU/GPU copy of the estimator's module holding one weight sample."""
+    net = copy.deepcopy(estimator.module_).eval()
+    for p in net.parameters():
+        p.requires_grad_(False)
+    if sample is not None:
+        samples = getattr(estimator, "samples_", None)
+        if samples is None:
+            raise ValueError(
+                f"sample={sample!r} indexes stored weight samples, but "
+                f"{type(estimator).__name__} stores none (samples_); use sample=None "
+                "to draw one with sample_parameters."
+            )
+        if (
+            isinstance(sample, bool)
+            or not isinstance(sample, numbers.Integral)
+            or not -len(samples) <= sample < len(samples)
+        ):
+            raise ValueError(
+                f"sample={sample!r} must be an int index into the {len(samples)} stored samples."
+            )
+        weights = samples[int(sample)].detach().clone()
+    elif hasattr(estimator, "sample_parameters"):
+        weights = estimator.sample_parameters(1, random_state=random_state)[0]
+    else:
+        # MC dropout: the trained network, dropout off (module_ is in eval mode).
+        return net, None
+    estimator.layout_.assign(net, weights.to(next(net.parameters()).device))
+    return net, weights.detach().cpu()
+
+
+def _check_epsilon(name, value, bounds):
+    width = bounds[1] - bounds[0]
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+        or not 0 < value <= width
+    ):
+        raise ValueError(
+            f"{name}={value!r} must be in (0, {width:g}], the width of the input range "
+            f"bounds={tuple(bounds)} (L-infinity, in the model's input units)."
+        )
+    return float(value)
+
+
+def craft_adversarial(
+    estimator,
+    X,
+    y,
+    *,
+    attack="fgsm",
+    epsilon=0.1,
+    bounds=(0.0, 1.0),
+    steps=40,
+    step_size=None,
+    random_start=True,
+    sample=None,
+    batch_size=1000,
+    random_state=None,
+):
+    """Craft FGSM or PGD examples against one posterior sample of ``estimator``.
+
+    Parameters
+    ----------
+    estimator : fitted posterior classifier
+        The attack source: :class:`~sklearn_apd.SGLDClassifier`,
+        :class:`~sklearn_apd.APDClassifier`,
+        :class:`~sklearn_apd.GaussianMixturePosterior`,
+        :class:`~sklearn_apd.DeterministicClassifier` (one weight vector) or
+        :class:`~sklearn_apd.MCDropoutClassifier` (the network with dropout
+        off).
+    X : array-like of shape (n, n_features) or (n, ...)
+        Clean inputs, inside ``bounds``.
+    y : array-like of shape (n,)
+        Their true labels (values of ``estimator.classes_``).
+    attack : {"fgsm", "pgd"}, default="fgsm"
+        Fast gradient sign method (Goodfellow et al., 2015) or L-infinity
+        projected gradient descent (Madry et al., 2018).
+    epsilon : float, default=0.1
+        L-infinity budget in input units, in ``(0, bounds[1] - bounds[0]]``.
+        The reference PGD budget is 0.3 on [-1, 1] inputs, 0.15 on [0, 1].
+    bounds : tuple of (low, high), default=(0.0, 1.0)
+        Range of valid inputs; adversarial inputs are clipped to it. Use
+        ``(-1.0, 1.0)`` for inputs scaled as in the reference code.
+    steps : int, default=40
+        PGD iterations (the reference setting); ignored by FGSM.
+    step_size : float, default=None
+        PGD step in input units; ``None`` means ``2.5 * epsilon / steps``
+        (Madry et al.'s rule).
+    random_start : bool, default=True
+        PGD starts from a uniform random point of the epsilon ball.
+    sample : int, default=None
+        Which weight sample to attack: an index into ``estimator.samples_``
+        (SGLDClassifier's store). ``None`` draws one with
+        ``estimator.sample_parameters(1, random_state=random_state)``.
+    batch_size : int, default=1000
+        Inputs attacked at once.
+    random_state : int or None, default=None
+        Seeds the weight draw and PGD's random start (torch's global generator
+        is restored afterwards). Same int, same examples.
+
+    Returns
+    -------
+    result : AdversarialExamples
+        ``X_adv``, ``success`` (only those count) and ``success_rate``.
+
+    Examples
+    --------
+    >>> from sklearn_apd import SGLDClassifier
+    >>> from sklearn_apd.adversarial import craft_adversarial
+    >>> from sklearn_apd.datasets import load_embedded_digits
+    >>> X, y = load_embedded_digits("train", return_X_y=True)
+    >>> sgld = SGLDClassifier(max_epochs=30, burn_in=100, thinning=10, random_state=0,
+    ...                       verbose=0).fit(X, y)
+    >>> adv = craft_adversarial(sgld, X[:200], y[:200], attack="pgd", epsilon=0.1,
+    ...                         random_state=0)
+    >>> bool(abs(adv.X_adv - adv.X).max() <= 0.1 + 1e-6)
+    True
+    >>> adv.success_rate > 0.5
+    True
+    """
+    with warnings.catch_warnings():
+        # foolbox 3.3 imports a deprecated scipy namespace.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import foolbox as fb
+
+    _check_fitted_source(estimator)
+    if attack not in ATTACKS:
+        raise ValueError(f"attack={attack!r} must be one of {ATTACKS}.")
+    try:
+        low, high = (float(b) for b in bounds)
+    except (TypeError, ValueError):
+        raise ValueError(f"bounds={bounds!r} must be a pair (low, high) of floats.") from None
+    if not low < high:
+        raise ValueError(f"bounds={bounds!r} must have low < high.")
+    bounds = (low, high)
+    epsilon = _check_epsilon("epsilon", epsilon, bounds)
+    if attack == "pgd":
+        check_positive_int("steps", steps)
+        step = 2.5 * epsilon / steps if step_size is None else step_size
+        step = _check_epsilon("step_size", step, bounds)
+    check_positive_int("batch_size", batch_size)
+
+    X_t = estimator._validate_predict_X(X)
+    y = np.asarray(y)
+    if y.shape != (len(X_t),):
+        raise ValueError(f"y must have shape ({len(X_t)},); got {y.shape}.")
+    classes = estimator.classes_
+    codes = np.searchsorted(classes, y)
+    codes = np.clip(codes, 0, len(classes) - 1)
+    if not np.array_equal(classes[codes], y):
+        unknown = sorted(set(y.tolist()) - set(classes.tolist()))[:5]
+        raise ValueError(f"y holds labels the estimator was not fitted on: {unknown}.")
+    lo, hi = float(X_t.min()), float(X_t.max())
+    if lo < low - 1e-6 or hi > high + 1e-6:
+        raise ValueError(
+            f"X has values in [{lo:g}, {hi:g}], outside bounds={bounds}; pass the input "
+            "range the model was trained on, e.g. bounds=(-1.0, 1.0)."
+        )
+
+    device = estimator.device_
+    with seeded_global_rng(random_state, STREAM_SAMPLE, device):
+        net, weights = _source_network(estimator, sample, random_state)
+        fmodel = fb.PyTorchModel(net, bounds=bounds, device=device)
+        if attack == "fgsm":
+            attacker = fb.attacks.FGSM()
+        else:
+            attacker = fb.attacks.LinfPGD(
+                steps=int(steps), abs_stepsize=step, random_start=random_start
+            )
+        labels = torch.as_tensor(codes, device=device)
+        X_adv = torch.empty_like(X_t)
+        clean_correct = torch.empty(len(X_t), dtype=torch.bool, device=device)
+        adv_wrong = torch.empty_like(clean_correct)
+        for start in range(0, len(X_t), batch_size):
+            sl = slice(start, start + batch_size)
+            x = X_t[sl].clamp(low, high)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # foolbox's own notices
+                _, clipped, _ = attacker(fmodel, x, labels[sl], epsilons=epsilon)
+            # Keep exactly within the ball and bounds (foolbox does; float32 safety).
+            clipped = torch.minimum(torch.maximum(clipped, x - epsilon), x + epsilon)
+            clipped = clipped.clamp(low, high)
+            X_adv[sl] = clipped
+            with torch.no_grad():
+                clean_correct[sl] = net(x).argmax(1) == labels[sl]
+                adv_wrong[sl] = net(clipped).argmax(1) != labels[sl]
+    clean_correct = clean_correct.cpu().numpy()
+    return AdversarialExamples(
+        X=X_t.cpu().numpy(),
+        X_adv=X_adv.cpu().numpy(),
+        y=y,
+        success=clean_correct & adv_wrong.cpu().numpy(),
+        clean_correct=clean_correct,
+        attack=attack,
+        epsilon=epsilon,
+        weights=weights,
+    )
+
+
+def detection_auroc(detector, X_clean, X_adv, *, kind="model_variance", n_samples=1000):
+    """AUROC of telling adversarial from clean inputs by ``detector``'s uncertainty.
+
+    Adversarial inputs are the positive class; a higher uncertainty means
+    "more likely adversarial", as in :func:`sklearn_apd.metrics.ood_auroc`.
+
+    Parameters
+    ----------
+    detector : fitted classifier or Pipeline
+        Any estimator with ``predict_proba_samples`` (or ``predict_proba``,
+        then one draw: only entropy and least confidence are informative).
+    X_clean : array-like of shape (n_clean, ...)
+    X_adv : array-like of shape (n_adv, ...)
+        Typically ``AdversarialExamples.X_successful``.
+    kind : str, default="model_variance"
+        An uncertainty kind of :mod:`sklearn_apd.uncertainty` (the paper
+        used model variance).
+    n_samples : int, default=1000
+        Posterior draws (the paper used 1,000).
+
+    Returns
+    -------
+    auroc : float
+    """
+    check_is_fitted(detector)
+    if len(X_adv) == 0:
+        raise ValueError("X_adv is empty: no attack succeeded, there is nothing to detect.")
+    s_clean = uncertainty_scores(detector, X_clean, (kind,), n_samples)[kind]
+    s_adv = uncertainty_scores(detector, X_adv, (kind,), n_samples)[kind]
+    return ood_auroc(s_clean, s_adv)
+
+
+class TransferMatrix:
+    """Detection AUROC for every (attack, source, detector), as in Table 3.
+
+    Attributes
+    ----------
+    auroc : ndarray of shape (n_attacks, n_sources, n_detectors)
+    success_rate : ndarray of shape (n_attacks, n_sources)
+    n_successful : ndarray of shape (n_attacks, n_sources)
+    attacks, sources, detectors : list of str
+    """
+
+    def __init__(self, auroc, success_rate, n_successful, attacks, sources, detectors):
+        self.auroc = auroc
+        self.success_rate = success_rate
+        self.n_successful = n_successful
+        self.attacks = list(attacks)
+        self.sources = list(sources)
+        self.detectors = list(detectors)
+
+    def to_frame(self):
+        """A pandas DataFrame with rows (attack, source) and one column per detector."""
+        import pandas as pd
+
+        index = pd.MultiIndex.from_product(
+            [self.attacks, self.sources], names=["attack", "source"]
+        )
+        frame = pd.DataFrame(
+            self.auroc.reshape(-1, len(self.detectors)), index=index, columns=self.detectors
+        )
+        frame["success_rate"] = self.success_rate.reshape(-1)
+        return frame
+
+    def to_markdown(self, digits=3):
+        """The table as GitHub Markdown."""
+        cols = ["attack", "source (success rate)", *self.detectors]
+        lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for a, attack in enumerate(self.attacks):
+            for s, source in enumerate(self.sources):
+                cells = [f"{v:.{digits}f}" for v in self.auroc[a, s]]
+                rate = f"{source} ({self.success_rate[a, s]:.2f})"
+                lines.append("| " + " | ".join([attack, rate, *cells]) + " |")
+        return "\n".join(lines)
+
+    __str__ = to_markdown
+
+    def __repr__(self):
+        return (
+            f"TransferMatrix(attacks={self.attacks}, sources={self.sources}, "
+            f"detectors={self.detectors})"
+        )
+
+
+def transfer_matrix(
+    sources,
+    detectors,
+    X,
+    y,
+    *,
+    attacks=("fgsm", "pgd"),
+    kind="model_variance",
+    n_samples=1000,
+    random_state=None,
+    **attack_params,
+):
+    """Detection AUROC of attacks crafted on each source, for each detector.
+
+    For every attack and source, :func:`craft_adversarial` crafts examples
+    from ``X`` against one sample of the source; each detector then scores
+    the clean inputs against the *successful* adversarial ones
+    (:func:`detection_auroc`). Rows are attack sources, columns detectors, one
+    block per attack: Table 3 of the paper.
+
+    Parameters
+    ----------
+    sources : dict of str to fitted estimator
+        Attack sources, e.g. ``{"MC dropout": ..., "SGLD": ..., "APD": ...}``.
+    detectors : dict of str to fitted estimator
+        Detectors (often the same estimators).
+    X, y : array-like
+        Clean inputs (inside ``bounds``) and labels.
+    attacks : sequence of {"fgsm", "pgd"}, default=("fgsm", "pgd")
+    kind : str, default="model_variance"
+    n_samples : int, default=1000
+        Detector draws.
+    random_state : int or None, default=None
+        Seeds each source's weight draw and PGD start.
+    **attack_params
+        Passed to :func:`craft_adversarial` (``epsilon``, ``bounds``,
+        ``steps``, ``step_size``, ``sample``, ``batch_size``).
+
+    Returns
+    -------
+    matrix : TransferMatrix
+        A cell is NaN when no attack from that source succeeded.
+    """
+    for name, value in (("sources", sources), ("detectors", detectors)):
+        if not isinstance(value, dict) or not value:
+            raise ValueError(f"{name} must be a non-empty dict {{name: fitted estimator}}.")
+    attacks = list(attacks)
+    for attack in attacks:
+        if attack not in ATTACKS:
+            raise ValueError(f"attacks holds {attack!r}; use values of {ATTACKS}.")
+    shape = (len(attacks), len(sources), len(detectors))
+    auroc = np.full(shape, np.nan)
+    rate = np.zeros(shape[:2])
+    n_ok = np.zeros(shape[:2], dtype=np.int64)
+    clean_scores = {}
+    for a, attack in enumerate(attacks):
+        for s, source in enumerate(sources.values()):
+            adv = craft_adversarial(
+                source, X, y, attack=attack, random_state=random_state, **attack_params
+            )
+            rate[a, s] = adv.success_rate
+            n_ok[a, s] = int(adv.success.sum())
+            if not n_ok[a, s]:
+                continue
+            for d, (name, detector) in enumerate(detectors.items()):
+                if name not in clean_scores:
+                    clean_scores[name] = uncertainty_scores(detector, adv.X, (kind,), n_samples)[
+                        kind
+                    ]
+                s_adv = uncertainty_scores(detector, adv.X_successful, (kind,), n_samples)[kind]
+                auroc[a, s, d] = ood_auroc(clean_scores[name], s_adv)
+    return TransferMatrix(auroc, rate, n_ok, attacks, list(sources), list(detectors))

@@ -1,0 +1,84 @@
+"""Figure 4: active learning on MNIST."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..evaluation import ActiveLearner
+from ._context import pct
+from .budgets import active_learning_fit_params, active_learning_sgld_params
+
+
+# -------------------------------------------------------- active-learning
+def run_active_learning(ctx):
+    """Figure 4: test accuracy against acquired labels, per posterior and acquisition."""
+    X, y, *_, Xt, yt = ctx.mnist()
+    b = ctx.b
+    # Every fit sees all labels in one batch (20 + 10 per round), for
+    # b.al_epochs iterations; SGLD keeps every 20th after a burn-in of a sixth
+    # (500 of 3,000: 125 samples). With the N x 1e-3 prior and temperature 1
+    # of the other experiments, SGLD on 20 labels is a very broad posterior
+    # (35% test accuracy against SGD's 57%) and the paper's ConvNet diverges.
+    # fcNN1 at both budgets: the paper's active-learning network is
+    # nets.ConvNet; at this setting its SGLD no longer diverges, but a fit on
+    # 20 labels took 68 s against ~2 s for fcNN1 on a 2-core CPU and reached
+    # 33% test accuracy against fcNN1's 56% (2026-11-25).
+    sgld = ctx.sgld().set_params(**active_learning_sgld_params(b))
+    base = {k: v.set_params(**active_learning_fit_params(b)) for k, v in ctx.baselines().items()}
+    # APD as in the reference code: a fresh SGLD run every round (APD refits
+    # its sampler), one GAN trained on across rounds (warm_start) for
+    # al_apd_iter more updates per round.
+    apd = ctx.apd(sgld).set_params(sampler=sgld, max_iter=b.al_apd_iter)
+    curves = {
+        "SGLD": ("entropy", sgld, False),
+        "APD": ("entropy", apd, True),
+        "MC-Drop": ("entropy", base["MC-Drop"], False),
+        "SGD": ("entropy", base["SGD"], False),
+        "SGLD, random": ("random", sgld, False),
+    }
+    results = {}
+    for name, (query, est, warm) in curves.items():
+        learner = ActiveLearner(
+            est, query=query, batch_size=10, n_rounds=b.al_rounds,
+            pool_subsample=b.al_pool, warm_start=warm, random_state=ctx.seed,
+            verbose=ctx.verbose,
+        )  # fmt: skip
+        learner.fit(X, y, eval_set=(Xt, yt))
+        curve = learner.learning_curve_
+        results[name] = {
+            "n_labels": curve["n_labels"].tolist(),
+            "accuracy": curve["score"].tolist(),
+            # Seconds over the whole curve: fits (APD: SGLD plus its GAN
+            # updates) and acquisition (scoring the pool).
+            "fit_time_s": round(float(np.sum(curve["fit_time"])), 1),
+            "query_time_s": round(float(np.sum(curve["query_time"])), 1),
+        }
+    plt = ctx.plt()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, r in results.items():
+        ax.plot(r["n_labels"], r["accuracy"], "--" if "random" in name else "-", label=name)
+    ax.set_xlabel("acquired labels")
+    ax.set_ylabel("test accuracy")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(ctx.out / "active_learning.png", dpi=100)
+    plt.close(fig)
+    lines = [
+        "Figure 4: test accuracy vs acquired labels (fcNN1, entropy acquisition, "
+        f"2 initial labels per class, 10 per round, pool scored on {b.al_pool} random points; "
+        f"every fit {b.al_epochs} full-batch iterations, SGLD at temperature "
+        f"{b.al_temperature:g} with weight decay {b.al_weight_decay:g}, "
+        "the reference code's setting; APD "
+        f"trains one GAN across rounds, {b.al_apd_iter} more updates per round).",
+        "",
+        "| method | first | last | mean over the curve | fit time (s) | query time (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        acc = r["accuracy"]
+        lines.append(
+            f"| {name} | {pct(acc[0])} | {pct(acc[-1])} ({r['n_labels'][-1]} labels) "
+            f"| {pct(float(np.mean(acc)))} | {r['fit_time_s']} | {r['query_time_s']} |"
+        )
+    lines.append("\n![active learning](active_learning.png)")
+    return results, "\n".join(lines)

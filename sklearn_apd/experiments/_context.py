@@ -1,0 +1,192 @@
+"""What every experiment shares: settings, data, fits made once per call, result files."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from sklearn.frozen import FrozenEstimator
+
+from .. import datasets as D
+from ..posteriors import (
+    APDClassifier,
+    DeterministicClassifier,
+    MCDropoutClassifier,
+    SGLDClassifier,
+)
+from .budgets import BUDGETS, INPUT_RANGE
+from .machine import cpu_description, device_name
+
+
+class ExperimentContext:
+    """One experiment's settings, output folder and the fits it shares.
+
+    ``shared`` is one dict for all experiments of one ``reproduce`` call:
+    they load MNIST once and fit each network once (SGD, MC dropout, SGLD and
+    APD per architecture and GAN objective), since every fit is fixed by the
+    budget and the seed, and prediction re-seeds its draws on every call, so
+    a shared fit gives the numbers a fresh one would.
+    """
+
+    def __init__(self, name, budget, data_home, device, out, seed, verbose, shared=None):
+        self.name = name
+        self.budget_name = budget
+        self.b = BUDGETS[budget]
+        self.data_home = data_home
+        self.device = device
+        self.out = Path(out) / name
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.seed = seed
+        self.verbose = verbose
+        self.shared = {} if shared is None else shared
+        self.made = set()  # fits this experiment made
+        self.reused = set()  # fits taken from an earlier experiment of the call
+
+    # ------------------------------------------------------------------ data
+    def mnist(self):
+        if "mnist" not in self.shared:
+            kw = dict(data_home=self.data_home, input_range=INPUT_RANGE, return_X_y=True)
+            X, y = D.load_mnist("train", **kw)
+            Xv, yv = D.load_mnist("validation", **kw)
+            Xt, yt = D.load_mnist("test", **kw)
+            n, m, v = self.b.n_train, self.b.n_test, self.b.n_adv
+            # Validation images are only for crafting adversarial examples.
+            self.shared["mnist"] = (X[:n], y[:n], Xv[:v], yv[:v], Xt[:m], yt[:m])
+        return self.shared["mnist"]
+
+    def ood_sets(self):
+        m = self.b.n_test
+        kw = dict(data_home=self.data_home, input_range=INPUT_RANGE, scale=D.PAPER_OOD_SCALE)
+        sets = {
+            "notMNIST": D.load_notmnist(**kw).data[:m],
+            "OmniGlot": D.load_omniglot(**kw).data[:m],
+            "CIFAR10bw": D.load_cifar10bw(**kw).data[:m],
+        }
+        for kind, name in (("gaussian", "Gaussian"), ("uniform", "Uniform")):
+            sets[name] = D.make_noise_images(
+                kind, m, input_range=INPUT_RANGE, scale=D.PAPER_OOD_SCALE, random_state=self.seed
+            )
+        return sets
+
+    # ------------------------------------------------------------ estimators
+    def common(self):
+        return dict(device=self.device, random_state=self.seed, verbose=self.verbose)
+
+    def sgld(self, hidden="fcNN1"):
+        b = self.b
+        return SGLDClassifier(
+            module__hidden_units=hidden,
+            max_epochs=b.sgld_epochs,
+            burn_in=b.burn_in,
+            thinning=b.thinning,
+            n_samples=b.n_samples,
+            **self.common(),
+        )
+
+    def apd(self, sgld, **kw):
+        b = self.b
+        params = dict(
+            max_iter=b.apd_iter,
+            lr=b.apd_lr,
+            standardize=b.apd_standardize,
+            n_samples=b.n_samples,
+            **self.common(),
+        )
+        params.update(kw)
+        return APDClassifier(FrozenEstimator(sgld), **params)
+
+    def baselines(self, hidden="fcNN1"):
+        b = self.b
+        net = dict(module__hidden_units=hidden, max_epochs=b.sgd_epochs, **self.common())
+        return {
+            "SGD": DeterministicClassifier(**net),
+            "MC-Drop": MCDropoutClassifier(n_samples=b.n_samples, **net),
+        }
+
+    def fitted(self, name, hidden="fcNN1", gan="wgan-gp"):
+        """``(estimator, fit time in s)`` of SGD, MC-Drop, SGLD or APD on the training set.
+
+        Fitted once per ``reproduce`` call: a later experiment asking for the
+        same network gets the first fit (listed in ``self.reused``).
+        """
+        key = f"{name} {hidden}" + (f" {gan}" if name == "APD" else "")
+        if key in self.shared:
+            if key not in self.made:
+                self.reused.add(key)
+            return self.shared[key]
+        X, y, *_ = self.mnist()
+        if name == "APD":
+            est = self.apd(self.fitted("SGLD", hidden)[0], gan=gan)
+        elif name == "SGLD":
+            est = self.sgld(hidden)
+        else:
+            est = self.baselines(hidden)[name]
+        t0 = time.perf_counter()
+        est.fit(X, y)
+        self.shared[key] = (est, time.perf_counter() - t0)
+        self.made.add(key)
+        return self.shared[key]
+
+    def fit_all(self, hidden="fcNN1"):
+        """{name: fitted estimator} for SGD, MC-Drop, SGLD, APD and their fit times."""
+        fits = {name: self.fitted(name, hidden) for name in ("SGD", "MC-Drop", "SGLD", "APD")}
+        return {k: v[0] for k, v in fits.items()}, {k: v[1] for k, v in fits.items()}
+
+    # --------------------------------------------------------------- output
+    def plt(self):
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError as exc:  # pragma: no cover - matplotlib is in the extras
+            raise ImportError(
+                "reproduce writes PNG plots and needs matplotlib: pip install 'sklearn-apd[plot]'"
+            ) from exc
+        return plt
+
+    def write(self, results, markdown, t0):
+        record = {
+            "experiment": self.name,
+            "budget": self.budget_name,
+            "settings": asdict(self.b),
+            "device": device_name(self.device),
+            "machine": cpu_description(),
+            "torch": torch.__version__,
+            "date": time.strftime("%Y-%m-%d"),
+            "seed": self.seed,
+            "wall_time_s": round(time.perf_counter() - t0, 1),
+            # Fits made by an earlier experiment of the same call: their fit
+            # time is not in wall_time_s.
+            "reused_fits": sorted(self.reused),
+            "results": results,
+        }
+        (self.out / "results.json").write_text(json.dumps(record, indent=2, default=jsonable))
+        header = (
+            f"# {self.name} ({self.budget_name} budget)\n\n"
+            f"{record['date']}, {record['machine']}, device {record['device']}, "
+            f"torch {record['torch']}, wall time {record['wall_time_s']} s, seed {self.seed}.\n\n"
+        )
+        if record["reused_fits"]:
+            header += (
+                f"Reuses the fits of an earlier experiment in the same call (not in the wall "
+                f"time): {', '.join(record['reused_fits'])}.\n\n"
+            )
+        (self.out / "results.md").write_text(header + markdown + "\n")
+        return record
+
+
+def jsonable(x):
+    if isinstance(x, (np.floating, np.integer)):
+        return x.item()
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    return str(x)
+
+
+def pct(x):
+    return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * x:.1f}"

@@ -1,0 +1,65 @@
+"""Running experiments: the runner of each name, one after the other with shared fits."""
+
+from __future__ import annotations
+
+import time
+
+from ._active_learning import run_active_learning
+from ._context import ExperimentContext
+from ._posterior_studies import run_gan_variants, run_mixture, run_sample_size
+from ._tables import run_adversarial, run_anomaly, run_classification
+from ._toy2d import run_toy2d
+from .budgets import BUDGETS, EXPERIMENTS
+
+RUNNERS = {
+    "toy2d": run_toy2d,
+    "classification": run_classification,
+    "anomaly": run_anomaly,
+    "sample-size": run_sample_size,
+    "mixture": run_mixture,
+    "gan-variants": run_gan_variants,
+    "active-learning": run_active_learning,
+    "adversarial": run_adversarial,
+}
+
+
+def iter_experiments(names, *, budget="quick", data_home=None, device="auto", out="results",
+                     seed=0, verbose=0):  # fmt: skip
+    """Run experiments one after the other; an iterator of their JSON records.
+
+    Names and budget are checked at the call; each experiment runs when the
+    iterator reaches it and its record comes once its files are written.
+
+    The experiments share the MNIST arrays and every network fit (see
+    ``ExperimentContext``): ``sample-size``, ``mixture``, ``gan-variants`` and
+    ``adversarial`` in one call fit the fcNN1 SGLD sampler once.
+    """
+    names = list(names)
+    for name in names:
+        if name not in RUNNERS:
+            raise ValueError(f"experiment={name!r} is not one of {EXPERIMENTS}.")
+    if budget not in BUDGETS:
+        raise ValueError(f"budget={budget!r} must be one of {tuple(BUDGETS)}.")
+    # Checked above when called; the experiments run as the caller iterates.
+    return _run(names, budget, data_home, device, out, seed, verbose)
+
+
+def _run(names, budget, data_home, device, out, seed, verbose):
+    shared = {}
+    for i, name in enumerate(names, 1):
+        if verbose:
+            print(f"[reproduce {i}/{len(names)}] {name}, {budget} budget", flush=True)
+        ctx = ExperimentContext(name, budget, data_home, device, out, seed, verbose, shared)
+        t0 = time.perf_counter()
+        results, markdown = RUNNERS[name](ctx)
+        yield ctx.write(results, markdown, t0)
+
+
+def run_experiment(name, *, budget="quick", data_home=None, device="auto", out="results",
+                   seed=0, verbose=0):  # fmt: skip
+    """Run one experiment and write its results; returns the JSON record."""
+    (record,) = iter_experiments(
+        [name], budget=budget, data_home=data_home, device=device, out=out, seed=seed,
+        verbose=verbose,
+    )  # fmt: skip
+    return record

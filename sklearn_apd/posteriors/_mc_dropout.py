@@ -1,0 +1,182 @@
+"""MCDropoutClassifier: SGD with dropout, dropout kept on at prediction (Gal & Ghahramani)."""
+
+from __future__ import annotations
+
+import numbers
+
+import torch
+from sklearn.utils._param_validation import Interval
+from torch import nn
+
+from .._utils import STREAM_PREDICT, make_generator
+from ..nets import MLP
+from ..prediction import activation_footprint, chunked_probabilities
+from ._sgd import SGD_ATTRIBUTES_DOC, SGD_PARAMETERS_DOC, SGDNetworkClassifier
+
+
+class MCDropoutClassifier(SGDNetworkClassifier):
+    __doc__ = (
+        """MC dropout (Gal & Ghahramani, 2016): SGD with dropout, dropout kept at test time.
+
+    ``fit`` trains the network by SGD with dropout (the package's
+    :class:`~sklearn_apd.nets.MLP` gets ``dropout`` after each hidden layer,
+    none on the input). At prediction each of the ``n_samples`` draws is one
+    network: a dropout mask per ``torch.nn.Dropout`` layer, drawn from the
+    estimator's random stream and shared by all inputs, so a draw is a
+    thinned network and the result for an input does not depend on which
+    other inputs are in the batch. All draws of a chunk are evaluated in one
+    forward pass over the inputs repeated per draw (no Python loop over draws).
+    The other layers run in eval mode.
+
+    MC dropout is not a distribution over a weight vector that this package
+    stores, so there is no ``sample_parameters``.
+
+    Parameters
+    ----------
+    dropout : float, default=0.5
+        Dropout probability, passed to the module as ``dropout`` when its
+        constructor accepts it and ``module__dropout`` is not set. Other modules
+        must contain their own ``torch.nn.Dropout`` layers.
+    n_samples : int, default=200
+        Stochastic forward passes (draws) at prediction."""
+        + SGD_PARAMETERS_DOC
+        + """
+    Attributes
+    ----------"""
+        + SGD_ATTRIBUTES_DOC
+        + """    dropout_layers_ : list of str
+        Names of the ``torch.nn.Dropout`` layers kept on at prediction.
+    weights_ : torch.Tensor of shape (n_parameters_,)
+        The trained weights as one flat float32 vector.
+    storage_size_ : int
+        ``n_parameters_``: the network is all that is stored.
+
+    Examples
+    --------
+    >>> from sklearn_apd import MCDropoutClassifier
+    >>> from sklearn_apd.datasets import load_embedded_digits
+    >>> X, y = load_embedded_digits(return_X_y=True)
+    >>> clf = MCDropoutClassifier(max_epochs=30, lr=0.5, n_samples=50, random_state=0)
+    >>> clf.fit(X, y).predict_proba_samples(X[:4]).shape
+    (50, 4, 10)
+    """
+    )
+
+    _posterior_attributes = ("module_", "weights_")
+    _has_weight_draws = False
+    _parameter_constraints: dict = {
+        **SGDNetworkClassifier._parameter_constraints,
+        "dropout": [Interval(numbers.Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(
+        self,
+        module=MLP,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.SGD,
+        *,
+        dropout=0.5,
+        n_samples=200,
+        lr=0.05,
+        weight_decay=1e-3,
+        momentum=0.0,
+        max_epochs=100,
+        batch_size=100,
+        callbacks=None,
+        warm_start=False,
+        verbose=0,
+        device="auto",
+        random_state=None,
+        working_memory=None,
+        **kwargs,
+    ):
+        self.module = module
+        self.criterion = criterion
+        self.optimizer = optimizer
+        self.dropout = dropout
+        self.n_samples = n_samples
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.momentum = momentum
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.device = device
+        self.random_state = random_state
+        self.working_memory = working_memory
+        self._store_routed(kwargs)
+
+    def _module_defaults(self):
+        return {"dropout": self.dropout}
+
+    def _initialize_network(self, X, y):
+        super()._initialize_network(X, y)
+        self.dropout_layers_ = [
+            name
+            for name, m in self.module_.named_modules()
+            if isinstance(m, nn.Dropout) and m.p > 0
+        ]
+        if not self.dropout_layers_:
+            raise ValueError(
+                f"module {type(self.module_).__name__} has no torch.nn.Dropout layer with "
+                "p > 0, so MC dropout has nothing to sample. Use a module that takes a "
+                "`dropout` argument (like sklearn_apd.nets.MLP) or contains nn.Dropout."
+            )
+
+    def _proba(self, X_t, n_draws, reduce):
+        module = self.module_
+        module.eval()
+        layers = dict(module.named_modules())
+        drops = [layers[name] for name in self.dropout_layers_]
+        # Shapes of each dropout layer's features, from one input.
+        shapes = {}
+
+        def record(mod, _inp, out):
+            shapes[mod] = tuple(out.shape[1:])
+
+        handles = [m.register_forward_hook(record) for m in drops]
+        try:
+            footprint = activation_footprint(module, X_t[:1])
+        finally:
+            for h in handles:
+                h.remove()
+        # One mask per draw and layer, drawn up front: draws do not depend on chunking.
+        generator = make_generator(self.random_state, STREAM_PREDICT, self.device_)
+        masks = {}
+        for m in drops:
+            keep = 1.0 - m.p
+            u = torch.rand((n_draws, *shapes[m]), generator=generator, device=self.device_)
+            masks[m] = (u < keep).to(torch.float32) / keep
+        active = {}
+
+        def apply_mask(mod, _inp, out):
+            mask = active[mod]
+            s = mask.shape[0]
+            return (out.view(s, -1, *out.shape[1:]) * mask.unsqueeze(1)).view_as(out)
+
+        def draws(s0, s1):
+            def logits_of(inputs):
+                for m in drops:
+                    active[m] = masks[m][s0:s1]
+                s = s1 - s0
+                rep = inputs.unsqueeze(0).expand(s, *inputs.shape).reshape(-1, *inputs.shape[1:])
+                return module(rep).view(s, inputs.shape[0], -1)
+
+            return logits_of
+
+        handles = [m.register_forward_hook(apply_mask) for m in drops]
+        try:
+            return chunked_probabilities(
+                draws,
+                n_draws,
+                X_t,
+                footprint=footprint + int(X_t[0].numel()),
+                n_parameters=0,
+                working_memory_mb=self._working_memory_mb,
+                reduce=reduce,
+            )
+        finally:
+            for h in handles:
+                h.remove()

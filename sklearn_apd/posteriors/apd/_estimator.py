@@ -1,0 +1,336 @@
+"""APDClassifier: Adversarial Posterior Distillation (Wang et al., ICML 2018).
+
+The estimator's parts: :mod:`._trainer` (the GAN and its update),
+:mod:`._warm_start` (what a fit leaves for the next), :mod:`._online`
+(Algorithm 2), :mod:`._gan` (networks and losses).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import validate_data
+
+from ..._utils import TorchPickleMixin, resolve_device
+from ...prediction import PosteriorPredictionMixin
+from .._sgld import SGLDClassifier
+from .._weight_samples import adopt_network, fitted_sampler
+from . import _warm_start
+from ._online import fit_online
+from ._trainer import DistillationLog, GANTrainer, train_offline
+
+
+class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin, BaseEstimator):
+    """Adversarial Posterior Distillation: a GAN generator of network weights.
+
+    ``fit`` distils an SGLD posterior into a generator G: z ~ N(0, I) -> weight
+    vector, trained adversarially against a critic on the SGLD samples
+    (Wang et al., 2018). At test time weight draws come from G, so the
+    posterior costs the generator's parameters instead of stored samples.
+
+    - ``mode="offline"`` (Algorithm 1): fit a clone of ``sampler`` (or use a
+      :class:`sklearn.frozen.FrozenEstimator` around a fitted one, so that a
+      notebook samples once and distils many times), then train the GAN on its
+      samples for ``max_iter`` generator updates.
+    - ``mode="online"`` (Algorithm 2): ``n_chains`` SGLD chains, initialised
+      from generator samples, alternate with the GAN: each round runs
+      ``sgld_steps`` SGLD steps per chain (states after the sampler's
+      ``burn_in`` go into a FIFO buffer of at most ``buffer_size`` vectors, the
+      oldest leaving first) and then ``gan_steps`` generator updates on the
+      buffer. Never more than ``buffer_size`` samples are held. The chains
+      step together as one vectorised computation, each with its own
+      minibatches and noise (as ``SGLDClassifier(n_chains=...)``).
+
+    GAN objectives (``gan``): ``"wgan-gp"`` (default, Gulrajani et al. 2017:
+    Wasserstein critic with gradient penalty ``gp_weight``), ``"wgan"``
+    (Arjovsky et al. 2017: critic weights clipped to ``clip_value``), ``"gan"``
+    (Goodfellow et al. 2014, non-saturating generator loss). Each generator
+    update follows ``n_critic`` critic updates, both with Adam.
+
+    After ``fit`` only the generator is kept: no reference to the SGLD samples
+    or the critic survives.
+
+    Parameters
+    ----------
+    sampler : SGLDClassifier or FrozenEstimator, default=None
+        None means ``SGLDClassifier()``. Online mode needs an (unfitted)
+        SGLDClassifier and takes its network, lr, weight_decay, temperature,
+        batch_size, burn_in (counted per chain) and random settings.
+    mode : {"offline", "online"}, default="offline"
+    gan : {"wgan-gp", "wgan", "gan"}, default="wgan-gp"
+    max_iter : int, default=1000
+        Generator updates (the paper ran 100,000).
+    n_samples : int, default=200
+        Generator draws at prediction.
+    latent_dim : int, default=32
+    generator_units : tuple of int, default=(100, 100, 100)
+    critic_units : tuple of int, default=(100, 100, 100)
+    n_critic : int, default=5
+        Critic updates per generator update.
+    gp_weight : float, default=10.0
+        Gradient-penalty weight (lambda) for "wgan-gp".
+    clip_value : float, default=0.01
+        Critic weight clipping for "wgan".
+    lr : float, default=1e-4
+        Adam learning rate of generator and critic.
+    betas : tuple of float, default=(0.5, 0.9)
+        Adam betas.
+    batch_size : int, default=100
+        Weight vectors per GAN minibatch.
+    standardize : bool, default=False
+        Train on per-weight standardised samples and generate
+        ``mean + std * G(z)``; after training the two vectors are folded
+        into the generator's last layer (no extra storage, same outputs).
+        False is the paper's setting; True with ``lr=1e-3``
+        distils a fcNN1 MNIST posterior in about 800 updates
+        (``benchmarks/RESULTS.md``).
+    n_chains : int, default=4
+        Online mode: parallel SGLD chains.
+    sgld_steps : int, default=100
+        Online mode: SGLD steps per chain and round (T_m).
+    gan_steps : int, default=10
+        Online mode: generator updates per round (T_g).
+    buffer_size : int, default=1000
+        Online mode: capacity of the FIFO sample buffer.
+    warm_start : bool, default=False
+        Offline mode: when already fitted, ``fit`` gets new samples from the
+        sampler (refitting a clone on the new data, unless it is a
+        ``FrozenEstimator``) and continues the previous GAN (generator,
+        critic and both Adam states) for ``max_iter`` more updates instead of
+        starting a new one; ``n_iter_`` and ``distill_history_`` count on.
+        With ``standardize=True`` the GAN goes on in the standardized space
+        and each fit's samples set the mean and scale, so a new posterior
+        starts at its own location and spread (the same samples: nothing
+        changes, two warm fits of n updates are one of 2 n). This is how the
+        reference code distils in active learning: a fresh SGLD run per round,
+        one GAN trained across rounds. Needs the same network, classes and
+        GAN settings as the previous fit. The critic, a training copy of the
+        generator and their Adam states are kept between fits (about
+        ``12 * n_parameters_ * (critic_units[0] + generator_units[-1])``
+        bytes: 190 MB for fcNN1 with the default sizes), so set it only when
+        you will refit.
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+        Where the GAN is trained (offline) and everything runs (online).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the GAN's initialisation, noise and minibatches and the
+        prediction draws (the sampler has its own random_state).
+    verbose : int, default=0
+        1 shows a progress bar.
+    working_memory : float or None, default=None
+        MiB per chunk of the prediction engine.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    input_shape_ : tuple of int
+    module_ : torch.nn.Module
+        A copy of the sampler's network, evaluated under generated weights.
+    layout_ : ParameterLayout
+    device_ : torch.device
+    n_parameters_ : int
+        Weights of one network (the generator's output size).
+    generator_ : WeightGenerator
+        The trained generator (eval mode).
+    storage_size_ : int
+        Floats kept for test-time sampling: the generator's parameters.
+    distill_history_ : dict of str to ndarray
+        Per generator update: ``"iteration"``, ``"critic_loss"``,
+        ``"generator_loss"``, ``"wasserstein"`` (mean critic score of real
+        minus generated samples, the Wasserstein estimate for the WGANs),
+        ``"time"`` (seconds of GAN training so far) and, online,
+        ``"buffer_size"`` (samples held).
+    n_iter_ : int
+        Generator updates run (over all fits, with ``warm_start=True``).
+    n_training_samples_ : int
+        Offline: SGLD samples distilled. Online: samples that passed through
+        the buffer.
+
+    Examples
+    --------
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from sklearn_apd import APDClassifier, SGLDClassifier
+    >>> from sklearn_apd.datasets import load_embedded_digits
+    >>> X, y = load_embedded_digits(return_X_y=True)
+    >>> sgld = SGLDClassifier(lr=0.5, max_epochs=30, burn_in=100, thinning=2,
+    ...                       random_state=0).fit(X, y)
+    >>> apd = APDClassifier(FrozenEstimator(sgld), max_iter=50, standardize=True,
+    ...                     random_state=0).fit(X, y)
+    >>> apd.storage_size_ < sgld.storage_size_
+    True
+    >>> apd.sample_parameters(3).shape == (3, sgld.n_parameters_)
+    True
+    """
+
+    _posterior_attributes = ("generator_",)
+    _parameter_constraints: dict = {
+        "sampler": [object, None],
+        "mode": [StrOptions({"offline", "online"})],
+        "gan": [StrOptions({"wgan-gp", "wgan", "gan"})],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "generator_units": [tuple, list],
+        "critic_units": [tuple, list],
+        "n_critic": [Interval(numbers.Integral, 1, None, closed="left")],
+        "gp_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "clip_value": [Interval(numbers.Real, 0, None, closed="neither")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
+        "betas": [tuple, list],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "standardize": ["boolean"],
+        "n_chains": [Interval(numbers.Integral, 1, None, closed="left")],
+        "sgld_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "gan_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "buffer_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "device": [str, torch.device, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "working_memory": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        sampler=None,
+        mode="offline",
+        gan="wgan-gp",
+        max_iter=1000,
+        n_samples=200,
+        *,
+        latent_dim=32,
+        generator_units=(100, 100, 100),
+        critic_units=(100, 100, 100),
+        n_critic=5,
+        gp_weight=10.0,
+        clip_value=0.01,
+        lr=1e-4,
+        betas=(0.5, 0.9),
+        batch_size=100,
+        standardize=False,
+        n_chains=4,
+        sgld_steps=100,
+        gan_steps=10,
+        buffer_size=1000,
+        warm_start=False,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        working_memory=None,
+    ):
+        self.sampler = sampler
+        self.mode = mode
+        self.gan = gan
+        self.max_iter = max_iter
+        self.n_samples = n_samples
+        self.latent_dim = latent_dim
+        self.generator_units = generator_units
+        self.critic_units = critic_units
+        self.n_critic = n_critic
+        self.gp_weight = gp_weight
+        self.clip_value = clip_value
+        self.lr = lr
+        self.betas = betas
+        self.batch_size = batch_size
+        self.standardize = standardize
+        self.n_chains = n_chains
+        self.sgld_steps = sgld_steps
+        self.gan_steps = gan_steps
+        self.buffer_size = buffer_size
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.working_memory = working_memory
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def _validate_params(self):
+        super()._validate_params()  # _parameter_constraints
+        for name in ("generator_units", "critic_units"):
+            units = getattr(self, name)
+            if not all(isinstance(u, numbers.Integral) and u > 0 for u in units):
+                raise ValueError(f"{name}={units!r} must be a sequence of positive ints.")
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            raise ValueError(f"betas={self.betas!r} must be two numbers in [0, 1).")
+        if self.warm_start and self.mode == "online":
+            raise ValueError(
+                "warm_start=True continues an offline distillation; mode='online' "
+                "starts its chains and GAN afresh. Use mode='offline' or warm_start=False."
+            )
+
+    @_fit_context(prefer_skip_nested_validation=False)  # the sampler validates its own
+    def fit(self, X, y):
+        """Sample the posterior with SGLD and distil it into the generator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_features) or (n, ...)
+        y : array-like of shape (n,)
+
+        Returns
+        -------
+        self : object
+        """
+        X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=True)
+        self.device_ = resolve_device(self.device)
+        state = getattr(self, "_warm_state", None) if self.warm_start else None
+        if not self.warm_start:
+            self._warm_state = None
+        if self.mode == "offline":
+            self._fit_offline(X, y, state)
+        else:
+            fit_online(self, X, y, SGLDClassifier())
+        self.generator_.eval()
+        self.generator_.fold_standardization()  # no-op unless standardize=True
+        self.storage_size_ = self._generator_storage()
+        return self
+
+    def _fit_offline(self, X, y, state):
+        """Algorithm 1: the sampler's samples, then ``max_iter`` GAN updates on them."""
+        sampler = fitted_sampler(self.sampler, X, y, SGLDClassifier())
+        samples = sampler.collect().to(self.device_)
+        if state is not None:
+            _warm_start.check_continuable(self, state, sampler)
+        adopt_network(self, sampler, self.device_)
+        self.n_training_samples_ = samples.shape[0]
+        del sampler  # only the network copy above is kept
+        if state is not None:
+            trainer = _warm_start.resume(self, state, samples)
+            history = {k: list(v) for k, v in self.distill_history_.items()}
+            log = DistillationLog(history, self.n_iter_)
+        else:
+            trainer = GANTrainer.new(self, self.n_parameters_, samples)
+            log = DistillationLog()
+        self.generator_ = trainer.generator
+        try:
+            train_offline(trainer, samples, log, self.max_iter, self.verbose)
+        finally:
+            self.distill_history_ = log.arrays()
+            self.n_iter_ = log.n_iter
+        if self.warm_start:
+            self._warm_state = _warm_start.keep_state(self, trainer, state)
+
+    def _generator_storage(self):
+        """Floats kept for sampling: G's parameters (and buffers, if not yet folded)."""
+        g = self.generator_
+        return int(sum(t.numel() for t in (*g.parameters(), *g.buffers())))
+
+    # ------------------------------------------------------------ posterior
+    def _parameter_source(self, n_draws, generator):
+        z = torch.randn(n_draws, self.latent_dim, generator=generator, device=generator.device)
+        g = self.generator_
+
+        def source(start, stop):
+            with torch.no_grad():
+                return g(z[start:stop].to(self.device_))
+
+        return source

@@ -1,0 +1,71 @@
+"""Online APD (Algorithm 2): SGLD chains started from G's samples, interleaved with GAN updates."""
+
+from __future__ import annotations
+
+import torch
+from sklearn.base import clone
+from sklearn.frozen import FrozenEstimator
+from tqdm.auto import tqdm
+
+from ...sampling import WeightSampler
+from .._weight_samples import adopt_network
+from ._trainer import DistillationLog, GANTrainer
+
+
+def fit_online(est, X, y, default_sampler):
+    """Distil chains of ``est.sampler`` while they run; sets ``est``'s fitted attributes.
+
+    Each round: ``sgld_steps`` steps of ``n_chains`` chains (states after the
+    sampler's ``burn_in`` enter a FIFO buffer of ``buffer_size``), then
+    ``gan_steps`` generator updates on the buffer, until ``max_iter`` updates.
+    """
+    sampler = est.sampler if est.sampler is not None else default_sampler
+    if isinstance(sampler, FrozenEstimator) or not isinstance(sampler, WeightSampler):
+        raise ValueError(
+            "mode='online' runs its own SGLD chains and needs an unfitted "
+            f"SGLDClassifier as sampler; got {type(sampler).__name__}."
+        )
+    chain = clone(sampler).set_params(device=str(est.device_))
+    k = est.n_chains
+    run = chain.start_chains(X, y, n_chains=k)
+    adopt_network(est, chain, est.device_)
+    trainer = GANTrainer.new(est, est.n_parameters_)
+    est.generator_ = trainer.generator
+    log = DistillationLog()
+    rng = trainer.rng
+    # Chains start from generator samples (Algorithm 2).
+    with torch.no_grad():
+        z = torch.randn(k, est.latent_dim, generator=rng, device=rng.device)
+        run.states.copy_(est.generator_(z))
+    buffer = torch.empty(est.buffer_size, est.n_parameters_, device=est.device_)
+    held = head = passed = 0
+
+    def draw_real(b):
+        return buffer[torch.randint(held, (b,), generator=rng, device=rng.device)]
+
+    bar = tqdm(total=est.max_iter, disable=not est.verbose, desc="APD (online)")
+    try:
+        with run.running():
+            while log.n_iter < est.max_iter:
+                # T_m SGLD steps of all K chains at once (one vectorised step each).
+                for _ in range(est.sgld_steps):
+                    run.step()
+                    if run.past_burn_in:
+                        n_push = min(k, est.buffer_size)
+                        rows = torch.arange(head, head + n_push, device=buffer.device)
+                        buffer[rows % est.buffer_size] = run.states[:n_push]
+                        head = (head + n_push) % est.buffer_size
+                        held = min(held + n_push, est.buffer_size)
+                        passed += k
+                if held == 0:
+                    continue  # still in burn-in
+                for _ in range(min(est.gan_steps, est.max_iter - log.n_iter)):
+                    losses = trainer.step(draw_real, log.n_iter + 1)
+                    log.record(losses, buffer_size=held)
+                    bar.update(1)
+    finally:
+        bar.close()
+        est.distill_history_ = log.arrays()
+        est.n_iter_ = log.n_iter
+    est.n_training_samples_ = passed
+    est.module_.eval()

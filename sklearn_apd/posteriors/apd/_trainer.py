@@ -1,0 +1,169 @@
+"""One distillation's GAN: generator, critic, Adam states, noise stream and the update."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+from ..._utils import STREAM_INIT, STREAM_TRAIN, make_generator, seeded_global_rng
+from ...exceptions import DivergenceError
+from ._gan import (
+    WeightGenerator,
+    adam,
+    critic_loss,
+    generator_loss,
+    generator_output_layer,
+    mlp,
+)
+
+HISTORY_KEYS = ("iteration", "critic_loss", "generator_loss", "wasserstein", "time")
+
+
+def weight_moments(samples: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-weight mean and standard deviation (floored at 1e-8) of ``standardize=True``.
+
+    Parameters
+    ----------
+    samples : torch.Tensor of shape (K, P)
+
+    Returns
+    -------
+    mean, scale : torch.Tensor of shape (P,)
+    """
+    return samples.mean(0), samples.std(0).clamp_min(1e-8)
+
+
+class GANTrainer:
+    """The adversarial updates of APD on weight vectors, with the settings of one estimator.
+
+    ``settings`` is the estimator (``gan``, ``latent_dim``, ``batch_size``,
+    ``n_critic``, ``gp_weight``, ``clip_value``, ``lr``, ``betas``,
+    ``standardize``, ``random_state``, ``device_``). ``rng`` draws the latent
+    noise, the interpolation factors and the real minibatches.
+    """
+
+    def __init__(self, settings, generator, critic, optimizers, rng):
+        self.settings = settings
+        self.generator = generator
+        self.critic = critic
+        self.optimizers = optimizers
+        self.rng = rng
+
+    @classmethod
+    def new(cls, settings, n_parameters, samples=None):
+        """A new GAN for ``n_parameters`` weights; ``samples`` set its standardization."""
+        s = settings
+        mean = scale = None
+        if s.standardize:
+            if samples is None or samples.shape[0] < 2:
+                raise ValueError("standardize=True needs at least 2 samples to estimate scales.")
+            mean, scale = weight_moments(samples)
+        with seeded_global_rng(s.random_state, STREAM_INIT, s.device_):
+            generator = WeightGenerator(
+                s.latent_dim, tuple(s.generator_units), n_parameters, mean, scale
+            ).to(s.device_)
+            critic = mlp((n_parameters, *s.critic_units, 1)).to(s.device_)
+        optimizers = adam_pair(s, critic, generator)
+        rng = make_generator(s.random_state, STREAM_TRAIN, s.device_)
+        return cls(settings, generator, critic, optimizers, rng)
+
+    def to_training_space(self, real):
+        if self.settings.standardize:
+            return (real - self.generator.mean) / self.generator.scale
+        return real
+
+    def step(self, draw_real, iteration):
+        """``n_critic`` critic updates and one generator update; returns the three losses.
+
+        ``draw_real(b)`` returns ``b`` real weight vectors. The losses come
+        from :mod:`._gan`, which never forms a fake batch or an input gradient
+        of P weights per row (same values as the straightforward computation).
+        """
+        s = self.settings
+        opt_c, opt_g = self.optimizers
+        g, critic, rng = self.generator, self.critic, self.rng
+        b, device = s.batch_size, rng.device
+        gen_wb = generator_output_layer(g)  # fixed while the critic trains
+        for _ in range(s.n_critic):
+            real = self.to_training_space(draw_real(b))
+            with torch.no_grad():
+                hidden = g.hidden(torch.randn(b, s.latent_dim, generator=rng, device=device))
+            eps = torch.rand(b, 1, generator=rng, device=device) if s.gan == "wgan-gp" else None
+            loss_c, d_real, d_fake = critic_loss(
+                critic, g, real, hidden, s.gan, s.gp_weight, eps, gen_wb
+            )
+            opt_c.zero_grad(set_to_none=True)
+            loss_c.backward()
+            opt_c.step()
+            if s.gan == "wgan":
+                with torch.no_grad():
+                    for q in critic.parameters():
+                        q.clamp_(-s.clip_value, s.clip_value)
+        z = torch.randn(b, s.latent_dim, generator=rng, device=device)
+        loss_g, _ = generator_loss(critic, g, z, s.gan)
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        critic_value, generator_value = float(loss_c.detach()), float(loss_g.detach())
+        if not (np.isfinite(critic_value) and np.isfinite(generator_value)):
+            raise DivergenceError(
+                f"APDClassifier diverged at generator update {iteration}: critic loss "
+                f"{critic_value}, generator loss {generator_value}. Lower lr (now {s.lr}), "
+                "use gan='wgan-gp', or set standardize=True."
+            )
+        wasserstein = float((d_real.mean() - d_fake.mean()).detach())
+        return critic_value, generator_value, wasserstein
+
+
+def adam_pair(settings, critic, generator):
+    """Adam for the critic and the generator, with the estimator's lr and betas."""
+    betas = tuple(float(b) for b in settings.betas)
+    return (
+        adam(critic.parameters(), settings.lr, betas, settings.device_),
+        adam(generator.parameters(), settings.lr, betas, settings.device_),
+    )
+
+
+class DistillationLog:
+    """``distill_history_`` as it grows, and the progress bar of one fit."""
+
+    def __init__(self, history=None, n_iter=0):
+        self.history = {k: [] for k in HISTORY_KEYS} if history is None else history
+        self.n_iter = n_iter
+        done = self.history["time"]  # earlier warm-started fits' time
+        self.t0 = time.perf_counter() - (done[-1] if len(done) else 0.0)
+
+    def record(self, losses, **extra):
+        self.n_iter += 1
+        h = self.history
+        h["iteration"].append(self.n_iter)
+        for key, value in zip(("critic_loss", "generator_loss", "wasserstein"), losses):
+            h[key].append(value)
+        h["time"].append(time.perf_counter() - self.t0)
+        for key, value in extra.items():
+            h.setdefault(key, []).append(value)
+
+    def arrays(self):
+        return {k: np.asarray(v) for k, v in self.history.items()}
+
+
+def train_offline(trainer, samples, log, n_updates, verbose):
+    """``n_updates`` GAN updates on minibatches drawn from ``samples`` (Algorithm 1)."""
+    k, rng = samples.shape[0], trainer.rng
+
+    def draw_real(b):
+        return samples[torch.randint(k, (b,), generator=rng, device=rng.device)]
+
+    bar = tqdm(total=n_updates, disable=not verbose, desc="APD (offline)")
+    try:
+        for _ in range(n_updates):
+            losses = trainer.step(draw_real, log.n_iter + 1)
+            log.record(losses)
+            bar.update(1)
+            if log.n_iter % 50 == 0:
+                bar.set_postfix(wasserstein=f"{losses[2]:.3g}")
+    finally:
+        bar.close()

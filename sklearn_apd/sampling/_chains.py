@@ -1,0 +1,222 @@
+"""K SGLD chains of one network stepped as one vectorised computation."""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+from torch import nn
+from torch.func import functional_call, grad_and_value, vmap
+
+from ..exceptions import DivergenceError
+from ..nets import ParameterLayout
+from ._rules import sgld_noise_std, sgld_update_
+
+
+def chain_minibatches(n: int, n_chains: int, batch_size: int, generator: torch.Generator):
+    """One shuffled pass per chain: yields ``(n_chains, b)`` index tensors.
+
+    Each chain has its own permutation, as K independent runs would.
+    """
+    perms = torch.stack(
+        [torch.randperm(n, generator=generator, device=generator.device) for _ in range(n_chains)]
+    )
+    for start in range(0, n, batch_size):
+        yield perms[:, start : start + batch_size]
+
+
+class ParallelChains:
+    """The weights of ``K`` chains as one ``(K, P)`` tensor, updated by SGLD together.
+
+    A step evaluates the minibatch loss of every chain with
+    :func:`torch.func.functional_call` under :func:`torch.func.vmap` (for an
+    MLP, batched matrix products instead of K small ones), takes per-chain
+    gradients with :func:`torch.func.grad_and_value` and applies the SGLD
+    update of :class:`~sklearn_apd.SGLD` (the same :func:`sgld_update_`) to
+    the whole ``(K, P)`` tensor::
+
+        theta <- (1 - lr wd / 2) theta - lr / 2 grad + sqrt(T lr / N) xi
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The network; its parameters are not touched (only its structure and
+        buffers are used).
+    layout : ParameterLayout
+        Flat layout of ``module``'s parameters.
+    states : torch.Tensor of shape (K, P)
+        Initial weights of the chains; updated in place.
+    """
+
+    def __init__(self, module: nn.Module, layout: ParameterLayout, states: torch.Tensor):
+        if states.ndim != 2 or states.shape[1] != layout.n_parameters:
+            raise ValueError(
+                f"states must have shape (n_chains, {layout.n_parameters}); got "
+                f"{tuple(states.shape)}."
+            )
+        self.module = module
+        self.layout = layout
+        self.states = states
+        self._noise = torch.empty_like(states)
+
+    @property
+    def n_chains(self) -> int:
+        return self.states.shape[0]
+
+    def step(
+        self,
+        xb: torch.Tensor,
+        yb: torch.Tensor,
+        loss_fn,
+        *,
+        lr: float,
+        weight_decay: float,
+        temperature: float,
+        num_data: int,
+        generator: torch.Generator,
+    ) -> torch.Tensor:
+        """One SGLD step of every chain on its own minibatch.
+
+        ``xb``: ``(K, B, ...)``, ``yb``: ``(K, B)``; ``loss_fn(logits, y)``
+        returns the mean minibatch loss. Returns the ``(K,)`` losses.
+        """
+        module = self.module
+
+        def loss_of(params, x, y):
+            return loss_fn(functional_call(module, params, (x,)), y)
+
+        params = self.layout.unflatten(self.states)
+        grads, losses = vmap(grad_and_value(loss_of), randomness="different")(params, xb, yb)
+        flat_grad = torch.cat([grads[name].reshape(self.n_chains, -1) for name in params], 1)
+        std = sgld_noise_std(lr, temperature, num_data)
+
+        def draw_noise():
+            self._noise.normal_(generator=generator)
+            return [self._noise]
+
+        sgld_update_(
+            [self.states],
+            [flat_grad],
+            lr=lr,
+            weight_decay=weight_decay,
+            noise_std=std,
+            draw_noise=draw_noise,
+        )
+        return losses.detach()
+
+
+class ChainRun:
+    """Running SGLD chains of a sampler on one data set: the sampler protocol's ``step``.
+
+    Made by a sampler's ``start_chains`` (e.g.
+    :meth:`sklearn_apd.SGLDClassifier.start_chains`), which validates the
+    data, builds the network and fixes the hyper-parameters; the caller then
+    steps the chains and reads their states, so that a distillation (online
+    APD) or any other algorithm drives SGLD without touching the sampler's
+    internals.
+
+    Parameters
+    ----------
+    chains : ParallelChains
+        The chains' weights and the vectorised update.
+    X, y : torch.Tensor
+        Training inputs and encoded targets on the chains' device.
+    loss_fn : callable
+        ``loss_fn(logits, y)``: the mean minibatch loss.
+    batch_size : int
+        Minibatch size of every chain.
+    batch_generator, noise_generator : torch.Generator
+        Minibatch order and SGLD noise.
+    lr, weight_decay, temperature : float
+        As in :class:`~sklearn_apd.SGLD`; the noise is scaled for ``len(X)``
+        training points.
+    burn_in : int
+        Steps (per chain) before the states count as posterior samples.
+    divergence_message : callable
+        ``divergence_message(what, step)``: the text of the DivergenceError.
+    layer_rng : callable or None, default=None
+        ``layer_rng()`` returns the context (torch's global generator seeded
+        for the sampler's layers, e.g. dropout) to step in; see :meth:`running`.
+
+    Attributes
+    ----------
+    n_steps : int
+        Steps every chain has taken.
+    """
+
+    def __init__(
+        self,
+        chains: ParallelChains,
+        X: torch.Tensor,
+        y: torch.Tensor,
+        loss_fn,
+        *,
+        batch_size: int,
+        batch_generator: torch.Generator,
+        noise_generator: torch.Generator,
+        lr: float,
+        weight_decay: float,
+        temperature: float,
+        burn_in: int,
+        divergence_message,
+        layer_rng=None,
+    ):
+        self.chains = chains
+        self.X, self.y = X, y
+        self.loss_fn = loss_fn
+        self.batch_size = batch_size
+        self.batch_generator = batch_generator
+        self.noise_generator = noise_generator
+        self.hyper = dict(lr=lr, weight_decay=weight_decay, temperature=temperature)
+        self.burn_in = burn_in
+        self.divergence_message = divergence_message
+        self.n_steps = 0
+        self._batches = self._minibatch_stream()
+        self._layer_rng = layer_rng
+
+    def running(self):
+        """Context to step in: layers that draw random numbers (dropout) draw
+        from the sampler's seeded stream, and torch's global state is restored
+        afterwards."""
+        return self._layer_rng() if self._layer_rng is not None else contextlib.nullcontext()
+
+    @property
+    def states(self) -> torch.Tensor:
+        """The ``(K, P)`` weights of the chains (updated in place by :meth:`step`)."""
+        return self.chains.states
+
+    @property
+    def n_chains(self) -> int:
+        return self.chains.n_chains
+
+    @property
+    def past_burn_in(self) -> bool:
+        """Whether the states are posterior samples (more than ``burn_in`` steps)."""
+        return self.n_steps > self.burn_in
+
+    def _minibatch_stream(self):
+        n = self.X.shape[0]
+        while True:
+            yield from chain_minibatches(n, self.n_chains, self.batch_size, self.batch_generator)
+
+    def step(self) -> torch.Tensor:
+        """One SGLD step of every chain on its own minibatch; returns the ``(K,)`` losses.
+
+        After burn-in, a non-finite loss or weight raises
+        :class:`~sklearn_apd.DivergenceError`.
+        """
+        idx = next(self._batches)
+        losses = self.chains.step(
+            self.X[idx],
+            self.y[idx],
+            self.loss_fn,
+            num_data=self.X.shape[0],
+            generator=self.noise_generator,
+            **self.hyper,
+        )
+        self.n_steps += 1
+        if self.past_burn_in and not (
+            bool(losses.isfinite().all()) and bool(self.states.isfinite().all())
+        ):
+            raise DivergenceError(self.divergence_message("SGLD", self.n_steps))
+        return losses
