@@ -11,11 +11,11 @@ from .experiments import BUDGETS, EXPERIMENTS
 
 
 def _demo(args) -> int:
-    from ._demo import format_table, run_demo
+    from .experiments.demo import format_table, run_demo
 
     print(
         "sklearn-apd demo: four posteriors of one MLP (64-100-10) on the embedded digits "
-        f"(1,437 train / 360 test 8x8 images), device={args.device}; OOD inputs: Gaussian "
+        f"(1,257 train / 540 test 8x8 images), device={args.device}; OOD inputs: Gaussian "
         "noise images",
         flush=True,
     )

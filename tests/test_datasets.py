@@ -125,7 +125,8 @@ def test_download_uses_openml_once_and_writes_idx(tmp_path, monkeypatch):
         y = (np.arange(70_000) % 10).astype(str)  # OpenML returns string labels
         return X, y
 
-    monkeypatch.setattr(D, "fetch_openml", fake_fetch_openml)
+    # The MNIST loader looks fetch_openml up in its own module when it downloads.
+    monkeypatch.setattr("sklearn_apd.datasets._images.fetch_openml", fake_fetch_openml)
     b = D.load_mnist("test", data_home=tmp_path, download=True)
     assert calls == ["mnist_784"]
     assert b.data.shape == (10_000, 784)

@@ -14,9 +14,8 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._utils import base_seed, check_positive_int, numpy_generator
-from ..prediction import probability_samples
-from ..uncertainty import get_measure
-from .acquisition import DRAW_QUERY_KINDS, QUERY_KINDS, batchbald, select_top
+from ._pool import check_initial_indices, select_batch, stratified_indices
+from .acquisition import DRAW_QUERY_KINDS, QUERY_KINDS
 
 __all__ = ["ActiveLearner"]
 
@@ -219,30 +218,6 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     "of sklearn_apd."
                 )
 
-    def _initial_indices(self, y_encoded, n_classes, rng):
-        n = len(y_encoded)
-        if self.n_initial is None:
-            # 2 per class, or all of a class that has fewer.
-            n_initial = int(np.minimum(np.bincount(y_encoded, minlength=n_classes), 2).sum())
-        else:
-            n_initial = self.n_initial
-        if n_initial > n:
-            raise ValueError(
-                f"n_initial={n_initial} exceeds the n_samples={n} points passed to fit."
-            )
-        # Round-robin over classes in a random order: a class-stratified draw.
-        per_class = [rng.permutation(np.flatnonzero(y_encoded == c)) for c in range(n_classes)]
-        order = []
-        depth = 0
-        while len(order) < n_initial:
-            for c in rng.permutation(n_classes):
-                if depth < len(per_class[c]):
-                    order.append(per_class[c][depth])
-                    if len(order) == n_initial:
-                        break
-            depth += 1
-        return np.asarray(order, dtype=np.int64)
-
     def _fit_estimator(self):
         if self.warm_start and hasattr(self, "estimator_"):
             est = self.estimator_
@@ -260,39 +235,12 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self.estimator_ = est
         return time.perf_counter() - t0
 
-    def _pool_scores(self, estimator, X_pool):
-        query = self.query
-        kwargs = {} if self.n_samples is None else {"n_samples": self.n_samples}
-        if callable(query):
-            scores = np.asarray(query(estimator, X_pool), dtype=np.float64)
-            if scores.shape != (len(X_pool),):
-                raise ValueError(
-                    f"The query callable must return one score per pool row, shape "
-                    f"({len(X_pool)},); it returned shape {scores.shape}."
-                )
-            return scores
-        if hasattr(estimator, "uncertainty"):
-            return np.asarray(estimator.uncertainty(X_pool, kind=query, **kwargs))
-        probas = probability_samples(estimator, X_pool, self.n_samples, through_pipeline=False)
-        return np.asarray(get_measure(query)(probas))
-
     def _select(self, X_pool, n, step):
         """Indices into ``X_pool`` of the ``n`` points to acquire."""
-        rng = self._rng(step)
-        n = min(n, len(X_pool))
-        candidates = np.arange(len(X_pool))
-        if self.pool_subsample is not None and self.pool_subsample < len(X_pool):
-            candidates = np.sort(rng.choice(len(X_pool), self.pool_subsample, replace=False))
-            n = min(n, len(candidates))
-        if self.query == "random":
-            return candidates[rng.choice(len(candidates), n, replace=False)]
-        X_cand = X_pool[candidates]
-        if self.query == "batchbald":
-            kwargs = {} if self.n_samples is None else {"n_samples": self.n_samples}
-            probas = self.estimator_.predict_proba_samples(X_cand, **kwargs)
-            return candidates[batchbald(probas, n, random_state=rng)]
-        scores = self._pool_scores(self.estimator_, X_cand)
-        return candidates[select_top(scores, n, random_state=rng)]
+        return select_batch(
+            self.estimator_, X_pool, n, self._rng(step), query=self.query,
+            pool_subsample=self.pool_subsample, n_samples=self.n_samples,
+        )  # fmt: skip
 
     def _record(self, round_, fit_time, score):
         curve = self._curve
@@ -338,22 +286,13 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         self._seed_ = base_seed(self.random_state, fresh=True)
         n = len(y)
         if initial_indices is None:
-            labeled = self._initial_indices(y_encoded, len(classes), self._rng(0))
+            n_initial = self.n_initial
+            if n_initial is None:  # 2 per class, or all of a class that has fewer
+                counts = np.bincount(y_encoded, minlength=len(classes))
+                n_initial = int(np.minimum(counts, 2).sum())
+            labeled = stratified_indices(y_encoded, len(classes), n_initial, self._rng(0))
         else:
-            labeled = np.asarray(initial_indices)
-            if (
-                labeled.ndim != 1
-                or labeled.size == 0
-                or labeled.dtype.kind not in "iu"
-                or labeled.min() < 0
-                or labeled.max() >= n
-                or len(np.unique(labeled)) != labeled.size
-            ):
-                raise ValueError(
-                    f"initial_indices must be distinct row indices of X in [0, {n}); "
-                    f"got {initial_indices!r}."
-                )
-            labeled = labeled.astype(np.int64)
+            labeled = check_initial_indices(initial_indices, n)
         scorer = None
         if eval_set is not None:
             if not (isinstance(eval_set, (tuple, list)) and len(eval_set) == 2):

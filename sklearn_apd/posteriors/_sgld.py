@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import numbers
 
-import numpy as np
 import torch
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval
@@ -23,6 +21,7 @@ from ..exceptions import DivergenceError
 from ..nets import MLP
 from ..sampling import SGLD, ChainRun, ParallelChains, chain_minibatches
 from ._network import NetworkPosteriorClassifier
+from ._sample_store import SampleStore, kept_iterations, pooled_estimator
 
 
 class SGLDClassifier(NetworkPosteriorClassifier):
@@ -45,6 +44,11 @@ class SGLDClassifier(NetworkPosteriorClassifier):
     subset of all post-burn-in samples, so the store always represents the
     whole chain, not just its end. ``sample_iterations_`` tells which
     iteration each kept sample comes from.
+
+    **Sampler protocol** (``sklearn_apd.sampling.WeightSampler``): besides
+    ``fit``, ``start_chains`` runs chains for a caller (online APD),
+    ``collect`` returns the stored samples and ``merge`` pools fitted chains;
+    APD, the mixture and ``sklearn_apd.parallel`` use only these.
 
     Parameters
     ----------
@@ -154,11 +158,6 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         SGLD iterations run in total.
     storage_size_ : int
         Floats kept for test-time sampling: ``K * n_parameters_``.
-
-    Sampler protocol (:class:`sklearn_apd.sampling.WeightSampler`): besides
-    ``fit``, :meth:`start_chains` runs chains for a caller (online APD),
-    :meth:`collect` returns the stored samples, :meth:`merge` pools fitted
-    chains; APD, the mixture and :mod:`sklearn_apd.parallel` use only these.
 
     See Also
     --------
@@ -292,45 +291,15 @@ class SGLDClassifier(NetworkPosteriorClassifier):
     def _epoch_record(self):
         return {"n_stored": self._n_stored}
 
-    def _allocate_store(self, n_new):
-        """Grow the store to hold what this fit will add (at most max_samples)."""
-        old = getattr(self, "samples_", None)
-        n_old = 0 if old is None else old.shape[0]
-        rows = max(n_old, min(self.max_samples, n_old + n_new))
-        if old is not None and rows == n_old:
-            store = old
-            iters, chains = self.sample_iterations_.copy(), self.sample_chains_.copy()
-        else:
-            store = torch.empty(rows, self.n_parameters_, dtype=torch.float32, device=self.device_)
-            iters = np.zeros(rows, dtype=np.int64)
-            chains = np.zeros(rows, dtype=np.int64)
-            if old is not None:
-                store[:n_old] = old
-                iters[:n_old] = self.sample_iterations_
-                chains[:n_old] = self.sample_chains_
-        self._store, self._store_iters, self._store_chains = store, iters, chains
-        self._n_stored = n_old
-
     def _keep_sample(self, iteration, flat=None, chain=0):
-        """Offer a weight vector (default: the module's) to the reservoir."""
+        """Offer a weight vector (default: the module's) to the store."""
         if flat is None:
             flat = self.layout_.flatten(self.module_)
         if not bool(torch.isfinite(flat).all()):
             raise DivergenceError(self._divergence_message("the weights", iteration))
-        seen = self.n_samples_seen_
-        capacity = self._store.shape[0]
-        if self._n_stored < capacity:
-            slot = self._n_stored
-            self._n_stored += 1
-        else:
-            slot = int(torch.randint(seen + 1, (1,), generator=self._reservoir_gen))
-            if slot >= capacity:
-                slot = None
-        if slot is not None:
-            self._store[slot] = flat
-            self._store_iters[slot] = iteration
-            self._store_chains[slot] = chain
-        self.n_samples_seen_ = seen + 1
+        self._store.offer(flat, iteration, chain, self.n_samples_seen_)
+        self._n_stored = self._store.n_stored
+        self.n_samples_seen_ += 1
 
     def _fit_posterior(self, X, y, continuing=False):
         n = X.shape[0]
@@ -342,14 +311,7 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         total = self.max_epochs * iters_per_epoch
         start_iter = self.n_iter_
         end_iter = start_iter + total
-        first_kept = max(self.burn_in + 1, start_iter + 1)
-        n_new = 0
-        if end_iter >= first_kept:
-            # iterations i with i > burn_in and (i - burn_in) % thinning == 0
-            def count(upto):
-                return max(0, (upto - self.burn_in) // self.thinning)
-
-            n_new = (count(end_iter) - count(first_kept - 1)) * self.n_chains
+        n_new = kept_iterations(start_iter, end_iter, self.burn_in, self.thinning) * self.n_chains
         if n_new == 0 and not hasattr(self, "samples_"):
             raise ValueError(
                 f"{type(self).__name__} would keep no samples: it runs {total} "
@@ -368,7 +330,13 @@ class SGLDClassifier(NetworkPosteriorClassifier):
                 f"supports optimizer=SGLD only; got {type(self.optimizer_).__name__}. Use "
                 "n_chains=1 with a custom optimizer."
             )
-        self._allocate_store(n_new)
+        old = None
+        if hasattr(self, "samples_"):
+            old = (self.samples_, self.sample_iterations_, self.sample_chains_)
+        self._store = SampleStore(
+            old, n_new, self.max_samples, self.n_parameters_, self.device_, self._reservoir_gen
+        )
+        self._n_stored = self._store.n_stored
         if self.n_chains > 1:
             self._chains = ParallelChains(self.module_, self.layout_, self.chain_states_)
 
@@ -390,20 +358,11 @@ class SGLDClassifier(NetworkPosteriorClassifier):
                 self.layout_.assign(self.module_, self.chain_states_[0])
             else:
                 self.chain_states_ = self.layout_.flatten(self.module_)[None]
-            kept = self._n_stored
-            if kept:
-                # Chronological order; the reservoir fills slots out of order.
-                order = np.lexsort((self._store_chains[:kept], self._store_iters[:kept]))
-                store = self._store[:kept]
-                if not np.array_equal(order, np.arange(kept)):
-                    store = store[torch.as_tensor(order, device=self.device_)]
-                elif kept < self._store.shape[0]:
-                    store = store.clone()  # an interrupted fit: drop unused rows
-                self.samples_ = store
-                self.sample_iterations_ = self._store_iters[:kept][order]
-                self.sample_chains_ = self._store_chains[:kept][order]
-                self.storage_size_ = int(kept * self.n_parameters_)
-            del self._store, self._store_iters, self._store_chains
+            kept = self._store.finish()
+            if kept is not None:
+                self.samples_, self.sample_iterations_, self.sample_chains_ = kept
+                self.storage_size_ = int(self.samples_.numel())
+            del self._store
         if self.verbose:
             print(
                 f"{type(self).__name__}: {self.n_iter_} iterations, "
@@ -510,34 +469,4 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         -------
         merged : SGLDClassifier
         """
-        estimators = list(estimators)
-        if not estimators:
-            raise ValueError("merge_chains needs at least one fitted estimator.")
-        for est in estimators:
-            check_is_fitted(est, "samples_")
-        first = estimators[0]
-        for i, est in enumerate(estimators[1:], start=1):
-            if (
-                est.n_parameters_ != first.n_parameters_
-                or not np.array_equal(est.classes_, first.classes_)
-                or est.input_shape_ != first.input_shape_
-                or est.layout_.shapes != first.layout_.shapes
-            ):
-                raise ValueError(
-                    f"estimators[{i}] does not match estimators[0]: chains to merge need the "
-                    "same classes, input shape and network."
-                )
-        device = first.device_
-        merged = copy.deepcopy(first)
-        chain_ids, offset = [], 0
-        for est in estimators:
-            chain_ids.append(est.sample_chains_ + offset)
-            offset += est.chain_states_.shape[0]
-        merged.samples_ = torch.cat([e.samples_.to(device) for e in estimators])
-        merged.sample_iterations_ = np.concatenate([e.sample_iterations_ for e in estimators])
-        merged.sample_chains_ = np.concatenate(chain_ids)
-        merged.chain_states_ = torch.cat([e.chain_states_.to(device) for e in estimators])
-        merged.n_samples_seen_ = int(sum(e.n_samples_seen_ for e in estimators))
-        merged.storage_size_ = int(merged.samples_.numel())
-        merged.set_params(n_chains=offset)
-        return merged
+        return pooled_estimator(estimators)

@@ -16,14 +16,16 @@ from dataclasses import dataclass
 from sklearn.frozen import FrozenEstimator
 from tqdm.auto import tqdm
 
-from .datasets import load_embedded_digits, make_noise_images
-from .evaluation.metrics import ood_auroc, uncertainty_scores
-from .posteriors import (
+from ..datasets import load_embedded_digits, make_noise_images
+from ..evaluation.metrics import ood_auroc, uncertainty_scores
+from ..posteriors import (
     APDClassifier,
     GaussianMixturePosterior,
     MCDropoutClassifier,
     SGLDClassifier,
 )
+
+__all__ = ["DEMO_KINDS", "DemoRow", "format_table", "run_demo"]
 
 #: Uncertainty kinds the table reports AUROCs for.
 DEMO_KINDS = ("entropy", "bald")
@@ -47,7 +49,7 @@ def run_demo(epochs=150, n_samples=200, device="auto", seed=0, verbose=1, apd_it
     Parameters
     ----------
     epochs : int, default=150
-        Passes over the 1,437 training images for SGLD and MC dropout.
+        Passes over the 1,257 training images for SGLD and MC dropout.
     n_samples : int, default=200
         Posterior draws at prediction, for every posterior.
     device : str, default="auto"
