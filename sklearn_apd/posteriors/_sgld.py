@@ -253,15 +253,19 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         super()._initialize_network(X, y)
         self.n_samples_seen_ = 0
         self._reservoir_gen = make_generator(self.random_state, STREAM_RESERVOIR)
-        starts = [self.layout_.flatten(self.module_)]
-        for k in range(1, self.n_chains):
-            module = self._build_module(STREAM_CHAINS + k, reinitialize=True)
-            starts.append(self.layout_.flatten(module).to(self.device_))
-        self.chain_states_ = torch.stack(starts)
+        self.chain_states_ = self._chain_starts(self.n_chains)
         for name in ("samples_", "chain_states_"):
             if name not in self.cuda_dependent_attributes_:
                 # pickles move these to the CPU where CUDA is missing, like the module
                 self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, name]
+
+    def _chain_starts(self, n_chains):
+        """Initial ``(n_chains, P)`` weights: the module's, then one fresh network per chain."""
+        starts = [self.layout_.flatten(self.module_)]
+        for k in range(1, n_chains):
+            module = self._build_module(STREAM_CHAINS + k, reinitialize=True)
+            starts.append(self.layout_.flatten(module).to(self.device_))
+        return torch.stack(starts)
 
     # Chains: with n_chains > 1 the generic minibatch loop of the base class
     # draws (n_chains, b) index tensors and train_step steps all chains at once.
@@ -396,7 +400,9 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         ``module_``, ``layout_``, ``n_parameters_``, ``device_``) and the chains
         step with this estimator's ``lr``, ``weight_decay``, ``temperature``,
         ``batch_size``, criterion and ``random_state`` streams, exactly as
-        ``fit(n_chains=K)`` steps its chains. Nothing is stored: the caller
+        ``fit`` steps ``n_chains=K`` chains, from the same initial weights (so
+        ``T`` steps of the run give the ``chain_states_`` of a fit of ``T``
+        iterations with ``n_chains=K``). Nothing is stored: the caller
         reads ``run.states`` (and may overwrite them before the first step,
         as online APD does with generator samples).
 
@@ -429,8 +435,7 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         group = self.optimizer_.param_groups[0]
         self.module_.train()
         return ChainRun(
-            ParallelChains(self.module_, self.layout_, self.layout_.flatten(self.module_)
-                           .expand(n_chains, -1).clone()),
+            ParallelChains(self.module_, self.layout_, self._chain_starts(n_chains)),
             self._to_tensor(X),
             torch.as_tensor(y, device=self.device_),
             lambda logits, target: self.get_loss(logits, target, training=True),
