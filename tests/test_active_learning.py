@@ -412,3 +412,16 @@ def test_verbose_shows_a_progress_bar(capsys):
     assert "ActiveLearner" in capsys.readouterr().err
     ActiveLearner(CountingClassifier(), n_rounds=2, random_state=0).fit(X, y)
     assert capsys.readouterr().err == ""
+
+
+def test_a_full_data_estimator_fails_in_round_one_with_advice_and_max_iter_fixes_it():
+    from sklearn_apd.datasets import load_embedded_digits
+
+    X, y = load_embedded_digits("train", return_X_y=True)
+    sgld = SGLDClassifier(batch_size=32, max_epochs=15, burn_in=20, thinning=5, n_samples=5,
+                          random_state=0, device="cpu")  # fmt: skip
+    learner = ActiveLearner(sgld, query="bald", n_rounds=1, random_state=0)
+    with pytest.raises(ValueError, match="on the 20 labelled points failed.*set its max_iter"):
+        learner.fit(X, y)
+    learner.set_params(estimator__max_iter=60).fit(X, y)
+    assert learner.learning_curve_["n_labels"].tolist() == [20, 30]

@@ -409,3 +409,33 @@ def test_unfitted_estimators_pickle_with_device_auto():
         again = pickle.loads(pickle.dumps(est))
         assert repr(again) == repr(est)
         assert again.get_params(deep=False).get("device", "auto") == "auto"
+
+
+def test_max_iter_is_a_budget_in_iterations(digits):
+    """max_iter overrides max_epochs; a whole number of epochs gives the same chain."""
+    X_train, _, y_train, _ = digits
+    per_epoch = -(-len(X_train) // 100)
+    kw = dict(lr=0.5, batch_size=100, burn_in=5, thinning=3, random_state=0, device="cpu")
+    by_epochs = SGLDClassifier(max_epochs=2, **kw).fit(X_train, y_train)
+    by_iters = SGLDClassifier(max_iter=2 * per_epoch, max_epochs=50, **kw).fit(X_train, y_train)
+    torch.testing.assert_close(by_iters.samples_, by_epochs.samples_, rtol=0, atol=0)
+    part = SGLDClassifier(max_iter=per_epoch + 4, **kw).fit(X_train, y_train)
+    assert part.n_iter_ == per_epoch + 4
+    assert part.history_[:, "n_iter"] == [per_epoch, per_epoch + 4]
+    assert part.samples_.shape[0] == (per_epoch + 4 - 5) // 3
+    np.testing.assert_array_equal(
+        part.sample_iterations_, 5 + 3 * np.arange(1, 1 + part.samples_.shape[0])
+    )
+    with pytest.raises(ValueError, match="max_iter"):
+        SGLDClassifier(max_iter=0).fit(X_train, y_train)
+
+
+def test_max_iter_lets_a_full_data_setting_sample_twenty_labels(digits):
+    """20 labels, batch 32, max_epochs=15: 15 iterations do not pass burn_in=20; max_iter does."""
+    X_train, _, y_train, _ = digits
+    idx = np.concatenate([np.flatnonzero(y_train == c)[:2] for c in range(10)])
+    kw = dict(batch_size=32, burn_in=20, thinning=5, random_state=0, device="cpu")
+    with pytest.raises(ValueError, match="set max_iter"):
+        SGLDClassifier(max_epochs=15, **kw).fit(X_train[idx], y_train[idx])
+    clf = SGLDClassifier(max_epochs=15, max_iter=120, **kw).fit(X_train[idx], y_train[idx])
+    assert clf.n_iter_ == 120 and clf.samples_.shape[0] == 20

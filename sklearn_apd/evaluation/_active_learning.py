@@ -231,7 +231,19 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                     )
                 est.set_params(warm_start=True)
         t0 = time.perf_counter()
-        est.fit(self.X_labeled_, self.y_labeled_)
+        try:
+            est.fit(self.X_labeled_, self.y_labeled_)
+        except ValueError as exc:
+            hint = ""
+            if "max_iter" in est.get_params() and getattr(est, "max_iter", None) is None:
+                hint = (
+                    " An estimator set up for the full data may need a budget that does not "
+                    "shrink with the labelled set: set its max_iter (iterations per fit)."
+                )
+            raise ValueError(
+                f"ActiveLearner: {type(est).__name__}.fit on the {len(self.y_labeled_)} "
+                f"labelled points failed: {exc}{hint}"
+            ) from exc
         self.estimator_ = est
         return time.perf_counter() - t0
 

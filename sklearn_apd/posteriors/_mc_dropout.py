@@ -81,6 +81,7 @@ class MCDropoutClassifier(SGDNetworkClassifier):
         weight_decay=1e-3,
         momentum=0.0,
         max_epochs=100,
+        max_iter=None,
         batch_size=100,
         callbacks=None,
         warm_start=False,
@@ -99,6 +100,7 @@ class MCDropoutClassifier(SGDNetworkClassifier):
         self.weight_decay = weight_decay
         self.momentum = momentum
         self.max_epochs = max_epochs
+        self.max_iter = max_iter
         self.batch_size = batch_size
         self.callbacks = callbacks
         self.warm_start = warm_start

@@ -63,6 +63,7 @@ class NetworkPosteriorClassifier(
         "optimizer": [callable],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
         "lr": [Interval(numbers.Real, 0, None, closed="neither")],
         "warm_start": ["boolean"],
@@ -295,8 +296,17 @@ class NetworkPosteriorClassifier(
         """Extra per-epoch values for ``history_`` (subclass hook)."""
         return {}
 
+    def _fit_iterations(self, n):
+        """Minibatch steps of one fit on ``n`` points: ``max_iter``, else ``max_epochs`` passes."""
+        if self.max_iter is not None:
+            return int(self.max_iter)
+        return self.max_epochs * -(-n // self.batch_size)
+
     def _train_epochs(self, X, y, after_step=None):
-        """Run ``max_epochs`` passes of minibatch ``train_step`` over tensors X, y.
+        """Run ``_fit_iterations`` steps of minibatch ``train_step`` over tensors X, y.
+
+        Epochs are shuffled passes over the data; with ``max_iter`` the last one
+        may stop part way.
 
         ``after_step(iteration, loss_sum)`` runs after every step (SGLD keeps
         its samples there). Layers that draw random numbers while training
@@ -304,8 +314,7 @@ class NetworkPosteriorClassifier(
         ``random_state`` for the duration and restored afterwards.
         """
         n = X.shape[0]
-        iters_per_epoch = -(-n // self.batch_size)
-        total = self.max_epochs * iters_per_epoch
+        total = self._fit_iterations(n)
         generator = self._batch_gen
         self.module_.train()
         bar = tqdm(
@@ -318,10 +327,12 @@ class NetworkPosteriorClassifier(
         it = self.n_iter_
         try:
             with self._seeded_global_rng(STREAM_LAYERS):
-                for _ in range(self.max_epochs):
+                done = 0
+                while done < total:
                     t0 = time.perf_counter()
                     self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
                     loss_sum = torch.zeros((), device=self.device_)
+                    steps = 0
                     for idx in self._iterate_minibatches(n, generator):
                         batch = (X[idx], y[idx])  # idx: (b,), or (n_chains, b)
                         self.notify("on_batch_begin", batch=batch, training=True)
@@ -332,7 +343,11 @@ class NetworkPosteriorClassifier(
                             after_step(it, loss_sum)
                         self.notify("on_batch_end", batch=batch, training=True, loss=loss)
                         bar.update(1)
-                    mean_loss = float(loss_sum) / iters_per_epoch
+                        steps += 1
+                        if done + steps == total:
+                            break
+                    done += steps
+                    mean_loss = float(loss_sum) / steps
                     if not np.isfinite(mean_loss):
                         raise DivergenceError(self._divergence_message("the loss", it))
                     self.n_iter_ = it

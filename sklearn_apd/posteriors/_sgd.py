@@ -25,6 +25,8 @@ SGD_PARAMETERS_DOC = """
         L2 penalty added to the gradient of the mean loss.
     momentum : float, default=0.0
     max_epochs : int, default=100
+    max_iter : int or None, default=None
+        Minibatch steps per fit; when set it overrides ``max_epochs``.
     batch_size : int, default=100
     callbacks : list of (name, Callback) or None, default=None
     warm_start : bool, default=False

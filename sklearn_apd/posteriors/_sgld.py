@@ -93,6 +93,11 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         ``module_`` and is not stepped.
     max_epochs : int, default=100
         Passes over the training data (by every chain).
+    max_iter : int or None, default=None
+        Iterations (minibatch steps) per fit; when set it overrides
+        ``max_epochs``, so the budget, like ``burn_in`` and ``thinning``, does
+        not depend on the data size (an estimator set up for 50,000 points
+        then also samples on 20 labels, e.g. inside ``ActiveLearner``).
     batch_size : int, default=100
         Minibatch size.
     callbacks : list of (name, skorch.callbacks.Callback) or None, default=None
@@ -205,6 +210,7 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         n_samples=200,
         n_chains=1,
         max_epochs=100,
+        max_iter=None,
         batch_size=100,
         callbacks=None,
         warm_start=False,
@@ -226,6 +232,7 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         self.n_samples = n_samples
         self.n_chains = n_chains
         self.max_epochs = max_epochs
+        self.max_iter = max_iter
         self.batch_size = batch_size
         self.callbacks = callbacks
         self.warm_start = warm_start
@@ -312,16 +319,22 @@ class SGLDClassifier(NetworkPosteriorClassifier):
                 group["num_data"] = n
             self._num_data = n
         iters_per_epoch = -(-n // self.batch_size)
-        total = self.max_epochs * iters_per_epoch
+        total = self._fit_iterations(n)
         start_iter = self.n_iter_
         end_iter = start_iter + total
         n_new = kept_iterations(start_iter, end_iter, self.burn_in, self.thinning) * self.n_chains
         if n_new == 0 and not hasattr(self, "samples_"):
             raise ValueError(
                 f"{type(self).__name__} would keep no samples: it runs {total} "
-                f"iterations ({self.max_epochs} epochs of {iters_per_epoch} "
-                f"minibatches) but burn_in={self.burn_in} and thinning="
-                f"{self.thinning}. Raise max_epochs or lower burn_in."
+                + (
+                    f"iterations (max_iter={self.max_iter}) "
+                    if self.max_iter is not None
+                    else f"iterations ({self.max_epochs} epochs of {iters_per_epoch} "
+                    f"minibatches on {n} points) "
+                )
+                + f"but burn_in={self.burn_in} and thinning={self.thinning}. Raise "
+                "max_epochs, or set max_iter (a budget in iterations, whatever the data "
+                "size), or lower burn_in."
             )
         if continuing and self.chain_states_.shape[0] != self.n_chains:
             raise ValueError(
