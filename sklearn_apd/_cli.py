@@ -11,12 +11,14 @@ from .experiments import BUDGETS, EXPERIMENTS
 
 
 def _demo(args) -> int:
+    from .datasets import load_embedded_digits
     from .experiments.demo import format_table, run_demo
 
+    n_train, n_test = (len(load_embedded_digits(s, return_X_y=True)[1]) for s in ("train", "test"))
     print(
         "sklearn-apd demo: four posteriors of one MLP (64-100-10) on the embedded digits "
-        f"(1,257 train / 540 test 8x8 images), device={args.device}; OOD inputs: Gaussian "
-        "noise images",
+        f"({n_train:,} train / {n_test:,} test 8x8 images), device={args.device}; OOD "
+        "inputs: Gaussian noise images",
         flush=True,
     )
     t0 = time.perf_counter()

@@ -78,27 +78,27 @@ def run_demo(epochs=150, n_samples=200, device="auto", seed=0, verbose=1, apd_it
     sgld = SGLDClassifier(burn_in=n_iter // 4, thinning=10, **net, **common)
     rows = []
 
-    def stage(i, name, est, fit):
+    def stage(i, name, detail, est, note, fit=None):
+        """Fit ``est`` (``fit()``, else ``est.fit(X, y)``) and add its row."""
         if verbose:
-            print(f"[{i}/4] {name}", flush=True)
+            print(f"[{i}/4] {name}{detail}", flush=True)
         t0 = time.perf_counter()
-        fit()
+        fit() if fit is not None else est.fit(X, y)
         fit_time = time.perf_counter() - t0
         s_in = uncertainty_scores(est, X_test, DEMO_KINDS)
         s_out = uncertainty_scores(est, X_noise, DEMO_KINDS)
         rows.append(
             DemoRow(
-                name.split(" (")[0],
+                name,
                 float(est.score(X_test, y_test)),
                 int(est.storage_size_),
                 fit_time,
                 {k: ood_auroc(s_in[k], s_out[k]) for k in DEMO_KINDS},
+                note(),
             )
         )
-        return est
 
-    stage(1, "SGLD", sgld, lambda: sgld.fit(X, y))
-    rows[-1].note = f"{sgld.samples_.shape[0]} samples"
+    stage(1, "SGLD", "", sgld, lambda: f"{sgld.samples_.shape[0]} samples")
     apd = APDClassifier(
         FrozenEstimator(sgld),
         max_iter=apd_iter,
@@ -110,22 +110,25 @@ def run_demo(epochs=150, n_samples=200, device="auto", seed=0, verbose=1, apd_it
         random_state=seed,
         verbose=verbose,
     )
-    stage(2, "APD (distils SGLD's samples)", apd, lambda: apd.fit(X, y))
-    rows[-1].note = f"{apd_iter} generator updates on SGLD's samples"
+    stage(
+        2, "APD", " (distils SGLD's samples)", apd,
+        lambda: f"{apd_iter} generator updates on SGLD's samples",
+    )  # fmt: skip
     mcd = MCDropoutClassifier(**net, **common)
-    stage(3, "MC dropout", mcd, lambda: mcd.fit(X, y))
-    rows[-1].note = "p = 0.5"
+    stage(3, "MC dropout", "", mcd, lambda: "p = 0.5")
     gmm = GaussianMixturePosterior(
         FrozenEstimator(sgld), n_components=5, n_samples=n_samples, random_state=seed
     )
 
-    def fit_gmm():
+    def fit_gmm():  # the mixture's EM has no progress bar of its own
         with tqdm(total=1, disable=not verbose, desc="GaussianMixture", leave=False) as bar:
             gmm.fit(X, y)
             bar.update(1)
 
-    stage(4, "Gaussian mixture (fits SGLD's samples)", gmm, fit_gmm)
-    rows[-1].note = "5 diagonal components on SGLD's samples"
+    stage(
+        4, "Gaussian mixture", " (fits SGLD's samples)", gmm,
+        lambda: "5 diagonal components on SGLD's samples", fit_gmm,
+    )  # fmt: skip
     return rows
 
 

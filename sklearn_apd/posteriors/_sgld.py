@@ -300,7 +300,7 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         return losses.mean()
 
     def _epoch_record(self):
-        return {"n_stored": self._n_stored}
+        return {"n_stored": self._store.n_stored}
 
     def _keep_sample(self, iteration, flat=None, chain=0):
         """Offer a weight vector (default: the module's) to the store."""
@@ -309,7 +309,6 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         if not bool(torch.isfinite(flat).all()):
             raise DivergenceError(self._divergence_message("the weights", iteration))
         self._store.offer(flat, iteration, chain, self.n_samples_seen_)
-        self._n_stored = self._store.n_stored
         self.n_samples_seen_ += 1
 
     def _fit_posterior(self, X, y, continuing=False):
@@ -353,7 +352,6 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         self._store = SampleStore(
             old, n_new, self.max_samples, self.n_parameters_, self.device_, self._reservoir_gen
         )
-        self._n_stored = self._store.n_stored
         if self.n_chains > 1:
             self._chains = ParallelChains(self.module_, self.layout_, self.chain_states_)
 
@@ -383,7 +381,7 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         if self.verbose:
             print(
                 f"{type(self).__name__}: {self.n_iter_} iterations, "
-                f"{self.n_samples_seen_} samples produced, {self._n_stored} kept "
+                f"{self.n_samples_seen_} samples produced, {len(self.sample_iterations_)} kept "
                 f"({format_bytes(4 * self.storage_size_)})."
             )
         return self
