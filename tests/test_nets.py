@@ -116,3 +116,63 @@ def test_convnet_with_every_posterior_estimator(digits):
         assert probas.shape == (4 if est is not sgd else 1, 7, 10)
         assert np.isfinite(probas).all()
         np.testing.assert_allclose(probas.sum(-1), 1, atol=1e-5)
+
+
+# ----------------------------------------------------------------------------- LeNet
+def test_lenet_shapes_inputs_and_dropout_placement():
+    import torch
+
+    from sklearn_apd.nets import LeNet
+
+    net = LeNet(n_features_in=784, n_classes=10)
+    assert sum(p.numel() for p in net.parameters()) == 206922
+    x = torch.randn(3, 784)
+    assert torch.equal(net(x), net(x.reshape(3, 28, 28)))
+    assert torch.equal(net(x), net(x.reshape(3, 1, 28, 28)))
+    small = LeNet(n_features_in=64, n_classes=4, n_filters=(2, 3), hidden_units=5)
+    assert small(torch.zeros(2, 8, 8)).shape == (2, 4)
+    rgb = LeNet(image_shape=(3, 8, 8), n_features_in=192, n_classes=2)
+    assert rgb(torch.zeros(2, 192)).shape == (2, 2)
+    drop = LeNet(dropout=0.5, n_features_in=64, n_classes=10)
+    ps = sorted(m.p for m in drop.modules() if isinstance(m, torch.nn.Dropout))
+    assert ps == [0.25, 0.5]
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({}, "n_features_in and n_classes"),
+        ({"n_features_in": 50}, "square image"),
+        ({"n_features_in": 9}, "at least 4x4"),
+        ({"n_features_in": 64, "n_filters": (4,)}, "n_filters"),
+        ({"n_features_in": 64, "hidden_units": 0}, "hidden_units=0"),
+        ({"n_features_in": 64, "dropout": 1.0}, "dropout=1.0"),
+        ({"n_features_in": 64, "image_shape": (2, 8, 8)}, "holds 128 values"),
+    ],
+)
+def test_lenet_bad_arguments_name_the_parameter(kwargs, match):
+    from sklearn_apd.nets import LeNet
+
+    with pytest.raises(ValueError, match=match):
+        LeNet(**{"n_classes": 10, **kwargs})
+
+
+def test_lenet_trains_under_mc_dropout_and_sgld(digits):
+    """LeNet serves the sampling estimators (vmap engine over conv weights)."""
+    from sklearn_apd import MCDropoutClassifier, SGLDClassifier
+    from sklearn_apd.nets import LeNet
+
+    X, Xt, y, yt = digits
+    net = dict(module=LeNet, module__n_filters=(4, 8), module__hidden_units=16, verbose=0)
+    mcd = MCDropoutClassifier(
+        optimizer=torch.optim.Adam, lr=1e-2, weight_decay=0.0, max_iter=150, batch_size=64,
+        random_state=0, n_samples=5, **net,
+    )  # fmt: skip
+    assert mcd.fit(X, y).score(Xt, yt) > 0.5
+    sgld = SGLDClassifier(
+        max_iter=300, burn_in=100, thinning=20, batch_size=64, lr=0.5, random_state=0,
+        n_samples=5, **net,
+    )  # fmt: skip
+    sgld.fit(X, y)
+    assert sgld.predict_proba_samples(Xt[:7]).shape == (5, 7, 10)
+    assert sgld.score(Xt, yt) > 0.5

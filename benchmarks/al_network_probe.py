@@ -1,0 +1,109 @@
+"""Probe (#20): does a small ConvNet make Bayesian acquisition beat random on MNIST?
+
+Run as committed for results/al_network_probe_seed0.{txt,json}: MC dropout on
+SmallConv (two unpadded 3x3 conv + max-pool stages, dense 128; the layout of
+Gal, Islam & Ghahramani 2017, cheaper), Adam lr 1e-3, 300 iterations of batch
+64 per fit, ActiveLearner with pool_subsample=2000, 20 rounds of 10 from 20
+labels, accuracy on the first 1,000 test images. The package's nets.LeNet is
+this network with padded convolutions.
+
+Usage: NT=1 python benchmarks/al_network_probe.py ROUNDS SEED NAME@ITERS:QUERY ...
+       e.g. mcd-adam-small@300:bald
+"""
+
+import json
+import os
+import sys
+import time
+
+import torch
+from torch import nn
+
+sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
+from al_apd_updates import mnist
+
+from sklearn_apd import ActiveLearner, MCDropoutClassifier
+from sklearn_apd.experiments import BUDGETS
+
+
+class SmallConv(nn.Module):
+    def __init__(self, dropout=0.5, n_features_in=784, n_classes=10, f=(16, 32), hidden=128):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, f[0], 3)
+        self.c2 = nn.Conv2d(f[0], f[1], 3)
+        self.d1 = nn.Dropout(dropout / 2 if dropout else 0)
+        self.fc = nn.Linear(f[1] * 25, hidden)
+        self.d2 = nn.Dropout(dropout)
+        self.out = nn.Linear(hidden, n_classes)
+
+    def forward(self, x):
+        x = x.reshape(x.shape[0], 1, 28, 28)
+        x = nn.functional.max_pool2d(torch.relu(self.c1(x)), 2)
+        x = nn.functional.max_pool2d(torch.relu(self.c2(x)), 2)
+        x = self.d1(x).flatten(1)
+        return self.out(self.d2(torch.relu(self.fc(x))))
+
+
+class GalNet(nn.Module):
+    def __init__(self, dropout=0.5, n_features_in=784, n_classes=10, bn=False):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, 32, 4)
+        self.c2 = nn.Conv2d(32, 32, 4)
+        self.d1 = nn.Dropout(dropout / 2 if dropout else 0)
+        self.fc = nn.Linear(32 * 11 * 11, 128)
+        self.d2 = nn.Dropout(dropout)
+        self.out = nn.Linear(128, n_classes)
+
+    def forward(self, x):
+        x = x.reshape(x.shape[0], 1, 28, 28)
+        x = torch.relu(self.c1(x))
+        x = torch.relu(self.c2(x))
+        x = self.d1(nn.functional.max_pool2d(x, 2)).flatten(1)
+        return self.out(self.d2(torch.relu(self.fc(x))))
+
+
+torch.set_num_threads(int(os.environ.get("NT", "2")))
+b = BUDGETS["large"]
+X, y, Xt, yt = mnist(os.environ.get("SKLEARN_APD_DATA", "../shared/data"), b)
+Xt, yt = Xt[:1000], yt[:1000]
+rounds = int(sys.argv[1])
+seed = int(sys.argv[2])
+which = sys.argv[3:]
+res = {}
+for spec in which:
+    name, query = spec.split(":")
+    common = dict(
+        module=SmallConv if "small" in name else GalNet,
+        random_state=seed,
+        verbose=0,
+        max_iter=int(name.split("@")[1]) if "@" in name else 500,
+        batch_size=64,
+    )
+    if name.startswith("mcd-adam"):
+        est = MCDropoutClassifier(
+            optimizer=torch.optim.Adam, lr=1e-3, weight_decay=0.0, n_samples=20, **common
+        )
+    elif name.startswith("mcd-sgd"):
+        est = MCDropoutClassifier(lr=0.05, momentum=0.9, weight_decay=1e-3, n_samples=20, **common)
+    t0 = time.perf_counter()
+    L = ActiveLearner(
+        est, query=query, batch_size=10, n_rounds=rounds, pool_subsample=2000, random_state=seed
+    )
+    L.fit(X, y, eval_set=(Xt, yt))
+    acc = 100 * L.learning_curve_["score"]
+    res[spec] = acc.tolist()
+    print(
+        f"{spec} seed{seed}: first {acc[0]:.1f} last {acc[-1]:.1f} mean {acc.mean():.1f}",
+        f"[{time.perf_counter() - t0:.0f}s]",
+        " ".join(f"{a:.0f}" for a in acc),
+        flush=True,
+    )
+json.dump(
+    res,
+    open(
+        f"benchmarks/results/al_network_probe_{seed}_"
+        + "_".join(w.replace(":", "-") for w in which)
+        + ".json",
+        "w",
+    ),
+)
