@@ -44,6 +44,20 @@ def _resolve_hidden_units(hidden_units) -> tuple[int, ...]:
     return tuple(int(h) for h in hidden_units)
 
 
+def _check_sizes(name, n_features_in, n_classes):
+    if n_features_in is None or n_classes is None:
+        raise ValueError(
+            f"{name} needs n_features_in and n_classes; the estimators set them "
+            "from the data at fit, plain PyTorch code must pass them."
+        )
+
+
+def _check_dropout(dropout):
+    if not (isinstance(dropout, (int, float)) and 0.0 <= dropout < 1.0):
+        raise ValueError(f"dropout={dropout!r} must be a float in [0, 1).")
+    return float(dropout)
+
+
 class MLP(nn.Module):
     """Fully connected ReLU network mapping a batch to class logits.
 
@@ -82,15 +96,10 @@ class MLP(nn.Module):
     ):
         super().__init__()
         units = _resolve_hidden_units(hidden_units)
-        if n_features_in is None or n_classes is None:
-            raise ValueError(
-                "MLP needs n_features_in and n_classes; the estimators set them "
-                "from the data at fit, plain PyTorch code must pass them."
-            )
-        if not (isinstance(dropout, (int, float)) and 0.0 <= dropout < 1.0):
-            raise ValueError(f"dropout={dropout!r} must be a float in [0, 1).")
+        _check_sizes("MLP", n_features_in, n_classes)
+        dropout = _check_dropout(dropout)
         self.hidden_units = units
-        self.dropout = float(dropout)
+        self.dropout = dropout
         sizes = (int(n_features_in), *units, int(n_classes))
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:]))
         self.drop = nn.Dropout(self.dropout) if self.dropout > 0 else nn.Identity()
@@ -183,21 +192,16 @@ class ConvNet(nn.Module):
         n_classes: int | None = None,
     ):
         super().__init__()
-        if n_features_in is None or n_classes is None:
-            raise ValueError(
-                "ConvNet needs n_features_in and n_classes; the estimators set them "
-                "from the data at fit, plain PyTorch code must pass them."
-            )
+        _check_sizes("ConvNet", n_features_in, n_classes)
         f1, f2 = _check_positive_ints("n_filters", n_filters, 2)
-        if not (isinstance(dropout, (int, float)) and 0.0 <= dropout < 1.0):
-            raise ValueError(f"dropout={dropout!r} must be a float in [0, 1).")
+        dropout = _check_dropout(dropout)
         if not (isinstance(negative_slope, (int, float)) and negative_slope >= 0):
             raise ValueError(f"negative_slope={negative_slope!r} must be a float >= 0.")
         image_shape = _image_shape(image_shape, n_features_in, "ConvNet", 3)
         self.image_shape = image_shape
         self.n_filters = (f1, f2)
         self.negative_slope = float(negative_slope)
-        self.dropout = float(dropout)
+        self.dropout = dropout
         channels = image_shape[0]
 
         def conv(c_in, c_out, k=3, stride=1):
@@ -322,22 +326,17 @@ class LeNet(nn.Module):
         n_classes: int | None = None,
     ):
         super().__init__()
-        if n_features_in is None or n_classes is None:
-            raise ValueError(
-                "LeNet needs n_features_in and n_classes; the estimators set them "
-                "from the data at fit, plain PyTorch code must pass them."
-            )
+        _check_sizes("LeNet", n_features_in, n_classes)
         f1, f2 = _check_positive_ints("n_filters", n_filters, 2)
         if not (isinstance(hidden_units, int) and not isinstance(hidden_units, bool)) or (
             hidden_units < 1
         ):
             raise ValueError(f"hidden_units={hidden_units!r} must be a positive int.")
-        if not (isinstance(dropout, (int, float)) and 0.0 <= dropout < 1.0):
-            raise ValueError(f"dropout={dropout!r} must be a float in [0, 1).")
+        dropout = _check_dropout(dropout)
         self.image_shape = _image_shape(image_shape, n_features_in, "LeNet", 4)
         self.n_filters = (f1, f2)
         self.hidden_units = int(hidden_units)
-        self.dropout = float(dropout)
+        self.dropout = dropout
         c, h, w = self.image_shape
         self.conv1 = nn.Conv2d(c, f1, 3, padding=1)
         self.conv2 = nn.Conv2d(f1, f2, 3, padding=1)
