@@ -5,7 +5,9 @@ SmallConv (two unpadded 3x3 conv + max-pool stages, dense 128; the layout of
 Gal, Islam & Ghahramani 2017, cheaper), Adam lr 1e-3, 300 iterations of batch
 64 per fit, ActiveLearner with pool_subsample=2000, 20 rounds of 10 from 20
 labels, accuracy on the first 1,000 test images. The package's nets.LeNet is
-this network with padded convolutions.
+this network with padded convolutions; a NAME containing "lenet" runs it
+(results/al_network_probe_lenet_seed{0,1,2}.{txt,json}: 25 rounds, one
+process per seed and query, two at a time, NT=1).
 
 Usage: NT=1 python benchmarks/al_network_probe.py ROUNDS SEED NAME@ITERS:QUERY ...
        e.g. mcd-adam-small@300:bald
@@ -24,6 +26,7 @@ from al_apd_updates import mnist
 
 from sklearn_apd import ActiveLearner, MCDropoutClassifier
 from sklearn_apd.experiments import BUDGETS
+from sklearn_apd.nets import LeNet
 
 
 class SmallConv(nn.Module):
@@ -73,7 +76,7 @@ res = {}
 for spec in which:
     name, query = spec.split(":")
     common = dict(
-        module=SmallConv if "small" in name else GalNet,
+        module=LeNet if "lenet" in name else SmallConv if "small" in name else GalNet,
         random_state=seed,
         verbose=0,
         max_iter=int(name.split("@")[1]) if "@" in name else 500,

@@ -43,16 +43,20 @@ def _reproduce(args) -> int:
     from .experiments import iter_experiments
 
     names = list(EXPERIMENTS) if "all" in args.experiment else list(dict.fromkeys(args.experiment))
+    try:  # data files and matplotlib are checked here, before anything runs
+        records = iter_experiments(
+            names,
+            budget=args.budget,
+            data_home=args.data_home,
+            device=args.device,
+            out=args.out,
+            seed=args.seed,
+            verbose=args.verbose,
+        )
+    except (FileNotFoundError, ImportError) as exc:
+        print(f"sklearn-apd reproduce: {exc}", file=sys.stderr)
+        return 2
     print(f"sklearn-apd reproduce {' '.join(names)} (budget {args.budget}, device {args.device})")
-    records = iter_experiments(
-        names,
-        budget=args.budget,
-        data_home=args.data_home,
-        device=args.device,
-        out=args.out,
-        seed=args.seed,
-        verbose=args.verbose,
-    )
     for record in records:
         folder = Path(args.out) / record["experiment"]
         print((folder / "results.md").read_text())

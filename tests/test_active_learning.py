@@ -425,3 +425,57 @@ def test_a_full_data_estimator_fails_in_round_one_with_advice_and_max_iter_fixes
         learner.fit(X, y)
     learner.set_params(estimator__max_iter=60).fit(X, y)
     assert learner.learning_curve_["n_labels"].tolist() == [20, 30]
+
+
+# ------------------------------------------------ the default estimator (None)
+@pytest.mark.parametrize(
+    "shape, image_shape",
+    [
+        ((5, 64), (1, 8, 8)),  # the embedded digits
+        ((5, 784), (1, 28, 28)),  # MNIST rows
+        ((5, 28, 28), (1, 28, 28)),
+        ((5, 3, 32, 32), (3, 32, 32)),
+        ((5, 5), None),  # tabular
+        ((5, 49), None),  # a square under 8x8 pixels is not taken for an image
+        ((5, 65), None),
+        ((5, 3, 4, 4), None),
+    ],
+)
+def test_default_estimator_is_mc_dropout_on_lenet_for_images_else_an_mlp(shape, image_shape):
+    from sklearn_apd import MCDropoutClassifier
+    from sklearn_apd.evaluation._active_learning import few_label_estimator
+    from sklearn_apd.nets import MLP, LeNet
+
+    est = few_label_estimator(shape, random_state=3)
+    assert isinstance(est, MCDropoutClassifier)
+    assert est.max_iter == 300 and est.optimizer is torch.optim.Adam and est.random_state == 3
+    params = est.get_params()
+    if image_shape is None:
+        assert est.module is MLP and "module__image_shape" not in params
+    else:
+        assert est.module is LeNet and params["module__image_shape"] == image_shape
+
+
+def test_active_learner_without_an_estimator_works_and_is_reproducible(digits):
+    X_train, X_test, y_train, y_test = digits
+    learner = ActiveLearner(query="bald", n_rounds=1, random_state=0)
+    # The default's methods are offered before fit, as a posterior classifier's.
+    assert hasattr(learner, "predict_proba_samples") and hasattr(learner, "uncertainty")
+    learner.fit(X_train, y_train, eval_set=(X_test, y_test))
+    assert learner.estimator is None  # the parameter is left as the user set it
+    assert type(learner.estimator_.module_).__name__ == "LeNet"
+    curve = learner.learning_curve_
+    assert curve["n_labels"].tolist() == [20, 30]
+    # 300 Adam iterations on 20 digits: far above chance (10%).
+    assert curve["score"][0] > 0.5, curve["score"]
+    again = ActiveLearner(query="bald", n_rounds=1, random_state=0).fit(X_train, y_train)
+    np.testing.assert_array_equal(again.labeled_indices_, learner.labeled_indices_)
+    assert learner.uncertainty(X_test[:4], kind="bald").shape == (4,)
+
+
+def test_teach_without_an_estimator_builds_the_default_on_tabular_data(blobs):
+    X, y = blobs
+    learner = ActiveLearner(query="bald", random_state=0).teach(X[:30], y[:30])
+    assert type(learner.estimator_.module_).__name__ == "MLP"
+    assert learner.score(X[30:], y[30:]) > 0.9  # three well-separated blobs
+    assert learner.query_pool(X[30:], 4).shape == (4,)

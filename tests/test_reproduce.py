@@ -69,6 +69,48 @@ def test_missing_data_names_the_file(tmp_path):
         run_experiment("classification", data_home=tmp_path / "empty", out=tmp_path)
 
 
+def test_missing_data_or_matplotlib_stops_before_any_work(tmp_path, monkeypatch, capsys):
+    """A run that would fail at its plot or its OOD sets fails at the call instead."""
+    import sys
+
+    from sklearn_apd.datasets import check_data, load_mnist
+    from sklearn_apd.datasets._files import write_idx
+
+    home = tmp_path / "data"
+    out = tmp_path / "out"
+    # MNIST present (tiny files), the OOD sets absent: anomaly stops before fitting
+    # and names every missing set and file, toy2d (no data) is not held back.
+    import numpy as np
+
+    for name in ("train", "t10k"):
+        write_idx(home / "mnist" / f"{name}-images-idx3-ubyte.gz", np.zeros((3, 28, 28), np.uint8))
+        write_idx(home / "mnist" / f"{name}-labels-idx1-ubyte.gz", np.zeros(3, np.uint8))
+    assert len(check_data(["mnist"], data_home=home)["mnist"]) == 4
+    assert load_mnist("test", data_home=home).data.shape == (3, 784)
+    with pytest.raises(FileNotFoundError) as err:
+        iter_experiments(["toy2d", "anomaly"], data_home=home, out=out)
+    for missing in ("notmnist/t10k-images", "omniglot/images", "cifar10bw/t10k-labels"):
+        assert missing in str(err.value)
+    assert "mnist/train" not in str(err.value) and "SKLEARN_APD_DATA" in str(err.value)
+    assert not out.exists()  # nothing ran, nothing written
+    with pytest.raises(ValueError, match="'svhn'"):
+        check_data(["svhn"])
+    # The command line says it in one line, exit status 2, no traceback.
+    argv = ["reproduce", "anomaly", "--data-home", str(home), "--out", str(out)]
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert "Missing data" in captured.err and "Traceback" not in captured.err
+    assert captured.out == ""
+    # Without matplotlib the plotting experiments stop at the call too.
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    with pytest.raises(ImportError, match=r"toy2d writes PNG plots.*sklearn-apd\[plot\]"):
+        iter_experiments(["toy2d"], out=out)
+    iter_experiments(["classification"], data_home=home, out=out)  # no plot: not needed
+    assert main(["reproduce", "toy2d", "--out", str(out)]) == 2
+    assert "pip install 'sklearn-apd[plot]'" in capsys.readouterr().err
+    assert not out.exists()
+
+
 @pytest.mark.slow
 @needs_data
 @pytest.mark.parametrize("experiment", ["sample-size", "adversarial"])  # fcNN1: ~4 min each

@@ -12,6 +12,7 @@ folder         files
 ``cifar10bw``  ``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``
 =============  =====================================================================
 
+:func:`check_data` says, before any work, which of these files are missing.
 ``data_home`` defaults to the ``SKLEARN_APD_DATA`` environment variable, else
 ``~/sklearn_apd_data``. Images are 28x28 uint8 and are returned as float32,
 mapped linearly from [0, 255] to ``input_range`` ((0, 1) or (-1, 1); the
@@ -26,7 +27,9 @@ digits, for demos, examples and tests.
 
 from ._files import get_data_home, read_idx, write_idx
 from ._images import (
+    DATA_FILES,
     PAPER_OOD_SCALE,
+    check_data,
     load_cifar10bw,
     load_mnist,
     load_notmnist,
@@ -35,7 +38,9 @@ from ._images import (
 from ._synthetic import load_embedded_digits, make_noise_images, make_toy2d
 
 __all__ = [
+    "DATA_FILES",
     "PAPER_OOD_SCALE",
+    "check_data",
     "get_data_home",
     "load_cifar10bw",
     "load_embedded_digits",

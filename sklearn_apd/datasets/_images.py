@@ -51,6 +51,28 @@ _MNIST_HOW = (
     "call load_mnist(..., download=True) to fetch it once from OpenML."
 )
 
+_NOTMNIST_HOW = (
+    "notMNIST: 10,000 letter images A-J (labels 0-9) in MNIST's "
+    "format, e.g. from the notMNIST-to-MNIST project."
+)
+_OMNIGLOT_HOW = (
+    "Omniglot: the background alphabets resized to 28x28 with white "
+    "strokes on black, as IDX files."
+)
+_CIFAR10BW_HOW = "CIFAR10bw: the CIFAR-10 test set in grayscale resized to 28x28, as IDX files."
+
+#: The files of each data set under ``data_home``, and how to get them.
+DATA_FILES = {
+    "mnist": (
+        ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+         "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+        _MNIST_HOW,
+    ),
+    "notmnist": (("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"), _NOTMNIST_HOW),
+    "omniglot": (("images-idx3-ubyte.gz", "labels-idx1-ubyte.gz"), _OMNIGLOT_HOW),
+    "cifar10bw": (("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"), _CIFAR10BW_HOW),
+}  # fmt: skip
+
 
 def _download_mnist(data_home):
     """Fetch MNIST from OpenML and store it as the four IDX files."""
@@ -121,9 +143,10 @@ def load_mnist(
     return _result(X, labels.astype(np.int64), images.shape[1:], descr, return_X_y)
 
 
-def _load_ood(folder, stem, how, data_home, input_range, flatten, scale, return_X_y, what):
-    images = read_idx(_find(data_home, folder, f"{stem}images-idx3-ubyte.gz", how))
-    labels = read_idx(_find(data_home, folder, f"{stem}labels-idx1-ubyte.gz", how))
+def _load_ood(folder, data_home, input_range, flatten, scale, return_X_y, what):
+    (images_file, labels_file), how = DATA_FILES[folder]
+    images = read_idx(_find(data_home, folder, images_file, how))
+    labels = read_idx(_find(data_home, folder, labels_file, how))
     X = _preprocess(images, input_range, flatten, scale)
     descr = f"{what} ({len(X)} images) in {tuple(input_range)}, times {scale}."
     return _result(X, labels.astype(np.int64), images.shape[1:], descr, return_X_y)
@@ -153,9 +176,6 @@ def load_notmnist(
 ):
     return _load_ood(
         "notmnist",
-        "t10k-",
-        "notMNIST: 10,000 letter images A-J (labels 0-9) in MNIST's "
-        "format, e.g. from the notMNIST-to-MNIST project.",
         data_home,
         input_range,
         flatten,
@@ -170,9 +190,6 @@ def load_omniglot(
 ):
     return _load_ood(
         "omniglot",
-        "",
-        "Omniglot: the background alphabets resized to 28x28 with white "
-        "strokes on black, as IDX files.",
         data_home,
         input_range,
         flatten,
@@ -187,8 +204,6 @@ def load_cifar10bw(
 ):
     return _load_ood(
         "cifar10bw",
-        "t10k-",
-        "CIFAR10bw: the CIFAR-10 test set in grayscale resized to 28x28, as IDX files.",
         data_home,
         input_range,
         flatten,
@@ -196,6 +211,60 @@ def load_cifar10bw(
         return_X_y,
         "CIFAR-10 grayscale test set",
     )
+
+
+def check_data(names, *, data_home=None):
+    """Check that the files of the named data sets are present, before any work uses them.
+
+    Parameters
+    ----------
+    names : iterable of {"mnist", "notmnist", "omniglot", "cifar10bw"}
+        The data sets needed.
+    data_home : str or path-like, default=None
+        Folder holding the data sets' folders; see :func:`get_data_home`.
+
+    Returns
+    -------
+    paths : dict of str to list of Path
+        The files found, per data set.
+
+    Raises
+    ------
+    FileNotFoundError
+        Naming every missing file, ``data_home`` and how to get each set.
+
+    Examples
+    --------
+    >>> from sklearn_apd.datasets import check_data
+    >>> check_data(["mnist"], data_home="/nonexistent")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    FileNotFoundError: Missing data (data_home='/nonexistent'): mnist/train-images-...
+    """
+    names = list(dict.fromkeys(names))
+    for name in names:
+        if name not in DATA_FILES:
+            raise ValueError(f"names: {name!r} is not one of {tuple(DATA_FILES)}.")
+    found, missing, how = {}, [], []
+    for name in names:
+        files, how_to_get = DATA_FILES[name]
+        paths = []
+        for file in files:
+            try:
+                paths.append(_find(data_home, name, file, ""))
+            except FileNotFoundError:
+                missing.append(f"{name}/{file}")
+                if how_to_get not in how:
+                    how.append(how_to_get)
+        found[name] = paths
+    if missing:
+        raise FileNotFoundError(
+            f"Missing data (data_home={str(get_data_home(data_home))!r}): "
+            f"{', '.join(missing)}. {' '.join(how)} Pass data_home=... (--data-home on the "
+            "command line) or set the SKLEARN_APD_DATA environment variable to the folder "
+            "that holds them."
+        )
+    return found
 
 
 load_notmnist.__doc__ = "Load the notMNIST OOD set (10,000 letters A-J).\n" + _OOD_DOC

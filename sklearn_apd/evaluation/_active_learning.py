@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import numbers
 import time
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, _fit_context, clone
 from sklearn.metrics import check_scoring
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
@@ -14,10 +16,68 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._utils import base_seed, check_positive_int, numpy_generator
+from ..nets import MLP, LeNet
+from ..posteriors import MCDropoutClassifier
 from ._pool import check_initial_indices, select_batch, stratified_indices
 from .acquisition import DRAW_QUERY_KINDS, QUERY_KINDS
 
 __all__ = ["ActiveLearner"]
+
+# Stream of the learner's base seed that seeds the default estimator (the
+# other streams are numbered by the count of labelled points).
+_STREAM_DEFAULT_ESTIMATOR = 2**31 - 1
+# Flat rows of at least this many pixels a side, a perfect square, are images.
+_MIN_IMAGE_SIDE = 8
+
+
+def _image_like(X_shape):
+    """``image_shape`` for :class:`~sklearn_apd.nets.LeNet` if rows of this shape are images.
+
+    ``(n, h, w)`` and ``(n, c, h, w)`` arrays are images; flat rows are when
+    their length is a perfect square of at least 8x8 pixels (MNIST's 784,
+    the embedded digits' 64). Returns ``None`` for anything else.
+    """
+    shape = tuple(int(d) for d in X_shape[1:])
+    if len(shape) == 2:
+        shape = (1, *shape)
+    elif len(shape) == 1:
+        side = math.isqrt(shape[0])
+        if side * side != shape[0] or side < _MIN_IMAGE_SIDE:
+            return None
+        shape = (1, side, side)
+    if len(shape) != 3 or min(shape[1:]) < _MIN_IMAGE_SIDE:
+        return None
+    return shape
+
+
+def few_label_estimator(X_shape, random_state=None):
+    """The classifier ``ActiveLearner(estimator=None)`` fits: MC dropout set up for few labels.
+
+    :class:`~sklearn_apd.MCDropoutClassifier` (dropout 0.5, 20 draws to score
+    the pool) trained by Adam (learning rate 1e-3, no weight decay) for a
+    fixed 300 iterations of batch 64, however few the labels (the budget
+    does not shrink with the labelled set, as an epoch count would). The
+    network is :class:`~sklearn_apd.nets.LeNet` on image-like inputs
+    (``_image_like``) and :class:`~sklearn_apd.nets.MLP` ``"fcNN1"``
+    otherwise. Measured on MNIST in ``benchmarks/al_network_probe.py``.
+    """
+    image_shape = _image_like(X_shape)
+    if image_shape is None:
+        network = dict(module=MLP)
+    else:
+        network = dict(module=LeNet, module__image_shape=image_shape)
+    return MCDropoutClassifier(
+        optimizer=torch.optim.Adam,
+        dropout=0.5,
+        lr=1e-3,
+        weight_decay=0.0,
+        max_iter=300,
+        batch_size=64,
+        n_samples=20,
+        random_state=random_state,
+        verbose=0,
+        **network,
+    )
 
 
 def _estimator_has(attr):
@@ -26,6 +86,8 @@ def _estimator_has(attr):
     def check(self):
         if hasattr(self, "estimator_"):
             return hasattr(self.estimator_, attr)
+        if self.estimator is None:  # the default, few_label_estimator
+            return hasattr(MCDropoutClassifier, attr)
         return hasattr(self.estimator, attr)
 
     return check
@@ -51,11 +113,22 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    estimator : estimator object
+    estimator : estimator object, default=None
         A classifier with ``fit`` and ``predict_proba``. The Bayesian kinds
         (``"bald"``, ``"variation_ratio"``, ``"model_variance"``,
         ``"batchbald"``) need ``predict_proba_samples`` (every posterior
-        classifier of this package has it).
+        classifier of this package has it). ``None`` fits a Bayesian
+        classifier set up for few labels: an
+        :class:`~sklearn_apd.MCDropoutClassifier` (dropout 0.5, 20 draws)
+        trained by Adam (learning rate 1e-3) for 300 iterations of batch 64
+        whatever the number of labels, on :class:`~sklearn_apd.nets.LeNet`
+        when the inputs are images (``(n, h, w)`` or ``(n, c, h, w)`` arrays,
+        or flat rows whose length is a square of at least 8x8 pixels) and on
+        :class:`~sklearn_apd.nets.MLP` ``"fcNN1"`` otherwise. Its
+        ``random_state`` is drawn from this learner's. On MNIST from 20
+        labels it beats random acquisition (``benchmarks/al_network_probe.py``;
+        the user guide's active-learning section has the curves). For many
+        labels or tabular data that happens to be a square, pass your own.
     query : str or callable, default="entropy"
         Acquisition function: ``"entropy"``, ``"bald"``, ``"variation_ratio"``,
         ``"model_variance"``, ``"least_confidence"`` (the measures of
@@ -156,7 +229,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """
 
     _parameter_constraints: dict = {
-        "estimator": [HasMethods(["fit", "predict_proba"])],
+        "estimator": [HasMethods(["fit", "predict_proba"]), None],
         "query": [StrOptions(set(QUERY_KINDS)), callable],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "n_initial": [Interval(numbers.Integral, 1, None, closed="left"), None],
@@ -171,7 +244,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        estimator,
+        estimator=None,
         query="entropy",
         batch_size=10,
         n_initial=None,
@@ -207,6 +280,15 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             for key, values in self._curve.items()
         }
 
+    def _resolve_estimator(self, X):
+        """The estimator every round clones: the user's, or the few-label default."""
+        if self.estimator is not None:
+            self._template = self.estimator
+        else:
+            seed = int(self._rng(_STREAM_DEFAULT_ESTIMATOR).integers(2**31 - 1))
+            self._template = few_label_estimator(X.shape, random_state=seed)
+        return self._template
+
     def _check_query_support(self, estimator):
         query = self.query
         if isinstance(query, str) and query in DRAW_QUERY_KINDS:
@@ -222,7 +304,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if self.warm_start and hasattr(self, "estimator_"):
             est = self.estimator_
         else:
-            est = clone(self.estimator)
+            est = clone(self._template)
             if self.warm_start:
                 if "warm_start" not in est.get_params():
                     raise ValueError(
@@ -292,10 +374,10 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         X, y = validate_data(self, X, y, allow_nd=True)
         check_classification_targets(y)
         classes, y_encoded = np.unique(y, return_inverse=True)
-        self._check_query_support(self.estimator)
         for attr in ("estimator_", "labeled_indices_"):
             self.__dict__.pop(attr, None)
         self._seed_ = base_seed(self.random_state, fresh=True)
+        self._check_query_support(self._resolve_estimator(X))
         n = len(y)
         if initial_indices is None:
             n_initial = self.n_initial
@@ -311,7 +393,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 raise ValueError(
                     f"eval_set must be a tuple (X_eval, y_eval); got {type(eval_set).__name__}."
                 )
-            scorer = check_scoring(self.estimator, scoring=self.scoring)
+            scorer = check_scoring(self._template, scoring=self.scoring)
 
         self.labeled_iter_ = np.full(n, -1, dtype=np.int64)
         self.labeled_iter_[labeled] = 0
@@ -402,11 +484,11 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         first = not hasattr(self, "estimator_")
         if first:  # teach is a fit on its first call
             self._validate_params()
-            self._check_query_support(self.estimator)
         X, y = validate_data(self, X, y, reset=first, allow_nd=True)
         check_classification_targets(y)
         if first:
             self._seed_ = base_seed(self.random_state, fresh=True)
+            self._check_query_support(self._resolve_estimator(X))
             self.X_labeled_, self.y_labeled_ = X, y
             self._curve = {k: [] for k in ("round", "n_labels", "score", "fit_time", "query_time")}
             self.n_iter_ = 0
@@ -459,7 +541,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         try:
-            inner = self.estimator.__sklearn_tags__()
+            inner = self.estimator if self.estimator is not None else MCDropoutClassifier()
+            inner = inner.__sklearn_tags__()
             tags.input_tags.allow_nan = inner.input_tags.allow_nan
             tags.input_tags.sparse = False
         except AttributeError:  # pragma: no cover - estimators without tags

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from .. import datasets as D
 from ._active_learning import run_active_learning
 from ._context import ExperimentContext
 from ._posterior_studies import run_gan_variants, run_mixture, run_sample_size
@@ -22,13 +23,44 @@ RUNNERS = {
     "adversarial": run_adversarial,
 }
 
+_OOD = ("notmnist", "omniglot", "cifar10bw")
+#: What each experiment needs before it starts: data sets and whether it plots.
+REQUIREMENTS = {
+    "toy2d": ((), True),
+    "classification": (("mnist",), False),
+    "anomaly": (("mnist", *_OOD), False),
+    "sample-size": (("mnist", *_OOD), True),
+    "mixture": (("mnist", *_OOD), True),
+    "gan-variants": (("mnist", *_OOD), False),
+    "active-learning": (("mnist",), True),
+    "adversarial": (("mnist",), False),
+}
+
+
+def check_requirements(names, data_home=None):
+    """Fail before any fitting if an experiment of ``names`` lacks a data file or matplotlib."""
+    if any(REQUIREMENTS[name][1] for name in names):
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError as exc:
+            plotting = [name for name in names if REQUIREMENTS[name][1]]
+            raise ImportError(
+                f"reproduce {' '.join(plotting)} writes PNG plots and needs matplotlib, "
+                "which is not installed: pip install 'sklearn-apd[plot]' (nothing was run)."
+            ) from exc
+    sets = [s for name in names for s in REQUIREMENTS[name][0]]
+    if sets:
+        D.check_data(sets, data_home=data_home)
+
 
 def iter_experiments(names, *, budget="quick", data_home=None, device="auto", out="results",
                      seed=0, verbose=0):  # fmt: skip
     """Run experiments one after the other; an iterator of their JSON records.
 
-    Names and budget are checked at the call; each experiment runs when the
-    iterator reaches it and its record comes once its files are written.
+    Names, budget, the data files and matplotlib (for the experiments that
+    plot) are checked at the call, before anything runs; each experiment runs
+    when the iterator reaches it, and its files are written as soon as it
+    finishes, so an interrupted call keeps the experiments it completed.
 
     The experiments share the MNIST arrays and every network fit (see
     ``ExperimentContext``): ``sample-size``, ``mixture``, ``gan-variants`` and
@@ -40,6 +72,7 @@ def iter_experiments(names, *, budget="quick", data_home=None, device="auto", ou
             raise ValueError(f"experiment={name!r} is not one of {EXPERIMENTS}.")
     if budget not in BUDGETS:
         raise ValueError(f"budget={budget!r} must be one of {tuple(BUDGETS)}.")
+    check_requirements(names, data_home)
     # Checked above when called; the experiments run as the caller iterates.
     return _run(names, budget, data_home, device, out, seed, verbose)
 
