@@ -105,6 +105,7 @@ class MLP(nn.Module):
         self.drop = nn.Dropout(self.dropout) if self.dropout > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits of a batch (rows flattened first)."""
         x = x.reshape(x.shape[0], -1)
         for layer in self.layers[:-1]:
             x = self.drop(torch.relu(layer(x)))
@@ -231,6 +232,7 @@ class ConvNet(nn.Module):
                 nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits of a batch of images or flat rows (mean of the last feature maps)."""
         return self.features(_as_images(x, self.image_shape)).mean(dim=(2, 3))
 
 
@@ -346,6 +348,7 @@ class LeNet(nn.Module):
         self.drop_hidden = nn.Dropout(self.dropout) if self.dropout > 0 else nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Class logits of a batch of images or flat rows."""
         x = _as_images(x, self.image_shape)
         x = torch.max_pool2d(torch.relu(self.conv1(x)), 2)
         x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)

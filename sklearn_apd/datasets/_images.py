@@ -152,7 +152,11 @@ def _load_ood(folder, data_home, input_range, flatten, scale, return_X_y, what):
     return _result(X, labels.astype(np.int64), images.shape[1:], descr, return_X_y)
 
 
-_OOD_DOC = """
+def load_notmnist(
+    *, data_home=None, input_range=(0.0, 1.0), flatten=True, scale=1.0, return_X_y=False
+):
+    """Load the notMNIST OOD set (10,000 letters A-J).
+
     Parameters
     ----------
     data_home : str or path-like, default=None
@@ -168,12 +172,7 @@ _OOD_DOC = """
     Returns
     -------
     data : Bunch (``data``, ``target``, ``image_shape``, ``DESCR``) or ``(X, y)``.
-"""
-
-
-def load_notmnist(
-    *, data_home=None, input_range=(0.0, 1.0), flatten=True, scale=1.0, return_X_y=False
-):
+    """
     return _load_ood(
         "notmnist",
         data_home,
@@ -188,6 +187,24 @@ def load_notmnist(
 def load_omniglot(
     *, data_home=None, input_range=(0.0, 1.0), flatten=True, scale=1.0, return_X_y=False
 ):
+    """Load the Omniglot OOD set (4,840 characters).
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Folder holding the data set's folder; see :func:`get_data_home`.
+    input_range : (float, float), default=(0.0, 1.0)
+        Use the same range as the in-distribution data.
+    flatten : bool, default=True
+    scale : float, default=1.0
+        Multiplies the preprocessed inputs; the paper's protocol uses
+        ``PAPER_OOD_SCALE`` (5).
+    return_X_y : bool, default=False
+
+    Returns
+    -------
+    data : Bunch (``data``, ``target``, ``image_shape``, ``DESCR``) or ``(X, y)``.
+    """
     return _load_ood(
         "omniglot",
         data_home,
@@ -202,6 +219,24 @@ def load_omniglot(
 def load_cifar10bw(
     *, data_home=None, input_range=(0.0, 1.0), flatten=True, scale=1.0, return_X_y=False
 ):
+    """Load CIFAR-10 test images in grayscale, 28x28.
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        Folder holding the data set's folder; see :func:`get_data_home`.
+    input_range : (float, float), default=(0.0, 1.0)
+        Use the same range as the in-distribution data.
+    flatten : bool, default=True
+    scale : float, default=1.0
+        Multiplies the preprocessed inputs; the paper's protocol uses
+        ``PAPER_OOD_SCALE`` (5).
+    return_X_y : bool, default=False
+
+    Returns
+    -------
+    data : Bunch (``data``, ``target``, ``image_shape``, ``DESCR``) or ``(X, y)``.
+    """
     return _load_ood(
         "cifar10bw",
         data_home,
@@ -265,8 +300,3 @@ def check_data(names, *, data_home=None):
             "that holds them."
         )
     return found
-
-
-load_notmnist.__doc__ = "Load the notMNIST OOD set (10,000 letters A-J).\n" + _OOD_DOC
-load_omniglot.__doc__ = "Load the Omniglot OOD set (4,840 characters).\n" + _OOD_DOC
-load_cifar10bw.__doc__ = "Load CIFAR-10 test images in grayscale, 28x28.\n" + _OOD_DOC

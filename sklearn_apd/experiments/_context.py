@@ -48,6 +48,9 @@ class ExperimentContext:
 
     # ------------------------------------------------------------------ data
     def mnist(self):
+        """``(X, y, X_val, y_val, X_test, y_test)`` of MNIST at the budget's sizes, loaded once per
+        call.
+        """
         if "mnist" not in self.shared:
             kw = dict(data_home=self.data_home, input_range=INPUT_RANGE, return_X_y=True)
             X, y = D.load_mnist("train", **kw)
@@ -59,6 +62,9 @@ class ExperimentContext:
         return self.shared["mnist"]
 
     def ood_sets(self):
+        """The paper's five OOD sets (three image sets, two noise sets), scaled by 5, ``n_test``
+        images each.
+        """
         m = self.b.n_test
         kw = dict(data_home=self.data_home, input_range=INPUT_RANGE, scale=D.PAPER_OOD_SCALE)
         sets = {
@@ -74,9 +80,11 @@ class ExperimentContext:
 
     # ------------------------------------------------------------ estimators
     def common(self):
+        """Keyword arguments every estimator of the experiment shares (device, seed, verbosity)."""
         return dict(device=self.device, random_state=self.seed, verbose=self.verbose)
 
     def sgld(self, hidden="fcNN1"):
+        """An unfitted SGLDClassifier on the network ``hidden`` at the budget's settings."""
         b = self.b
         return SGLDClassifier(
             module__hidden_units=hidden,
@@ -88,6 +96,7 @@ class ExperimentContext:
         )
 
     def apd(self, sgld, **kw):
+        """An unfitted APDClassifier distilling the fitted ``sgld`` at the budget's settings."""
         b = self.b
         params = dict(
             max_iter=b.apd_iter,
@@ -100,6 +109,7 @@ class ExperimentContext:
         return APDClassifier(FrozenEstimator(sgld), **params)
 
     def baselines(self, hidden="fcNN1"):
+        """Unfitted SGD and MC dropout networks ``hidden`` at the budget's settings, by name."""
         b = self.b
         net = dict(module__hidden_units=hidden, max_epochs=b.sgd_epochs, **self.common())
         return {
@@ -138,6 +148,7 @@ class ExperimentContext:
 
     # --------------------------------------------------------------- output
     def plt(self):
+        """matplotlib's pyplot on the Agg backend, with the install command if it is missing."""
         try:
             import matplotlib
 
@@ -150,6 +161,9 @@ class ExperimentContext:
         return plt
 
     def write(self, results, markdown, t0):
+        """Write ``results.json`` and ``results.md`` (settings, machine, wall time since ``t0``);
+        return the record.
+        """
         record = {
             "experiment": self.name,
             "budget": self.budget_name,

@@ -7,12 +7,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..nets import MLP
 from ._network import NetworkPosteriorClassifier
-from ._sgd import SGD_ATTRIBUTES_DOC, SGD_PARAMETERS_DOC, SGDNetworkClassifier
+from ._sgd import SGDNetworkClassifier
 
 
 class DeterministicClassifier(SGDNetworkClassifier):
-    __doc__ = (
-        """A point-estimate network trained by SGD: the paper's "SGD" baseline.
+    """A point-estimate network trained by SGD: the paper's "SGD" baseline.
 
     It has the posterior estimators' API so that it can be compared with them
     anywhere, with a posterior that is a point mass on the trained weights:
@@ -24,13 +23,58 @@ class DeterministicClassifier(SGDNetworkClassifier):
     draw cannot disagree with itself).
 
     Parameters
-    ----------"""
-        + SGD_PARAMETERS_DOC
-        + """
+    ----------
+    module : torch.nn.Module class or instance, default=MLP
+        Network mapping a float32 batch to class logits; a class gets routed
+        ``module__*`` parameters and, if it accepts them, ``n_features_in`` and
+        ``n_classes`` from the data. An instance is copied, never trained in place.
+    criterion : torch.nn.Module class, default=torch.nn.CrossEntropyLoss
+    optimizer : torch.optim.Optimizer class, default=torch.optim.SGD
+        Called as ``optimizer(params, lr=, weight_decay=, momentum=,
+        **optimizer__kwargs)`` (``momentum`` only if it accepts one).
+    lr : float, default=0.05
+    weight_decay : float, default=1e-3
+        L2 penalty added to the gradient of the mean loss.
+    momentum : float, default=0.0
+    max_epochs : int, default=100
+    max_iter : int or None, default=None
+        Minibatch steps per fit; when set it overrides ``max_epochs``.
+    batch_size : int, default=100
+    callbacks : list of (name, Callback) or None, default=None
+    warm_start : bool, default=False
+        If True and already fitted, ``fit`` continues training the network.
+    verbose : int, default=0
+        0 is silent, 1 shows a progress bar, 2 also prints a per-epoch table.
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+    random_state : int, RandomState instance or None, default=None
+        Seeds initial weights, minibatch order, dropout masks and prediction
+        draws through local generators (torch's global state is restored).
+    working_memory : float or None, default=None
+        MiB per chunk of the prediction engine; None uses scikit-learn's
+        ``working_memory`` setting.
+    **kwargs
+        Routed ``module__*``, ``criterion__*``, ``optimizer__*``, ``callbacks__*``.
+
     Attributes
-    ----------"""
-        + SGD_ATTRIBUTES_DOC
-        + """    weights_ : torch.Tensor of shape (n_parameters_,)
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` had string column names.
+    input_shape_ : tuple of int
+    module_ : torch.nn.Module
+        The trained network.
+    criterion_, optimizer_ : the initialized loss and optimizer.
+    callbacks_ : list of (str, Callback)
+    history_ : skorch.history.History
+        Per epoch: ``train_loss``, ``n_iter``, ``dur``.
+    device_ : torch.device
+    layout_ : ParameterLayout
+    n_parameters_ : int
+        Weights of the network.
+    n_iter_ : int
+        Minibatch steps run.
+    weights_ : torch.Tensor of shape (n_parameters_,)
         The trained weights as one flat float32 vector.
     storage_size_ : int
         ``n_parameters_``.
@@ -46,7 +90,6 @@ class DeterministicClassifier(SGDNetworkClassifier):
     >>> float(clf.uncertainty(X[:4], kind="bald").max())
     0.0
     """
-    )
 
     _posterior_attributes = ("module_", "weights_")
 

@@ -110,11 +110,13 @@ class NetworkPosteriorClassifier(
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         # skorch opens a per-batch history row here; per-epoch rows suffice and
         # keep long chains (hundreds of thousands of iterations) light.
+        """skorch hook, a no-op: per-epoch history rows only, which keeps long chains light."""
         pass
 
     # skorch's partial_fit runs its own loop, which does not apply here.
     @available_if(_never)
     def partial_fit(self, X, y=None, classes=None, **fit_params):  # pragma: no cover
+        """Not offered: skorch's own loop does not apply to posterior estimators."""
         raise NotImplementedError
 
     # ------------------------------------------------------------- validation
@@ -144,6 +146,9 @@ class NetworkPosteriorClassifier(
         return seeded_global_rng(self.random_state, stream, self.device_)
 
     def initialize_module(self):
+        """skorch hook: build ``module_`` from ``module`` and the routed parameters, seeded by
+        ``random_state``.
+        """
         self.module_ = self._build_module(STREAM_INIT)
         return self
 
@@ -203,6 +208,7 @@ class NetworkPosteriorClassifier(
         return self
 
     def initialize_history(self):
+        """skorch hook: a fresh :class:`skorch.history.History` (one row per epoch)."""
         self.history_ = History()
         return self
 

@@ -1,4 +1,4 @@
-"""What the SGD-trained baselines share: optimizer set-up, training, parameter docs."""
+"""What the SGD-trained baselines share: optimizer set-up and training."""
 
 from __future__ import annotations
 
@@ -10,59 +10,6 @@ from sklearn.utils._param_validation import Interval
 
 from ..exceptions import DivergenceError
 from ._network import NetworkPosteriorClassifier
-
-SGD_PARAMETERS_DOC = """
-    module : torch.nn.Module class or instance, default=MLP
-        Network mapping a float32 batch to class logits; a class gets routed
-        ``module__*`` parameters and, if it accepts them, ``n_features_in`` and
-        ``n_classes`` from the data. An instance is copied, never trained in place.
-    criterion : torch.nn.Module class, default=torch.nn.CrossEntropyLoss
-    optimizer : torch.optim.Optimizer class, default=torch.optim.SGD
-        Called as ``optimizer(params, lr=, weight_decay=, momentum=,
-        **optimizer__kwargs)`` (``momentum`` only if it accepts one).
-    lr : float, default=0.05
-    weight_decay : float, default=1e-3
-        L2 penalty added to the gradient of the mean loss.
-    momentum : float, default=0.0
-    max_epochs : int, default=100
-    max_iter : int or None, default=None
-        Minibatch steps per fit; when set it overrides ``max_epochs``.
-    batch_size : int, default=100
-    callbacks : list of (name, Callback) or None, default=None
-    warm_start : bool, default=False
-        If True and already fitted, ``fit`` continues training the network.
-    verbose : int, default=0
-        0 is silent, 1 shows a progress bar, 2 also prints a per-epoch table.
-    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
-    random_state : int, RandomState instance or None, default=None
-        Seeds initial weights, minibatch order, dropout masks and prediction
-        draws through local generators (torch's global state is restored).
-    working_memory : float or None, default=None
-        MiB per chunk of the prediction engine; None uses scikit-learn's
-        ``working_memory`` setting.
-    **kwargs
-        Routed ``module__*``, ``criterion__*``, ``optimizer__*``, ``callbacks__*``.
-"""
-
-SGD_ATTRIBUTES_DOC = """
-    classes_ : ndarray of shape (n_classes,)
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Only when ``X`` had string column names.
-    input_shape_ : tuple of int
-    module_ : torch.nn.Module
-        The trained network.
-    criterion_, optimizer_ : the initialized loss and optimizer.
-    callbacks_ : list of (str, Callback)
-    history_ : skorch.history.History
-        Per epoch: ``train_loss``, ``n_iter``, ``dur``.
-    device_ : torch.device
-    layout_ : ParameterLayout
-    n_parameters_ : int
-        Weights of the network.
-    n_iter_ : int
-        Minibatch steps run.
-"""
 
 
 class SGDNetworkClassifier(NetworkPosteriorClassifier):

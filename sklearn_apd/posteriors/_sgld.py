@@ -244,6 +244,9 @@ class SGLDClassifier(NetworkPosteriorClassifier):
 
     # ------------------------------------------------------------- training
     def initialize_optimizer(self, triggered_directly=None):
+        """skorch hook: the :class:`~sklearn_apd.SGLD` optimizer with this estimator's lr, prior,
+        temperature and data size.
+        """
         kwargs = self.get_params_for("optimizer")
         kwargs.setdefault("lr", self.lr)
         kwargs.setdefault("weight_decay", self.weight_decay)
@@ -283,6 +286,7 @@ class SGLDClassifier(NetworkPosteriorClassifier):
             yield from chain_minibatches(n, self.n_chains, self.batch_size, generator)
 
     def train_step(self, batch, **fit_params):
+        """skorch hook: one SGLD step on a minibatch (of every chain, with ``n_chains > 1``)."""
         if self.n_chains == 1:
             return super().train_step(batch, **fit_params)
         xb, yb = batch

@@ -61,6 +61,7 @@ class ParallelChains:
 
     @property
     def n_chains(self) -> int:
+        """Number of chains ``K`` (rows of the states)."""
         return self.states.shape[0]
 
     def step(
@@ -187,6 +188,7 @@ class ChainRun:
 
     @property
     def n_chains(self) -> int:
+        """Number of chains ``K`` (rows of the states)."""
         return self.chains.n_chains
 
     @property

@@ -32,9 +32,12 @@ class WeightSampler(Protocol):
       network (independent chains) into one.
     """
 
-    def start_chains(self, X, y, n_chains: int = 1) -> ChainRun: ...
+    def start_chains(self, X, y, n_chains: int = 1) -> ChainRun:
+        """Set up the network for ``(X, y)`` and return a ChainRun of ``n_chains`` chains."""
 
-    def collect(self) -> torch.Tensor: ...
+    def collect(self) -> torch.Tensor:
+        """The ``(K, n_parameters_)`` weight samples the fitted sampler keeps."""
 
     @classmethod
-    def merge(cls, samplers): ...
+    def merge(cls, samplers):
+        """One fitted sampler pooling fitted ``samplers`` of the same network."""
