@@ -1,4 +1,4 @@
-"""Networks used in the paper, as plain :class:`torch.nn.Module` classes.
+"""Networks used in the paper, as plain `torch.nn.Module` classes.
 
 Every module here takes ``n_features_in`` and ``n_classes`` constructor
 arguments. The estimators fill them from the data at ``fit`` (unless routed
@@ -66,7 +66,7 @@ class MLP(nn.Module):
     Parameters
     ----------
     hidden_units : int, sequence of int or str, default=(100,)
-        Sizes of the hidden layers, or a preset name from :data:`PRESETS`:
+        Sizes of the hidden layers, or a preset name from `PRESETS`:
         ``"fcNN1"`` (100), ``"fcNN2"`` (400, 400), ``"toy"`` (10, 10).
     dropout : float, default=0.0
         Dropout probability applied after each hidden layer (never on the
@@ -113,7 +113,7 @@ class MLP(nn.Module):
 
 
 def n_parameters(hidden_units, n_features_in: int, n_classes: int) -> int:
-    """Number of weights and biases of an :class:`MLP` (no module is built)."""
+    """Number of weights and biases of an `MLP` (no module is built)."""
     sizes = (n_features_in, *_resolve_hidden_units(hidden_units), n_classes)
     return int(sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:])))
 
@@ -152,7 +152,7 @@ class ConvNet(nn.Module):
         Slope of the LeakyReLU for negative inputs.
     dropout : float, default=0.0
         Dropout probability after each stride-2 stage (All-CNN-C's placement);
-        :class:`~sklearn_apd.MCDropoutClassifier` sets it.
+        [`MCDropoutClassifier`][sklearn_apd.MCDropoutClassifier] sets it.
     image_shape : tuple of (channels, height, width), default=None
         Shape of one image. ``None`` means one channel and a square image of
         ``n_features_in`` pixels.
@@ -284,7 +284,7 @@ class LeNet(nn.Module):
     Meant for active learning on a CPU: a probe on MNIST with its unpadded
     variant under MC dropout (``benchmarks/al_network_probe.py``, one seed)
     reached 64% test accuracy on 20 labels and 90-93% on 220, where
-    :class:`MLP` ``"fcNN1"`` reaches 53% and 78% under the same learner.
+    `MLP` ``"fcNN1"`` reaches 53% and 78% under the same learner.
 
     Inputs may be flat ``(n, n_features_in)`` rows (reshaped to
     ``image_shape``), ``(n, height, width)`` or ``(n, channels, height,
@@ -298,7 +298,7 @@ class LeNet(nn.Module):
         Width of the dense hidden layer.
     dropout : float, default=0.0
         Dropout probability after the hidden layer; half of it after the
-        convolutions. :class:`~sklearn_apd.MCDropoutClassifier` sets it.
+        convolutions. [`MCDropoutClassifier`][sklearn_apd.MCDropoutClassifier] sets it.
     image_shape : tuple of (channels, height, width), default=None
         Shape of one image. ``None`` means one channel and a square image of
         ``n_features_in`` pixels. Images need at least 4x4 pixels.

@@ -1,11 +1,11 @@
 """Independent SGLD chains in separate processes or machines, merged into one posterior.
 
-:class:`~sklearn_apd.SGLDClassifier` already runs ``n_chains`` chains in one
+[`SGLDClassifier`][sklearn_apd.SGLDClassifier] already runs ``n_chains`` chains in one
 process as one vectorised computation. For more chains than one process can
-hold, or to use several machines, :func:`fit_parallel_chains` fits clones of
+hold, or to use several machines, `fit_parallel_chains()` fits clones of
 an estimator with joblib (so ``joblib.parallel_config(backend="dask")`` sends
 them to a Dask cluster, exactly as scikit-learn's own ``n_jobs`` does) and
-:func:`merge_chains` pools their samples into one fitted estimator.
+`merge_chains()` pools their samples into one fitted estimator.
 
 Examples
 --------

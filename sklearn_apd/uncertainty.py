@@ -1,23 +1,23 @@
 """Uncertainty measures computed from Monte Carlo predictive samples.
 
 Every function takes ``probas`` of shape ``(n_samples, n, n_classes)``: the
-class probabilities :math:`p_{s,i,c} = p(y = c \\mid x_i, \\theta_s)` of ``n``
+class probabilities p[s, i, c] = p(y = c | xᵢ, θₛ) of ``n``
 inputs under ``n_samples`` posterior draws, as returned by
-``predict_proba_samples``. It may be a :class:`numpy.ndarray` or a
-:class:`torch.Tensor`; the result, of shape ``(n,)``, has the same type (numpy
+``predict_proba_samples``. It may be a `numpy.ndarray` or a
+`torch.Tensor`; the result, of shape ``(n,)``, has the same type (numpy
 results are float64). Higher always means more uncertain. ``0 log 0`` is 0.
 
-With :math:`\\bar p_{i,c} = \\frac1S \\sum_s p_{s,i,c}` the predictive
+With p̄[i, c] = 1/S · Σₛ p[s, i, c] the predictive
 distribution (Eq. 8 of Wang et al., 2018):
 
-- :func:`entropy`: :math:`H[\\bar p_i] = -\\sum_c \\bar p_{i,c} \\log \\bar p_{i,c}`.
-- :func:`bald`: mutual information between label and weights (Eq. 9),
-  :math:`H[\\bar p_i] - \\frac1S \\sum_s H[p_{s,i}]`.
-- :func:`variation_ratio`: :math:`1 - f_i / S` (Eq. 10), with :math:`f_i` the
+- `entropy()`: H[p̄ᵢ] = −Σ_c p̄[i, c] log p̄[i, c].
+- `bald()`: mutual information between label and weights (Eq. 9),
+  H[p̄ᵢ] − 1/S · Σₛ H[p[s, i]].
+- `variation_ratio()`: 1 − fᵢ / S (Eq. 10), with fᵢ the
   number of draws whose arg-max class is the most frequent arg-max class.
-- :func:`model_variance`: :math:`\\sum_c \\frac1S \\sum_s (p_{s,i,c} -
-  \\bar p_{i,c})^2` (Eq. 11), the spread of the per-draw predictions.
-- :func:`least_confidence`: :math:`1 - \\max_c \\bar p_{i,c}`, which the
+- `model_variance()`: Σ_c 1/S · Σₛ (p[s, i, c] − p̄[i, c])² (Eq. 11), the
+  spread of the per-draw predictions.
+- `least_confidence()`: 1 − max_c p̄[i, c], which the
   paper's reference code used in place of Eq. 10.
 
 Natural logarithms are used throughout (entropies are in nats).
@@ -195,7 +195,7 @@ DISAGREEMENT_KINDS = ("bald", "variation_ratio", "model_variance")
 
 
 def uncertainty(probas, kind="entropy"):
-    """Dispatch to the measure named by ``kind`` (a key of :data:`KINDS`).
+    """Dispatch to the measure named by ``kind`` (a key of `KINDS`).
 
     Parameters
     ----------

@@ -67,3 +67,19 @@ def test_public_name_has_a_source_docstring(qualname, obj):
         for item in node.body:
             if isinstance(item, ast.FunctionDef) and not item.name.startswith("_"):
                 assert ast.get_docstring(item), f"{qualname}.{item.name} has no docstring"
+
+
+def test_docstrings_use_the_markup_the_site_renders():
+    """No Sphinx roles, ``.. math::`` or reST tables: the site shows them as raw text."""
+    import re
+    from pathlib import Path
+
+    package = Path(importlib.import_module("sklearn_apd").__file__).parent
+    sphinx = re.compile(r":(class|func|mod|meth|attr|data|obj|math):`|\.\. math::|^\s*=====+  +=")
+    offenders = [
+        f"{path.relative_to(package)}:{i}"
+        for path in sorted(package.rglob("*.py"))
+        for i, line in enumerate(path.read_text().splitlines(), 1)
+        if sphinx.search(line)
+    ]
+    assert not offenders, offenders

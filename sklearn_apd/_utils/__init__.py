@@ -1,8 +1,8 @@
 """Leaf helpers of the package (no imports from the rest of it).
 
-- :mod:`._random`: the one seeding scheme (streams from one ``random_state``);
-- :mod:`._torch`: device resolution and pickling across devices;
-- :mod:`._checks`: argument checks and formatting.
+- `._random`: the one seeding scheme (streams from one ``random_state``);
+- `._torch`: device resolution and pickling across devices;
+- `._checks`: argument checks and formatting.
 """
 
 from ._checks import check_positive_int, check_probability_samples, format_bytes

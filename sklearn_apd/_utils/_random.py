@@ -3,20 +3,21 @@
 Every estimator turns its ``random_state`` into a *base seed* and each purpose
 (initial weights, SGLD noise, prediction draws, ...) into a *stream* number;
 ``numpy.random.SeedSequence([base, stream])`` then gives the stream's seed.
-torch streams are local :class:`torch.Generator` objects
-(:func:`make_generator`), numpy streams :class:`numpy.random.Generator`
-objects (:func:`numpy_generator`); torch's global generator is seeded only
-inside :func:`seeded_global_rng`, which restores it afterwards.
+torch streams are local `torch.Generator` objects
+(`make_generator()`), numpy streams `numpy.random.Generator`
+objects (`numpy_generator()`); torch's global generator is seeded only
+inside `seeded_global_rng()`, which restores it afterwards.
 
 Stream numbers (one table, so that no two purposes share one):
 
-=====================  =======================================================
-0-6                    the ``STREAM_*`` purposes below
-100 + k                chain ``k > 0`` of ``SGLDClassifier(n_chains=K)``
-10,100 + c             chain ``c`` of ``parallel.fit_parallel_chains``
-20,000 + k             APD's ``k``-th warm-started continuation on a new device
-round number           ``ActiveLearner``'s decisions (its own base seed)
-=====================  =======================================================
+| stream | purpose |
+|---|---|
+| 0-6 | the ``STREAM_*`` purposes below |
+| 100 + k | chain ``k > 0`` of ``SGLDClassifier(n_chains=K)`` |
+| 10,100 + c | chain ``c`` of ``parallel.fit_parallel_chains`` |
+| 20,000 + k | APD's ``k``-th warm-started continuation on a new device |
+| round number | ``ActiveLearner``'s decisions (its own base seed) |
+| 2**31 - 1 | the seed of ``ActiveLearner(estimator=None)``'s default estimator |
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ def base_seed(random_state, *, fresh=False) -> int | None:
     ``None`` gives ``None`` (fresh entropy in every stream), or a fresh
     random int with ``fresh=True`` (for a caller that needs one base for
     several decisions); an int is used as is; a
-    :class:`numpy.random.RandomState` is consumed once, as in scikit-learn.
+    `numpy.random.RandomState` is consumed once, as in scikit-learn.
     """
     if random_state is None:
         return int(np.random.default_rng().integers(2**32)) if fresh else None
@@ -60,7 +61,7 @@ def base_seed(random_state, *, fresh=False) -> int | None:
 
 
 def stream_sequence(base: int, stream: int) -> np.random.SeedSequence:
-    """The :class:`numpy.random.SeedSequence` of one stream of a base seed."""
+    """The `numpy.random.SeedSequence` of one stream of a base seed."""
     return np.random.SeedSequence([base & 0xFFFFFFFF, int(stream)])
 
 
@@ -68,7 +69,7 @@ def seed_from_random_state(random_state, stream: int) -> int | None:
     """Derive a 64-bit integer seed for one stream from ``random_state``.
 
     ``None`` gives ``None`` (fresh entropy); an int gives a seed that depends
-    only on the int and the stream; a :class:`numpy.random.RandomState` is
+    only on the int and the stream; a `numpy.random.RandomState` is
     consumed, as in scikit-learn.
     """
     base = base_seed(random_state)
@@ -79,7 +80,7 @@ def seed_from_random_state(random_state, stream: int) -> int | None:
 
 
 def make_generator(random_state, stream: int, device="cpu") -> torch.Generator:
-    """A local :class:`torch.Generator` for one stream; global state is untouched."""
+    """A local `torch.Generator` for one stream; global state is untouched."""
     gen = torch.Generator(device=device)
     seed = seed_from_random_state(random_state, stream)
     if seed is None:
@@ -90,7 +91,7 @@ def make_generator(random_state, stream: int, device="cpu") -> torch.Generator:
 
 
 def numpy_generator(base: int, stream: int) -> np.random.Generator:
-    """A :class:`numpy.random.Generator` for one stream of a base seed."""
+    """A `numpy.random.Generator` for one stream of a base seed."""
     return np.random.default_rng(stream_sequence(base, stream))
 
 

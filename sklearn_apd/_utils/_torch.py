@@ -9,7 +9,7 @@ import torch
 
 
 def resolve_device(device) -> torch.device:
-    """Turn the ``device`` parameter into a :class:`torch.device`.
+    """Turn the ``device`` parameter into a `torch.device`.
 
     ``"auto"`` (and ``None``) mean CUDA when available, else CPU.
     """

@@ -105,16 +105,16 @@ def load_mnist(
         "train": the first 50,000 training images; "validation": the last
         10,000 training images; "test": the 10,000 t10k images.
     data_home : str or path-like, default=None
-        Folder holding ``mnist/``; see :func:`get_data_home`.
+        Folder holding ``mnist/``; see `get_data_home()`.
     input_range : (float, float), default=(0.0, 1.0)
         Pixel values are mapped linearly from [0, 255] to this range.
     flatten : bool, default=True
         Return ``(n, 784)`` instead of ``(n, 28, 28)``.
     return_X_y : bool, default=False
-        Return ``(X, y)`` instead of a :class:`~sklearn.utils.Bunch`.
+        Return ``(X, y)`` instead of a `Bunch`.
     download : bool, default=False
         If the files are missing, fetch MNIST once from OpenML
-        (:func:`sklearn.datasets.fetch_openml`, needs internet) and store the
+        (`sklearn.datasets.fetch_openml()`, needs internet) and store the
         four IDX files under ``data_home/mnist``.
 
     Returns
@@ -160,7 +160,7 @@ def load_notmnist(
     Parameters
     ----------
     data_home : str or path-like, default=None
-        Folder holding the data set's folder; see :func:`get_data_home`.
+        Folder holding the data set's folder; see `get_data_home()`.
     input_range : (float, float), default=(0.0, 1.0)
         Use the same range as the in-distribution data.
     flatten : bool, default=True
@@ -192,7 +192,7 @@ def load_omniglot(
     Parameters
     ----------
     data_home : str or path-like, default=None
-        Folder holding the data set's folder; see :func:`get_data_home`.
+        Folder holding the data set's folder; see `get_data_home()`.
     input_range : (float, float), default=(0.0, 1.0)
         Use the same range as the in-distribution data.
     flatten : bool, default=True
@@ -224,7 +224,7 @@ def load_cifar10bw(
     Parameters
     ----------
     data_home : str or path-like, default=None
-        Folder holding the data set's folder; see :func:`get_data_home`.
+        Folder holding the data set's folder; see `get_data_home()`.
     input_range : (float, float), default=(0.0, 1.0)
         Use the same range as the in-distribution data.
     flatten : bool, default=True
@@ -256,7 +256,7 @@ def check_data(names, *, data_home=None):
     names : iterable of {"mnist", "notmnist", "omniglot", "cifar10bw"}
         The data sets needed.
     data_home : str or path-like, default=None
-        Folder holding the data sets' folders; see :func:`get_data_home`.
+        Folder holding the data sets' folders; see `get_data_home()`.
 
     Returns
     -------

@@ -1,11 +1,11 @@
 """Evaluation layer: what a fitted posterior is used for and measured by.
 
-- :mod:`~sklearn_apd.evaluation.metrics` (also ``sklearn_apd.metrics``): OOD
+- [`metrics`][sklearn_apd.evaluation.metrics] (also ``sklearn_apd.metrics``): OOD
   and calibration metrics, scorers for ``GridSearchCV``;
-- :mod:`~sklearn_apd.evaluation.acquisition` (also ``sklearn_apd.acquisition``):
+- [`acquisition`][sklearn_apd.evaluation.acquisition] (also ``sklearn_apd.acquisition``):
   acquisition functions on probability arrays;
-- :class:`ActiveLearner`: Bayesian active learning as a meta-estimator;
-- :mod:`~sklearn_apd.evaluation.adversarial` (also ``sklearn_apd.adversarial``):
+- `ActiveLearner`: Bayesian active learning as a meta-estimator;
+- [`adversarial`][sklearn_apd.evaluation.adversarial] (also ``sklearn_apd.adversarial``):
   adversarial examples and their detection (imports foolbox when used).
 """
 

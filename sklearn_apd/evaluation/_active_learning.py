@@ -31,7 +31,7 @@ _MIN_IMAGE_SIDE = 8
 
 
 def _image_like(X_shape):
-    """``image_shape`` for :class:`~sklearn_apd.nets.LeNet` if rows of this shape are images.
+    """``image_shape`` for [`LeNet`][sklearn_apd.nets.LeNet] if rows of this shape are images.
 
     ``(n, h, w)`` and ``(n, c, h, w)`` arrays are images; flat rows are when
     their length is a perfect square of at least 8x8 pixels (MNIST's 784,
@@ -53,12 +53,12 @@ def _image_like(X_shape):
 def few_label_estimator(X_shape, random_state=None):
     """The classifier ``ActiveLearner(estimator=None)`` fits: MC dropout set up for few labels.
 
-    :class:`~sklearn_apd.MCDropoutClassifier` (dropout 0.5, 20 draws to score
+    [`MCDropoutClassifier`][sklearn_apd.MCDropoutClassifier] (dropout 0.5, 20 draws to score
     the pool) trained by Adam (learning rate 1e-3, no weight decay) for a
     fixed 300 iterations of batch 64, however few the labels (the budget
     does not shrink with the labelled set, as an epoch count would). The
-    network is :class:`~sklearn_apd.nets.LeNet` on image-like inputs
-    (``_image_like``) and :class:`~sklearn_apd.nets.MLP` ``"fcNN1"``
+    network is [`LeNet`][sklearn_apd.nets.LeNet] on image-like inputs
+    (``_image_like``) and [`MLP`][sklearn_apd.nets.MLP] ``"fcNN1"``
     otherwise. Measured on MNIST in ``benchmarks/al_network_probe.py``.
     """
     image_shape = _image_like(X_shape)
@@ -119,12 +119,12 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         ``"batchbald"``) need ``predict_proba_samples`` (every posterior
         classifier of this package has it). ``None`` fits a Bayesian
         classifier set up for few labels: an
-        :class:`~sklearn_apd.MCDropoutClassifier` (dropout 0.5, 20 draws)
+        [`MCDropoutClassifier`][sklearn_apd.MCDropoutClassifier] (dropout 0.5, 20 draws)
         trained by Adam (learning rate 1e-3) for 300 iterations of batch 64
-        whatever the number of labels, on :class:`~sklearn_apd.nets.LeNet`
+        whatever the number of labels, on [`LeNet`][sklearn_apd.nets.LeNet]
         when the inputs are images (``(n, h, w)`` or ``(n, c, h, w)`` arrays,
         or flat rows whose length is a square of at least 8x8 pixels) and on
-        :class:`~sklearn_apd.nets.MLP` ``"fcNN1"`` otherwise. Its
+        [`MLP`][sklearn_apd.nets.MLP] ``"fcNN1"`` otherwise. Its
         ``random_state`` is drawn from this learner's. On MNIST from 20
         labels it beats random acquisition (``benchmarks/al_network_probe.py``;
         the user guide's active-learning section has the curves). For many
@@ -132,9 +132,10 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     query : str or callable, default="entropy"
         Acquisition function: ``"entropy"``, ``"bald"``, ``"variation_ratio"``,
         ``"model_variance"``, ``"least_confidence"`` (the measures of
-        :mod:`sklearn_apd.uncertainty`, highest acquired first), ``"random"``
-        (uniform, seeded by ``random_state``), ``"batchbald"`` (greedy
-        BatchBALD, :func:`sklearn_apd.acquisition.batchbald`), or a callable
+        [`sklearn_apd.uncertainty`][sklearn_apd.uncertainty], highest acquired
+        first), ``"random"`` (uniform, seeded by ``random_state``),
+        ``"batchbald"`` (greedy BatchBALD,
+        [`batchbald()`][sklearn_apd.acquisition.batchbald]), or a callable
         ``query(estimator, X_pool) -> scores`` returning one score per pool
         row (higher is acquired first). Ties are broken at random.
     batch_size : int, default=10
@@ -160,7 +161,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         training the previous round's network on the enlarged labelled set;
         the estimator must have a ``warm_start`` parameter (this package's
         network estimators and ``APDClassifier`` do; ``GaussianMixturePosterior``
-        has none). For :class:`APDClassifier` that continues
+        has none). For `APDClassifier` that continues
         the GAN while its sampler is refitted afresh each round, as in the
         paper's code.
     scoring : str, callable or None, default=None
@@ -194,7 +195,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     labeled_iter_ : ndarray of shape (n_samples_fit,)
         For each row of ``fit``'s ``X``: the round in which it was labelled,
         0 for the initial set, -1 if never (as in
-        :class:`~sklearn.semi_supervised.SelfTrainingClassifier`).
+        `SelfTrainingClassifier`).
     n_iter_ : int
         Acquisition rounds run (``fit`` plus any ``teach`` calls after it).
     termination_condition_ : {"n_rounds", "all_labeled"}

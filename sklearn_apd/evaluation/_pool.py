@@ -13,7 +13,7 @@ def stratified_indices(y_encoded, n_classes, n_initial, rng) -> np.ndarray:
     """``n_initial`` row indices drawn class-stratified: round-robin over shuffled classes.
 
     The same number from every class as far as the classes allow; ``rng`` is a
-    :class:`numpy.random.Generator`.
+    `numpy.random.Generator`.
     """
     n = len(y_encoded)
     if n_initial > n:

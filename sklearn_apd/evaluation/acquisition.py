@@ -2,13 +2,13 @@
 
 The functions here work on plain arrays so they can be tested (and reused)
 without a network: ``probas`` is the ``(n_samples, n_pool, n_classes)`` array
-returned by ``predict_proba_samples``. :class:`~sklearn_apd.ActiveLearner`
+returned by ``predict_proba_samples``. [`ActiveLearner`][sklearn_apd.ActiveLearner]
 calls them on its estimator's predictions.
 
-- :func:`select_top` picks the ``n`` highest scores, breaking ties at random
+- `select_top()` picks the ``n`` highest scores, breaking ties at random
   (a deterministic network's BALD is 0 everywhere: ties must not always pick
   the first pool points).
-- :func:`batchbald` picks a batch greedily by the BatchBALD objective of
+- `batchbald()` picks a batch greedily by the BatchBALD objective of
   Kirsch, van Amersfoort & Gal (NeurIPS 2019), the mutual information between
   the *joint* labels of the batch and the weights, so that near-duplicate
   points are not all acquired together as top-k BALD does.
@@ -103,9 +103,9 @@ def batchbald(
     """Greedy BatchBALD batch selection (Kirsch et al., 2019).
 
     At step ``k`` the candidate maximising
-    :math:`H(y_{1:k}) - \\sum_{j \\le k} E_w H(y_j \\mid w)` joins the batch,
-    where :math:`H(y_{1:k})` is the entropy of the batch's joint predictive
-    distribution :math:`\\frac1S \\sum_s \\prod_j p(y_j \\mid x_j, w_s)`.
+    H(y₁, ..., y_k) − Σ_{j ≤ k} E_w H(y_j | w) joins the batch, where
+    H(y₁, ..., y_k) is the entropy of the batch's joint predictive
+    distribution 1/S · Σₛ Π_j p(y_j | x_j, wₛ).
     The joint is enumerated exactly while it has at most
     ``max_configurations`` label configurations; beyond that, that many
     configurations are sampled from it and the entropy is estimated by

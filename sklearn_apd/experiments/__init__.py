@@ -14,10 +14,10 @@ updates instead of 100,000: ``anomaly`` took 61 minutes on a 2-core CPU.
 Experiments run in one call (``iter_experiments``) share the MNIST arrays and
 every network fit.
 
-Public names: :data:`EXPERIMENTS`, :data:`BUDGETS` (``Budget`` per name),
-:data:`INPUT_RANGE`, the active-learning settings, :func:`run_experiment`,
-:func:`iter_experiments`, :func:`paper_results` and the machine description
-:func:`cpu_description` (benchmarks record it too).
+Public names: `EXPERIMENTS`, `BUDGETS` (``Budget`` per name),
+`INPUT_RANGE`, the active-learning settings, `run_experiment()`,
+`iter_experiments()`, `paper_results()` and the machine description
+`cpu_description()` (benchmarks record it too).
 """
 
 from ._context import ExperimentContext

@@ -1,14 +1,14 @@
 """Posterior layer: the estimators, each a distribution over one network's weights.
 
-- trained as one skorch network (:class:`NetworkPosteriorClassifier`):
-  :class:`SGLDClassifier` (the sampler), :class:`DeterministicClassifier`,
-  :class:`MCDropoutClassifier`;
+- trained as one skorch network (`NetworkPosteriorClassifier`):
+  `SGLDClassifier` (the sampler), `DeterministicClassifier`,
+  `MCDropoutClassifier`;
 - meta-posteriors over a fitted sampler's samples:
-  :class:`APDClassifier`, :class:`GaussianMixturePosterior`;
-- :func:`fit_parallel_chains` / :func:`merge_chains`: independent chains in
+  `APDClassifier`, `GaussianMixturePosterior`;
+- `fit_parallel_chains()` / `merge_chains()`: independent chains in
   several processes or machines.
 
-All are importable from :mod:`sklearn_apd`; this module is the layer's map.
+All are importable from [`sklearn_apd`][sklearn_apd]; this module is the layer's map.
 """
 
 from ._deterministic import DeterministicClassifier

@@ -18,7 +18,7 @@ class MCDropoutClassifier(SGDNetworkClassifier):
     """MC dropout (Gal & Ghahramani, 2016): SGD with dropout, dropout kept at test time.
 
     ``fit`` trains the network by SGD with dropout (the package's
-    :class:`~sklearn_apd.nets.MLP` gets ``dropout`` after each hidden layer,
+    [`MLP`][sklearn_apd.nets.MLP] gets ``dropout`` after each hidden layer,
     none on the input). At prediction each of the ``n_samples`` draws is one
     network: a dropout mask per ``torch.nn.Dropout`` layer, drawn from the
     estimator's random stream and shared by all inputs, so a draw is a

@@ -32,9 +32,9 @@ class GaussianMixturePosterior(
     """A Gaussian mixture over the weights, fitted to an SGLD posterior's samples.
 
     The paper's mixture baseline (Figure 5): ``fit`` fits a clone of
-    ``sampler`` (or uses a :class:`sklearn.frozen.FrozenEstimator` around a
+    ``sampler`` (or uses a `sklearn.frozen.FrozenEstimator` around a
     fitted one as is, so a loop over ``n_components`` reuses one SGLD run),
-    then :class:`sklearn.mixture.GaussianMixture` on its stored weight vectors.
+    then `sklearn.mixture.GaussianMixture` on its stored weight vectors.
     Predictions average the sampler's network over ``n_samples`` weight vectors
     drawn from the mixture. Only the mixture and a copy of the network are
     kept, not the sampler or its samples.

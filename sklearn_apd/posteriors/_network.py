@@ -46,9 +46,9 @@ class NetworkPosteriorClassifier(
 ):
     """Shared machinery of the classifiers that train one network with skorch. Not for direct use.
 
-    The base of :class:`~sklearn_apd.SGLDClassifier`,
-    :class:`~sklearn_apd.DeterministicClassifier` and
-    :class:`~sklearn_apd.MCDropoutClassifier` (APD and the mixture are
+    The base of [`SGLDClassifier`][sklearn_apd.SGLDClassifier],
+    [`DeterministicClassifier`][sklearn_apd.DeterministicClassifier] and
+    [`MCDropoutClassifier`][sklearn_apd.MCDropoutClassifier] (APD and the mixture are
     meta-estimators over a sampler instead). Subclasses define ``__init__``
     (explicit parameters plus ``**kwargs`` for routed
     ``module__*``/``optimizer__*``/``callbacks__*`` parameters), the training
@@ -208,7 +208,7 @@ class NetworkPosteriorClassifier(
         return self
 
     def initialize_history(self):
-        """skorch hook: a fresh :class:`skorch.history.History` (one row per epoch)."""
+        """skorch hook: a fresh `skorch.history.History` (one row per epoch)."""
         self.history_ = History()
         return self
 

@@ -29,7 +29,7 @@ def fit_parallel_chains(estimator, X, y, n_chains=4, *, n_jobs=None, random_stat
 
     Each clone gets its own ``random_state`` derived from ``random_state``
     (so the result does not depend on where or in which order the chains
-    run) and is fitted through :class:`joblib.Parallel`; inside
+    run) and is fitted through `joblib.Parallel`; inside
     ``joblib.parallel_config(backend="dask")`` the fits run on the Dask
     cluster's workers.
 
@@ -51,7 +51,7 @@ def fit_parallel_chains(estimator, X, y, n_chains=4, *, n_jobs=None, random_stat
     Returns
     -------
     merged : SGLDClassifier
-        See :func:`merge_chains`.
+        See `merge_chains()`.
     """
     check_positive_int("n_chains", n_chains)
     if not isinstance(estimator, WeightSampler):

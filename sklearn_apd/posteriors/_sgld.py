@@ -28,7 +28,7 @@ class SGLDClassifier(NetworkPosteriorClassifier):
     """Bayesian neural network classifier sampled with SGLD.
 
     ``fit`` runs Stochastic Gradient Langevin Dynamics (Eq. 4 of Wang et al.,
-    2018; see :class:`~sklearn_apd.SGLD` for the exact update) on the
+    2018; see [`SGLD`][sklearn_apd.SGLD] for the exact update) on the
     network's weights for ``max_epochs`` passes over the data in minibatches of
     ``batch_size``. After ``burn_in`` iterations, every ``thinning``-th weight
     vector is kept in a store of at most ``max_samples`` vectors. Predictions
@@ -244,7 +244,7 @@ class SGLDClassifier(NetworkPosteriorClassifier):
 
     # ------------------------------------------------------------- training
     def initialize_optimizer(self, triggered_directly=None):
-        """skorch hook: the :class:`~sklearn_apd.SGLD` optimizer with this estimator's lr, prior,
+        """skorch hook: the [`SGLD`][sklearn_apd.SGLD] optimizer with this estimator's lr, prior,
         temperature and data size.
         """
         kwargs = self.get_params_for("optimizer")
@@ -479,7 +479,7 @@ class SGLDClassifier(NetworkPosteriorClassifier):
     def merge(cls, estimators):
         """Pool the samples of fitted SGLD estimators (same data and network) into one.
 
-        See :func:`sklearn_apd.parallel.merge_chains`, which calls it.
+        See [`merge_chains()`][sklearn_apd.parallel.merge_chains], which calls it.
 
         Parameters
         ----------

@@ -17,7 +17,7 @@ def fitted_sampler(sampler, X, y, default):
     """Fit a clone of ``sampler`` (``default`` when None) or use a frozen one as is.
 
     Returns the fitted sampler; checks that it implements the sampler
-    protocol (:class:`~sklearn_apd.sampling.WeightSampler`) and that a frozen
+    protocol ([`WeightSampler`][sklearn_apd.sampling.WeightSampler]) and that a frozen
     one was fitted on data with the same features and classes.
     """
     if sampler is None:

@@ -1,11 +1,11 @@
 """Prediction layer: networks evaluated under many weight draws, and the shared prediction API.
 
-- :func:`predictive_probabilities`: the engine, one network under ``S`` flat
+- `predictive_probabilities()`: the engine, one network under ``S`` flat
   weight vectors on ``n`` inputs (vectorised, memory-bounded chunks);
-- :class:`PosteriorPredictionMixin`: ``predict_proba``, ``predict``,
+- `PosteriorPredictionMixin`: ``predict_proba``, ``predict``,
   ``predict_proba_samples``, ``uncertainty``, ``sample_parameters`` for any
   estimator that provides weight draws (``_parameter_source``);
-- :func:`probability_samples`: per-draw probabilities of any classifier
+- `probability_samples()`: per-draw probabilities of any classifier
   (one draw for a point estimator), through a Pipeline.
 """
 

@@ -3,11 +3,11 @@
 This is the prediction engine shared by every posterior estimator. A posterior
 is represented by flat float32 parameter vectors of length ``P`` (the module's
 parameters concatenated in ``named_parameters()`` order, see
-:class:`ParameterLayout`). :func:`predictive_probabilities` evaluates the
+`ParameterLayout`). `predictive_probabilities()` evaluates the
 network under ``S`` such vectors on ``n`` inputs without a Python loop over
 draws: each chunk of draws is evaluated at once with
-:func:`torch.func.functional_call` under :func:`torch.func.vmap`, which works
-for any module. For the package's :class:`~sklearn_apd.nets.MLP` a faster
+`torch.func.functional_call()` under `torch.func.vmap()`, which works
+for any module. For the package's [`MLP`][sklearn_apd.nets.MLP] a faster
 path folds the draws of the first layer into one large matrix product.
 
 Peak memory is bounded by ``working_memory`` (MiB): the chunk sizes over draws
@@ -177,7 +177,7 @@ def chunked_probabilities(
 ) -> torch.Tensor:
     """Softmax probabilities from ``draws(s0, s1)(inputs) -> logits (s, n, C)``.
 
-    The loop behind :func:`predictive_probabilities`, for any posterior whose
+    The loop behind `predictive_probabilities()`, for any posterior whose
     draws ``s0:s1`` can be evaluated together (MC dropout uses it with masks).
     """
     n = x.shape[0]

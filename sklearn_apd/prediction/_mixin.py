@@ -98,7 +98,7 @@ class PosteriorPredictionMixin:
         return self._proba(X_t, n_draws, "mean").cpu().numpy().astype(np.float64)
 
     def predict_log_proba(self, X, n_samples=None):
-        """Logarithm of :meth:`predict_proba` (``-inf`` where it is 0)."""
+        """Logarithm of `predict_proba()` (``-inf`` where it is 0)."""
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X, n_samples=n_samples))
 
@@ -129,7 +129,7 @@ class PosteriorPredictionMixin:
         Returns
         -------
         probas : ndarray of shape (n_samples, n, n_classes), float32
-            The draws are the same ones :meth:`predict_proba` averages.
+            The draws are the same ones `predict_proba()` averages.
         """
         X_t = self._validate_predict_X(X)
         n_draws = self._resolve_n_samples(n_samples)
@@ -143,7 +143,7 @@ class PosteriorPredictionMixin:
         X : array-like of shape (n, n_features) or (n, ...)
         kind : {"entropy", "bald", "variation_ratio", "model_variance", \
 "least_confidence"}, default="entropy"
-            The measure, see :mod:`sklearn_apd.uncertainty`.
+            The measure, see [`sklearn_apd.uncertainty`][sklearn_apd.uncertainty].
         n_samples : int, default=None
 
         Returns

@@ -1,12 +1,12 @@
 """Sampling layer: the SGLD update rule, the optimizer, vectorised chains, the sampler protocol.
 
-- :func:`sgld_update_`: the SGLD update, written once;
-- :class:`SGLD`: the update as a :class:`torch.optim.Optimizer` (plain PyTorch);
-- :class:`ParallelChains`: ``K`` chains as one ``(K, P)`` tensor, one
+- `sgld_update_()`: the SGLD update, written once;
+- `SGLD`: the update as a `torch.optim.Optimizer` (plain PyTorch);
+- `ParallelChains`: ``K`` chains as one ``(K, P)`` tensor, one
   vectorised step;
-- :class:`ChainRun`: chains of a sampler on one data set (``step``, ``states``);
-- :class:`WeightSampler`: the protocol that APD, the mixture and parallel
-  chains use; :class:`~sklearn_apd.SGLDClassifier` implements it.
+- `ChainRun`: chains of a sampler on one data set (``step``, ``states``);
+- `WeightSampler`: the protocol that APD, the mixture and parallel
+  chains use; [`SGLDClassifier`][sklearn_apd.SGLDClassifier] implements it.
 
 Nothing here depends on the estimators: an estimator builds on it.
 """

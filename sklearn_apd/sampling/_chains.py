@@ -29,10 +29,10 @@ class ParallelChains:
     """The weights of ``K`` chains as one ``(K, P)`` tensor, updated by SGLD together.
 
     A step evaluates the minibatch loss of every chain with
-    :func:`torch.func.functional_call` under :func:`torch.func.vmap` (for an
+    `torch.func.functional_call()` under `torch.func.vmap()` (for an
     MLP, batched matrix products instead of K small ones), takes per-chain
-    gradients with :func:`torch.func.grad_and_value` and applies the SGLD
-    update of :class:`~sklearn_apd.SGLD` (the same :func:`sgld_update_`) to
+    gradients with `torch.func.grad_and_value()` and applies the SGLD
+    update of [`SGLD`][sklearn_apd.SGLD] (the same `sgld_update_()`) to
     the whole ``(K, P)`` tensor::
 
         theta <- (1 - lr wd / 2) theta - lr / 2 grad + sqrt(T lr / N) xi
@@ -110,7 +110,8 @@ class ChainRun:
     """Running SGLD chains of a sampler on one data set: the sampler protocol's ``step``.
 
     Made by a sampler's ``start_chains`` (e.g.
-    :meth:`sklearn_apd.SGLDClassifier.start_chains`), which validates the
+    [`SGLDClassifier.start_chains()`][sklearn_apd.SGLDClassifier.start_chains]), which
+    validates the
     data, builds the network and fixes the hyper-parameters; the caller then
     steps the chains and reads their states, so that a distillation (online
     APD) or any other algorithm drives SGLD without touching the sampler's
@@ -129,7 +130,7 @@ class ChainRun:
     batch_generator, noise_generator : torch.Generator
         Minibatch order and SGLD noise.
     lr, weight_decay, temperature : float
-        As in :class:`~sklearn_apd.SGLD`; the noise is scaled for ``len(X)``
+        As in [`SGLD`][sklearn_apd.SGLD]; the noise is scaled for ``len(X)``
         training points.
     burn_in : int
         Steps (per chain) before the states count as posterior samples.
@@ -137,7 +138,7 @@ class ChainRun:
         ``divergence_message(what, step)``: the text of the DivergenceError.
     layer_rng : callable or None, default=None
         ``layer_rng()`` returns the context (torch's global generator seeded
-        for the sampler's layers, e.g. dropout) to step in; see :meth:`running`.
+        for the sampler's layers, e.g. dropout) to step in; see `running()`.
 
     Attributes
     ----------
@@ -183,7 +184,7 @@ class ChainRun:
 
     @property
     def states(self) -> torch.Tensor:
-        """The ``(K, P)`` weights of the chains (updated in place by :meth:`step`)."""
+        """The ``(K, P)`` weights of the chains (updated in place by `step()`)."""
         return self.chains.states
 
     @property
@@ -205,7 +206,7 @@ class ChainRun:
         """One SGLD step of every chain on its own minibatch; returns the ``(K,)`` losses.
 
         After burn-in, a non-finite loss or weight raises
-        :class:`~sklearn_apd.DivergenceError`.
+        [`DivergenceError`][sklearn_apd.DivergenceError].
         """
         idx = next(self._batches)
         losses = self.chains.step(

@@ -1,4 +1,4 @@
-"""Stochastic Gradient Langevin Dynamics as a :class:`torch.optim.Optimizer`."""
+"""Stochastic Gradient Langevin Dynamics as a `torch.optim.Optimizer`."""
 
 from __future__ import annotations
 
@@ -13,45 +13,35 @@ __all__ = ["SGLD"]
 
 
 class SGLD(torch.optim.Optimizer):
-    r"""Stochastic Gradient Langevin Dynamics (Welling & Teh, 2011).
+    """Stochastic Gradient Langevin Dynamics (Welling & Teh, 2011).
 
-    Eq. 4 of Wang et al. (2018) writes one SGLD step with step size
-    :math:`\eta` on a minibatch of :math:`n` of the :math:`N` training points as
+    Eq. 4 of Wang et al. (2018) writes one SGLD step with step size η on a
+    minibatch of n of the N training points as
 
-    .. math::
+        θ ← θ + η/2 · (∇ log p(θ) + N/n · Σᵢ ∇ log p(yᵢ | xᵢ, θ)) + ε,   ε ~ N(0, η I).
 
-        \theta \leftarrow \theta + \frac{\eta}{2}\Big(\nabla \log p(\theta)
-        + \frac{N}{n}\sum_{i=1}^{n} \nabla \log p(y_i \mid x_i, \theta)\Big)
-        + \epsilon, \qquad \epsilon \sim \mathcal N(0, \eta I).
+    This optimizer uses the paper's reference scaling. The model's loss L̄(θ)
+    is the *mean* minibatch negative log-likelihood, so
+    N/n · Σᵢ ∇ log p(yᵢ | xᵢ, θ) = −N ∇L̄(θ); ``weight_decay`` λ is the
+    Gaussian prior θ ~ N(0, (Nλ)⁻¹ I), so ∇ log p(θ) = −Nλθ; and ``lr`` α sets
+    η = α / N. Substituting gives the update applied here:
 
-    This optimizer uses the paper's reference scaling. The model's loss
-    :math:`\bar L(\theta)` is the *mean* minibatch negative log-likelihood, so
-    :math:`\frac{N}{n}\sum_i \nabla\log p(y_i\mid x_i,\theta) = -N\nabla\bar L`;
-    ``weight_decay`` :math:`\lambda` is the Gaussian prior
-    :math:`\theta \sim \mathcal N(0, (N\lambda)^{-1} I)`, so
-    :math:`\nabla\log p(\theta) = -N\lambda\theta`; and ``lr`` :math:`\alpha`
-    sets :math:`\eta = \alpha / N`. Substituting gives the update applied here:
+        θ ← θ − α/2 · (∇L̄(θ) + λθ) + √(Tα/N) · ξ,   ξ ~ N(0, I),
 
-    .. math::
-
-        \theta \leftarrow \theta - \frac{\alpha}{2}\big(\nabla \bar L(\theta)
-        + \lambda\theta\big) + \sqrt{T\alpha/N}\;\xi, \qquad \xi \sim \mathcal N(0, I),
-
-    where :math:`T` is the ``temperature``: :math:`T = 1` samples the posterior
-    :math:`p(\theta\mid\mathcal D)`, :math:`T < 1` a sharpened
-    :math:`p(\theta\mid\mathcal D)^{1/T}` ("cold" posterior), :math:`T = 0`
-    is plain gradient descent with step :math:`\alpha/2`.
+    where T is the ``temperature``: T = 1 samples the posterior p(θ | D),
+    T < 1 a sharpened p(θ | D)^(1/T) ("cold" posterior), T = 0 is plain
+    gradient descent with step α/2.
 
     Parameters
     ----------
     params : iterable of torch.Tensor or dict
         Parameters to sample, or parameter groups as for any optimizer.
     lr : float, default=0.05
-        :math:`\alpha` above; the SGLD step size is ``lr / num_data``.
+        α above; the SGLD step size is ``lr / num_data``.
     num_data : int, default=50000
-        :math:`N`, the number of training points the mean loss stands for.
+        N, the number of training points the mean loss stands for.
     weight_decay : float, default=1e-3
-        :math:`\lambda`, the Gaussian prior precision divided by ``num_data``.
+        λ, the Gaussian prior precision divided by ``num_data``.
     temperature : float, default=1.0
         Multiplies the noise variance.
     generator : torch.Generator or None, default=None

@@ -13,21 +13,21 @@ from ._chains import ChainRun
 class WeightSampler(Protocol):
     """An estimator whose posterior is a set of flat weight vectors of one network.
 
-    :class:`~sklearn_apd.SGLDClassifier` implements it; a new sampler (SGHMC,
+    [`SGLDClassifier`][sklearn_apd.SGLDClassifier] implements it; a new sampler (SGHMC,
     a regression sampler, ...) that implements it works with
-    :class:`~sklearn_apd.APDClassifier` (offline and online),
-    :class:`~sklearn_apd.GaussianMixturePosterior` and
-    :mod:`sklearn_apd.parallel` unchanged.
+    [`APDClassifier`][sklearn_apd.APDClassifier] (offline and online),
+    [`GaussianMixturePosterior`][sklearn_apd.GaussianMixturePosterior] and
+    [`sklearn_apd.parallel`][sklearn_apd.parallel] unchanged.
 
     - ``start_chains(X, y, n_chains)`` validates the data, builds the network
-      and returns a :class:`~sklearn_apd.sampling.ChainRun` (``step()``,
+      and returns a [`ChainRun`][sklearn_apd.sampling.ChainRun] (``step()``,
       ``states``, ``burn_in``, ``running()``),
       so that a caller can run chains itself (online APD starts them from
       generator samples by writing ``states``). Afterwards the sampler holds
       the network like a fitted one: ``classes_``, ``input_shape_``,
       ``module_``, ``layout_``, ``n_parameters_``, ``device_``.
     - ``collect()`` returns the ``(K, n_parameters_)`` weight samples a fitted
-      sampler keeps (in the layout of :class:`~sklearn_apd.nets.ParameterLayout`).
+      sampler keeps (in the layout of [`ParameterLayout`][sklearn_apd.nets.ParameterLayout]).
     - ``merge(samplers)`` (a classmethod) pools fitted samplers of the same
       network (independent chains) into one.
     """

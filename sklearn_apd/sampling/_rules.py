@@ -23,17 +23,15 @@ def sgld_update_(
     noise_std: float,
     draw_noise: Callable[[], Sequence[torch.Tensor]] | None = None,
 ) -> None:
-    r"""One SGLD step, in place, on tensors ``params`` with gradients ``grads``.
+    """One SGLD step, in place, on tensors ``params`` with gradients ``grads``.
 
-    With :math:`\bar L` the *mean* minibatch loss of :math:`N` training
-    points, :math:`\alpha` = ``lr``, :math:`\lambda` = ``weight_decay`` and
-    :math:`\sigma` = ``noise_std`` (``sgld_noise_std(lr, T, N)``)::
+    With L̄ the *mean* minibatch loss of N training points, α = ``lr``,
+    λ = ``weight_decay`` and σ = ``noise_std`` (``sgld_noise_std(lr, T, N)``)::
 
-        theta <- (1 - alpha lambda / 2) theta - alpha / 2 grad L(theta) + sigma xi
+        θ ← (1 − αλ/2) θ − α/2 · ∇L̄(θ) + σ ξ
 
-    with :math:`\xi \sim \mathcal N(0, I)`: Eq. 4 of Wang et al. (2018) with
-    step :math:`\alpha / N` and the Gaussian prior of precision
-    :math:`N\lambda` (derivation in :class:`~sklearn_apd.SGLD`). The weight
+    with ξ ~ N(0, I): Eq. 4 of Wang et al. (2018) with step α / N and the
+    Gaussian prior of precision Nλ (derivation in [`SGLD`][sklearn_apd.SGLD]). The weight
     decay is applied as one multiplication and the noise is added last, so
     the optimizer (a list of parameter tensors) and the vectorised chains (one
     ``(K, P)`` tensor) compute the same floating-point values.

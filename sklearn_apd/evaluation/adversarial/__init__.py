@@ -6,12 +6,12 @@ FGSM or PGD examples (with foolbox 3) against that network, and a detector,
 another posterior, flags them by its uncertainty (model variance by default,
 with 1,000 draws). Only successful adversarial examples count.
 
-- :func:`craft_adversarial` crafts the examples against one weight sample of
+- `craft_adversarial()` crafts the examples against one weight sample of
   a fitted estimator (a stored SGLD sample, a generated APD sample, a mixture
   draw, the point estimate; for MC dropout the network with dropout off).
-- :func:`detection_auroc` scores clean vs adversarial inputs by a detector's
+- `detection_auroc()` scores clean vs adversarial inputs by a detector's
   uncertainty.
-- :func:`transfer_matrix` crosses attack sources with detectors, one table
+- `transfer_matrix()` crosses attack sources with detectors, one table
   per attack, the shape of Table 3.
 
 ``epsilon`` and ``step_size`` are L-infinity distances in the model's input

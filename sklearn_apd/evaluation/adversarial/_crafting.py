@@ -15,13 +15,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ..._utils import STREAM_SAMPLE, check_positive_int, seeded_global_rng
 
-#: Attacks :func:`craft_adversarial` knows.
+#: Attacks `craft_adversarial()` knows.
 ATTACKS = ("fgsm", "pgd")
 
 
 @dataclass
 class AdversarialExamples:
-    """Adversarial inputs crafted by :func:`craft_adversarial`.
+    """Adversarial inputs crafted by `craft_adversarial()`.
 
     Attributes
     ----------
@@ -154,11 +154,11 @@ def craft_adversarial(
     Parameters
     ----------
     estimator : fitted posterior classifier
-        The attack source: :class:`~sklearn_apd.SGLDClassifier`,
-        :class:`~sklearn_apd.APDClassifier`,
-        :class:`~sklearn_apd.GaussianMixturePosterior`,
-        :class:`~sklearn_apd.DeterministicClassifier` (one weight vector) or
-        :class:`~sklearn_apd.MCDropoutClassifier` (the network with dropout
+        The attack source: [`SGLDClassifier`][sklearn_apd.SGLDClassifier],
+        [`APDClassifier`][sklearn_apd.APDClassifier],
+        [`GaussianMixturePosterior`][sklearn_apd.GaussianMixturePosterior],
+        [`DeterministicClassifier`][sklearn_apd.DeterministicClassifier] (one weight vector) or
+        [`MCDropoutClassifier`][sklearn_apd.MCDropoutClassifier] (the network with dropout
         off).
     X : array-like of shape (n, n_features) or (n, ...)
         Clean inputs, inside ``bounds``.

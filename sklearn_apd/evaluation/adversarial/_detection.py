@@ -13,7 +13,8 @@ def detection_auroc(detector, X_clean, X_adv, *, kind="model_variance", n_sample
     """AUROC of telling adversarial from clean inputs by ``detector``'s uncertainty.
 
     Adversarial inputs are the positive class; a higher uncertainty means
-    "more likely adversarial", as in :func:`sklearn_apd.metrics.ood_auroc`.
+    "more likely adversarial", as in
+    [`sklearn_apd.metrics.ood_auroc()`][sklearn_apd.metrics.ood_auroc].
 
     Parameters
     ----------
@@ -24,7 +25,7 @@ def detection_auroc(detector, X_clean, X_adv, *, kind="model_variance", n_sample
     X_adv : array-like of shape (n_adv, ...)
         Typically ``AdversarialExamples.X_successful``.
     kind : str, default="model_variance"
-        An uncertainty kind of :mod:`sklearn_apd.uncertainty` (the paper
+        An uncertainty kind of [`sklearn_apd.uncertainty`][sklearn_apd.uncertainty] (the paper
         used model variance).
     n_samples : int, default=1000
         Posterior draws (the paper used 1,000).
@@ -107,10 +108,10 @@ def transfer_matrix(
 ):
     """Detection AUROC of attacks crafted on each source, for each detector.
 
-    For every attack and source, :func:`craft_adversarial` crafts examples
+    For every attack and source, `craft_adversarial()` crafts examples
     from ``X`` against one sample of the source; each detector then scores
     the clean inputs against the *successful* adversarial ones
-    (:func:`detection_auroc`). Rows are attack sources, columns detectors, one
+    (`detection_auroc()`). Rows are attack sources, columns detectors, one
     block per attack: Table 3 of the paper.
 
     Parameters
@@ -128,7 +129,7 @@ def transfer_matrix(
     random_state : int or None, default=None
         Seeds each source's weight draw and PGD start.
     **attack_params
-        Passed to :func:`craft_adversarial` (``epsilon``, ``bounds``,
+        Passed to `craft_adversarial()` (``epsilon``, ``bounds``,
         ``steps``, ``step_size``, ``sample``, ``batch_size``).
 
     Returns

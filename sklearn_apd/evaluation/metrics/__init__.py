@@ -4,14 +4,14 @@ OOD metrics take ``(scores_in, scores_out)``: uncertainty scores of
 in-distribution and out-of-distribution inputs, where a **higher score means
 "more likely OOD"** (every ``uncertainty`` kind of the package is such a score).
 
-- :func:`ood_auroc`: area under the ROC curve of OOD-vs-in by the score; 0.5 is
+- `ood_auroc()`: area under the ROC curve of OOD-vs-in by the score; 0.5 is
   chance, ties count one half.
-- :func:`ood_aupr_in`: average precision with in-distribution as the positive
+- `ood_aupr_in()`: average precision with in-distribution as the positive
   class, ranked by *minus* the score.
-- :func:`ood_aupr_out`: average precision with OOD as the positive class.
-- :func:`fpr_at_95_tpr`: the fraction of in-distribution inputs flagged as OOD
+- `ood_aupr_out()`: average precision with OOD as the positive class.
+- `fpr_at_95_tpr()`: the fraction of in-distribution inputs flagged as OOD
   at the first threshold that flags at least 95% of the OOD inputs (OOD is
-  the positive class; thresholds as in :func:`sklearn.metrics.roc_curve`).
+  the positive class; thresholds as in `sklearn.metrics.roc_curve()`).
 
 Calibration metrics take true labels and predicted probabilities
 ``(n, n_classes)``; labels are indices into the columns, or are mapped

@@ -121,11 +121,12 @@ def uncertainty_scores(estimator, X, kinds, n_samples=None):
     Parameters
     ----------
     estimator : fitted classifier or Pipeline ending in one
-        Per-draw probabilities from :func:`sklearn_apd.prediction.probability_samples`
+        Per-draw probabilities from
+        [`probability_samples()`][sklearn_apd.prediction.probability_samples]
         (one draw for a point estimator).
     X : array-like of shape (n, ...)
     kinds : sequence of str
-        Keys of :data:`sklearn_apd.uncertainty.KINDS`.
+        Keys of [`sklearn_apd.uncertainty.KINDS`][sklearn_apd.uncertainty.KINDS].
     n_samples : int or None, default=None
 
     Returns
@@ -168,7 +169,7 @@ class OODReport:
         return "\n".join([head, rule, *body])
 
     def to_frame(self):
-        """The table as a :class:`pandas.DataFrame` (needs pandas)."""
+        """The table as a `pandas.DataFrame` (needs pandas)."""
         import pandas as pd
 
         return pd.DataFrame(self.rows, columns=list(self.columns))
@@ -203,7 +204,7 @@ def ood_report(estimator, X_in, ood_sets, kinds=("entropy", "bald"), n_samples=N
     ood_sets : dict of str to array-like
         Named out-of-distribution input sets.
     kinds : sequence of str, default=("entropy", "bald")
-        Uncertainty kinds from :mod:`sklearn_apd.uncertainty`.
+        Uncertainty kinds from [`sklearn_apd.uncertainty`][sklearn_apd.uncertainty].
     n_samples : int, default=None
         Posterior draws; the estimator's own default when None.
 

@@ -1,8 +1,8 @@
 """APDClassifier: Adversarial Posterior Distillation (Wang et al., ICML 2018).
 
-The estimator's parts: :mod:`._trainer` (the GAN and its update),
-:mod:`._warm_start` (what a fit leaves for the next), :mod:`._online`
-(Algorithm 2), :mod:`._gan` (networks and losses).
+The estimator's parts: `._trainer` (the GAN and its update),
+`._warm_start` (what a fit leaves for the next), `._online`
+(Algorithm 2), `._gan` (networks and losses).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
     posterior costs the generator's parameters instead of stored samples.
 
     - ``mode="offline"`` (Algorithm 1): fit a clone of ``sampler`` (or use a
-      :class:`sklearn.frozen.FrozenEstimator` around a fitted one, so that a
+      `sklearn.frozen.FrozenEstimator` around a fitted one, so that a
       notebook samples once and distils many times), then train the GAN on its
       samples for ``max_iter`` generator updates.
     - ``mode="online"`` (Algorithm 2): ``n_chains`` SGLD chains, initialised

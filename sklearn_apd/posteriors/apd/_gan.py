@@ -183,7 +183,7 @@ def critic_loss(
     ``(loss, d_real, d_fake)``. ``objective`` is "wgan-gp" (needs ``eps`` of
     shape (b, 1): interpolates ``eps * real + (1 - eps) * fake``), "wgan" or
     "gan" (binary cross-entropy on logits). ``gen_wb`` is
-    :func:`generator_output_layer` (computed here when None; pass it to reuse
+    `generator_output_layer()` (computed here when None; pass it to reuse
     it across the critic updates of one iteration).
     """
     params = [(layer.weight, layer.bias) for layer in _linears(critic)]

@@ -79,7 +79,7 @@ class GANTrainer:
         """``n_critic`` critic updates and one generator update; returns the three losses.
 
         ``draw_real(b)`` returns ``b`` real weight vectors. The losses come
-        from :mod:`._gan`, which never forms a fake batch or an input gradient
+        from `._gan`, which never forms a fake batch or an input gradient
         of P weights per row (same values as the straightforward computation).
         """
         s = self.settings
