@@ -11,6 +11,12 @@ process per seed and query, two at a time, NT=1).
 
 Usage: NT=1 python benchmarks/al_network_probe.py ROUNDS SEED NAME@ITERS:QUERY ...
        e.g. mcd-adam-small@300:bald
+       python benchmarks/al_network_probe.py summary NAME@ITERS
+       (a Markdown table of the committed curves of NAME over seeds and queries)
+
+``ActiveLearner(query=Q, pool_subsample=2000, random_state=SEED)`` with no
+estimator fits exactly "mcd-adam-lenet@300" (its default takes the learner's
+seed), so the lenet curves are the default learner's.
 """
 
 import json
@@ -65,6 +71,40 @@ class GalNet(nn.Module):
         return self.out(self.d2(torch.relu(self.fc(x))))
 
 
+def summary(name):
+    """Mean accuracy over the curve, over rounds 7-15 and at the end, per seed and query."""
+    import glob
+
+    import numpy as np
+
+    curves = {}
+    for path in sorted(glob.glob(f"benchmarks/results/al_network_probe_*_{name}-*.json")):
+        seed = path.split("al_network_probe_")[1].split("_")[0]
+        for spec, acc in json.load(open(path)).items():
+            curves.setdefault(spec.split(":")[1], {})[seed] = np.array(acc)
+    rows = [
+        "| acquisition | seed | first | last (labels) | mean over the curve | mean, rounds 7-15 |"
+    ]
+    rows.append("|---|---|---|---|---|---|")
+    for query, by_seed in curves.items():
+        for seed, acc in sorted(by_seed.items()):
+            n = 20 + 10 * (len(acc) - 1)
+            rows.append(
+                f"| {query} | {seed} | {acc[0]:.1f} | {acc[-1]:.1f} ({n}) | {acc.mean():.1f} "
+                f"| {acc[7:16].mean():.1f} |"
+            )
+        if len(by_seed) > 1:
+            stack = np.stack(list(by_seed.values()))
+            rows.append(
+                f"| {query} | mean | {stack[:, 0].mean():.1f} | {stack[:, -1].mean():.1f} "
+                f"| {stack.mean():.1f} | {stack[:, 7:16].mean():.1f} |"
+            )
+    print("\n".join(rows))
+
+
+if sys.argv[1] == "summary":
+    summary(sys.argv[2])
+    sys.exit(0)
 torch.set_num_threads(int(os.environ.get("NT", "2")))
 b = BUDGETS["large"]
 X, y, Xt, yt = mnist(os.environ.get("SKLEARN_APD_DATA", "../shared/data"), b)

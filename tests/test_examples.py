@@ -1,4 +1,4 @@
-"""The example scripts run (slow: each fits models end to end)."""
+"""The example scripts run (slow: each fits models end to end); the notebook is current."""
 
 import subprocess
 import sys
@@ -7,6 +7,33 @@ from pathlib import Path
 import pytest
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def test_committed_notebook_is_its_script_and_leaks_no_local_path():
+    """Fast: compare_posteriors.ipynb holds make_notebook.py's cells, and outputs without paths."""
+    import importlib.util
+    import re
+
+    import nbformat
+
+    spec = importlib.util.spec_from_file_location("make_notebook", EXAMPLES / "make_notebook.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    nb = nbformat.read(EXAMPLES / "compare_posteriors.ipynb", as_version=4)
+    assert [(c.cell_type, c.source) for c in nb.cells] == [
+        (c.cell_type, c.source) for c in script.CELLS
+    ], "the committed notebook is stale: python examples/make_notebook.py --execute"
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert all(c.outputs for c in code), "every code cell has the output of one run"
+    texts = [
+        str(o.get("text", "")) + str(o.get("data", {}).get("text/plain", ""))
+        for c in code
+        for o in c.outputs
+    ]
+    assert not [o for c in code for o in c.outputs if o.output_type == "error"]
+    assert not [o for c in code for o in c.outputs if o.get("name") == "stderr"], texts
+    leaks = [t for t in texts if re.search(r"(/home/|/root/|/work/|site-packages|C:\\)", t)]
+    assert not leaks, leaks
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@
 """
 
 from ._checks import check_positive_int, check_probability_samples, format_bytes
+from ._progress import progress_bar
 from ._random import (
     STREAM_BATCHES,
     STREAM_CHAINS,
@@ -26,6 +27,7 @@ from ._random import (
 from ._torch import TorchPickleMixin, resolve_device
 
 __all__ = [
+    "progress_bar",
     "STREAM_BATCHES",
     "STREAM_CHAINS",
     "STREAM_INIT",

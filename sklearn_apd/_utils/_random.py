@@ -17,7 +17,6 @@ Stream numbers (one table, so that no two purposes share one):
 | 10,100 + c | chain ``c`` of ``parallel.fit_parallel_chains`` |
 | 20,000 + k | APD's ``k``-th warm-started continuation on a new device |
 | round number | ``ActiveLearner``'s decisions (its own base seed) |
-| 2**31 - 1 | the seed of ``ActiveLearner(estimator=None)``'s default estimator |
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._utils import base_seed, check_positive_int, numpy_generator
+from .._utils import base_seed, check_positive_int, numpy_generator, progress_bar
 from ..nets import MLP, LeNet
 from ..posteriors import MCDropoutClassifier
 from ._pool import check_initial_indices, select_batch, stratified_indices
@@ -23,9 +23,6 @@ from .acquisition import DRAW_QUERY_KINDS, QUERY_KINDS
 
 __all__ = ["ActiveLearner"]
 
-# Stream of the learner's base seed that seeds the default estimator (the
-# other streams are numbered by the count of labelled points).
-_STREAM_DEFAULT_ESTIMATOR = 2**31 - 1
 # Flat rows of at least this many pixels a side, a perfect square, are images.
 _MIN_IMAGE_SIDE = 8
 
@@ -286,8 +283,10 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if self.estimator is not None:
             self._template = self.estimator
         else:
-            seed = int(self._rng(_STREAM_DEFAULT_ESTIMATOR).integers(2**31 - 1))
-            self._template = few_label_estimator(X.shape, random_state=seed)
+            # The learner's base seed (its int random_state as is): the
+            # default then fits as MCDropoutClassifier(..., random_state=seed)
+            # in ActiveLearner(that, random_state=seed) would.
+            self._template = few_label_estimator(X.shape, random_state=self._seed_)
         return self._template
 
     def _check_query_support(self, estimator):
@@ -407,9 +406,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
         bar = None
         if self.verbose:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=self.n_rounds + 1, desc=f"{type(self).__name__}", unit="fit")
+            bar = progress_bar(total=self.n_rounds + 1, desc=f"{type(self).__name__}", unit="fit")
         try:
             for round_ in range(self.n_rounds + 1):
                 fit_time = self._fit_estimator()

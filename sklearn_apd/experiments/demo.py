@@ -14,8 +14,8 @@ import time
 from dataclasses import dataclass
 
 from sklearn.frozen import FrozenEstimator
-from tqdm.auto import tqdm
 
+from .._utils import progress_bar
 from ..datasets import load_embedded_digits, make_noise_images
 from ..evaluation.metrics import ood_auroc, uncertainty_scores
 from ..posteriors import (
@@ -121,7 +121,9 @@ def run_demo(epochs=150, n_samples=200, device="auto", seed=0, verbose=1, apd_it
     )
 
     def fit_gmm():  # the mixture's EM has no progress bar of its own
-        with tqdm(total=1, disable=not verbose, desc="GaussianMixture", leave=False) as bar:
+        with progress_bar(
+            total=1, disable=not verbose, desc="GaussianMixture", leave=False
+        ) as bar:
             gmm.fit(X, y)
             bar.update(1)
 

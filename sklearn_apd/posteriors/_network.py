@@ -21,13 +21,13 @@ from sklearn.utils.validation import validate_data
 from skorch import NeuralNet
 from skorch.callbacks import EpochTimer, PrintLog
 from skorch.history import History
-from tqdm.auto import tqdm
 
 from .._utils import (
     STREAM_BATCHES,
     STREAM_INIT,
     STREAM_LAYERS,
     make_generator,
+    progress_bar,
     resolve_device,
     seeded_global_rng,
 )
@@ -323,7 +323,7 @@ class NetworkPosteriorClassifier(
         total = self._fit_iterations(n)
         generator = self._batch_gen
         self.module_.train()
-        bar = tqdm(
+        bar = progress_bar(
             total=total,
             disable=not self.verbose,
             desc=type(self).__name__,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import torch
 from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
-from tqdm.auto import tqdm
 
+from ..._utils import progress_bar
 from ...sampling import WeightSampler
 from .._weight_samples import adopt_network
 from ._trainer import DistillationLog, GANTrainer
@@ -43,7 +43,7 @@ def fit_online(est, X, y, default_sampler):
     def draw_real(b):
         return buffer[torch.randint(held, (b,), generator=rng, device=rng.device)]
 
-    bar = tqdm(total=est.max_iter, disable=not est.verbose, desc="APD (online)")
+    bar = progress_bar(total=est.max_iter, disable=not est.verbose, desc="APD (online)")
     try:
         with run.running():
             while log.n_iter < est.max_iter:

@@ -6,9 +6,8 @@ import time
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
-from ..._utils import STREAM_INIT, STREAM_TRAIN, make_generator, seeded_global_rng
+from ..._utils import STREAM_INIT, STREAM_TRAIN, make_generator, progress_bar, seeded_global_rng
 from ...exceptions import DivergenceError
 from ._gan import (
     WeightGenerator,
@@ -157,7 +156,7 @@ def train_offline(trainer, samples, log, n_updates, verbose):
     def draw_real(b):
         return samples[torch.randint(k, (b,), generator=rng, device=rng.device)]
 
-    bar = tqdm(total=n_updates, disable=not verbose, desc="APD (offline)")
+    bar = progress_bar(total=n_updates, disable=not verbose, desc="APD (offline)")
     try:
         for _ in range(n_updates):
             losses = trainer.step(draw_real, log.n_iter + 1)
