@@ -76,9 +76,24 @@ CELLS = [
         "table.round(3)"
     ),
     new_markdown_cell(
-        "BALD is zero for the point estimate (one draw), so its BALD AUROC is "
-        "0.5 by construction. The histogram shows where the posteriors put clean "
-        "and noise inputs."
+        "Reading the table (committed run: 2026-12-03, 2-core AMD EPYC CPU shared "
+        "with two other jobs, so the fit times above are inflated):\n\n"
+        "- **SGLD is less accurate than SGD (95.9% vs 97.8%) but detects noise far "
+        "better** (AUROC 0.978 by entropy, 0.991 by BALD, against SGD's 0.890). At "
+        "temperature 1 with the prior `N * weight_decay`, 1,257 digits leave the "
+        "posterior broad; averaging over it costs about 2 points of accuracy and "
+        "keeps calibration (ECE 0.024, SGD 0.021).\n"
+        "- **APD keeps SGLD's noise detection** (BALD AUROC 0.987 vs 0.991) and "
+        "most of its accuracy (95.4%), but its ECE is about 3x SGLD's (0.071 vs "
+        "0.024): after 1,000 distillation updates the generator's draws reproduce "
+        "the posterior's disagreement on noise better than its confidence on "
+        "digits. On this 7,510-weight network the 3x100 generator is about half "
+        "the size of the 200 SGLD samples; its share shrinks as the network grows.\n"
+        "- **The 5-component Gaussian mixture** is the worst calibrated (ECE "
+        "0.110): five Gaussians over 7,510 weights fitted to 200 samples.\n"
+        "- BALD is zero for the point estimate (one draw), so SGD's BALD AUROC is "
+        "0.5 by construction.\n\n"
+        "The histogram shows where the posteriors put clean and noise inputs."
     ),
     new_code_cell(
         "fig, axes = plt.subplots(1, len(models), figsize=(15, 3), sharey=True)\n"
@@ -94,6 +109,18 @@ CELLS = [
 ]
 
 
+def ruff_format(code):
+    """``code`` as ``ruff format`` writes it (the project's settings)."""
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--stdin-filename", "cell.py", "-"],
+        input=code, capture_output=True, text=True, check=True, cwd=HERE,
+    )  # fmt: skip
+    return res.stdout.rstrip("\n")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--execute", action="store_true")
@@ -105,6 +132,9 @@ def main():
         from nbclient import NotebookClient
 
         NotebookClient(nb, timeout=1200, kernel_name="python3").execute()
+    for cell in nb.cells:  # the committed notebook is ruff-formatted, as CI checks
+        if cell.cell_type == "code":
+            cell.source = ruff_format(cell.source)
     nbformat.write(nb, args.out)
     print(f"wrote {args.out}")
 
