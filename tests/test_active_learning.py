@@ -488,8 +488,8 @@ _SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" /
 @pytest.mark.skipif(
     not (_SHARED / "mnist").exists(), reason="the real MNIST files are not in ../shared/data"
 )
-def test_default_learner_bald_beats_random_on_mnist():
-    """``ActiveLearner()`` on MNIST: BALD above random once the curve is past ~100 labels.
+def test_default_learner_beats_random_on_mnist():
+    """``ActiveLearner()`` on MNIST (BALD) above random once the curve is past ~100 labels.
 
     The configuration of benchmarks/al_network_probe.py ("mcd-adam-lenet@300",
     whose committed curves it reproduces: the default estimator takes the
@@ -505,11 +505,26 @@ def test_default_learner_bald_beats_random_on_mnist():
     X_test, y_test = load_mnist("test", **kw)
     eval_set = (X_test[:1000], y_test[:1000])
 
-    def late_accuracy(query, seed):
-        learner = ActiveLearner(query=query, n_rounds=15, pool_subsample=2000, random_state=seed)
+    def late_accuracy(seed, **kw):
+        learner = ActiveLearner(n_rounds=15, pool_subsample=2000, random_state=seed, **kw)
         curve = learner.fit(X, y, eval_set=eval_set).learning_curve_
         assert curve["n_labels"][-1] == 170
+        assert learner.query_ == kw.get("query", "bald")  # "auto": BALD for MC dropout
         return curve["score"][7:].mean()
 
-    gain = np.mean([late_accuracy("bald", s) - late_accuracy("random", s) for s in range(3)])
+    gain = np.mean([late_accuracy(s) - late_accuracy(s, query="random") for s in range(3)])
     assert gain > 0.01, gain
+
+
+def test_auto_query_is_bald_for_posterior_draws_and_entropy_otherwise(digits):
+    X_train, _, y_train, _ = digits
+    learner = ActiveLearner(TableClassifier(), random_state=0)
+    assert learner.query == "auto"
+    assert learner.teach(np.array([[0.0], [4.0]]), [0, 1]).query_ == "bald"
+    assert ActiveLearner(LogisticRegression(), n_rounds=0).fit(X_train, y_train).query_ == (
+        "entropy"
+    )
+    # A point estimate has predict_proba_samples but one draw: BALD would be 0.
+    net = DeterministicClassifier(max_iter=20, random_state=0, verbose=0)
+    learner = ActiveLearner(net, n_rounds=1, random_state=0).fit(X_train[:200], y_train[:200])
+    assert learner.query_ == "entropy"
