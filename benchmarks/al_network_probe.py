@@ -6,8 +6,9 @@ Gal, Islam & Ghahramani 2017, cheaper), Adam lr 1e-3, 300 iterations of batch
 64 per fit, ActiveLearner with pool_subsample=2000, 20 rounds of 10 from 20
 labels, accuracy on the first 1,000 test images. The package's nets.LeNet is
 this network with padded convolutions; a NAME containing "lenet" runs it
-(results/al_network_probe_lenet_seed{0,1,2}.{txt,json}: 25 rounds, one
-process per seed and query, two at a time, NT=1).
+(25 rounds, one process per seed and query, two at a time, NT=1: curves in
+results/al_network_probe_SEED_mcd-adam-lenet@300-QUERY.json, printed lines in
+results/al_network_probe_lenet.txt).
 
 Usage: NT=1 python benchmarks/al_network_probe.py ROUNDS SEED NAME@ITERS:QUERY ...
        e.g. mcd-adam-small@300:bald

@@ -132,7 +132,8 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         Acquisition function. ``"auto"`` is ``"bald"`` for an estimator whose
         ``predict_proba_samples`` gives several draws (the posterior
         classifiers of this package and the default estimator: on MNIST BALD
-        beat random acquisition where entropy did not, see ``estimator``) and
+        gained more over random acquisition than entropy, and in more seeds;
+        see ``estimator``) and
         ``"entropy"`` otherwise (a point estimate, or no such method). Or:
         ``"entropy"``, ``"bald"``, ``"variation_ratio"``,
         ``"model_variance"``, ``"least_confidence"`` (the measures of
