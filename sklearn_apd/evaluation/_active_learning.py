@@ -309,7 +309,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         """Resolve ``query="auto"`` into ``query_`` and check the estimator can serve it."""
         query = self.query
         if isinstance(query, str) and query == "auto":
-            # Settled after each fit (_resolve_auto): a point estimate with
+            # Checked again after each fit (_fit_estimator): a point estimate with
             # predict_proba_samples gives one draw, for which BALD is 0.
             query = "bald" if hasattr(estimator, "predict_proba_samples") else "entropy"
         self.query_ = query
