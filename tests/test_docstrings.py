@@ -83,3 +83,23 @@ def test_docstrings_use_the_markup_the_site_renders():
         if sphinx.search(line)
     ]
     assert not offenders, offenders
+
+
+def _sections(doc, start="Parameters"):
+    """The text of ``doc`` from its ``start`` section up to Examples (or the end)."""
+    text = inspect.cleandoc(doc)
+    body = text[text.index(f"{start}\n") :]
+    return body.split("Examples\n")[0]
+
+
+def test_docstrings_written_out_twice_stay_identical():
+    """Literal docstrings (the site cannot run ``a + b``) repeat shared text: keep it in step."""
+    from sklearn_apd import DeterministicClassifier, MCDropoutClassifier
+    from sklearn_apd.datasets import load_cifar10bw, load_notmnist, load_omniglot
+
+    loaders = {_sections(f.__doc__) for f in (load_notmnist, load_omniglot, load_cifar10bw)}
+    assert len(loaders) == 1
+    # MC dropout documents dropout and n_samples first, then the SGD baselines' shared text.
+    shared = _sections(DeterministicClassifier.__doc__).split("weights_ : ")[0]
+    shared = shared.removeprefix("Parameters\n----------\n")
+    assert shared.split("Attributes")[0] in MCDropoutClassifier.__doc__.replace("\n    ", "\n")
