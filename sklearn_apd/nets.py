@@ -153,6 +153,16 @@ class ConvNet(nn.Module):
     dropout : float, default=0.0
         Dropout probability after each stride-2 stage (All-CNN-C's placement);
         [`MCDropoutClassifier`][sklearn_apd.MCDropoutClassifier] sets it.
+    norm : {"batch", "group"} or None, default=None
+        Normalisation after each of the eight hidden convolutions (before the
+        activation; those convolutions then have no bias). ``"batch"`` is
+        batch normalisation, as in the reference code's network: its running
+        statistics are buffers, not parameters, so a posterior's weight draws
+        all use the statistics of the network's last training state, and a
+        vectorised multi-chain run (``n_chains > 1``) cannot update them.
+        ``"group"`` is group normalisation (8 groups or fewer where the
+        channels do not divide): no batch statistics and no buffers, so every
+        weight draw is one exact function of its input.
     image_shape : tuple of (channels, height, width), default=None
         Shape of one image. ``None`` means one channel and a square image of
         ``n_features_in`` pixels.
@@ -188,12 +198,15 @@ class ConvNet(nn.Module):
         n_filters=(48, 96),
         negative_slope: float = 0.2,
         dropout: float = 0.0,
+        norm: str | None = None,
         image_shape=None,
         n_features_in: int | None = None,
         n_classes: int | None = None,
     ):
         super().__init__()
         _check_sizes("ConvNet", n_features_in, n_classes)
+        if norm not in (None, "batch", "group"):
+            raise ValueError(f"norm={norm!r} must be 'batch', 'group' or None.")
         f1, f2 = _check_positive_ints("n_filters", n_filters, 2)
         dropout = _check_dropout(dropout)
         if not (isinstance(negative_slope, (int, float)) and negative_slope >= 0):
@@ -203,33 +216,40 @@ class ConvNet(nn.Module):
         self.n_filters = (f1, f2)
         self.negative_slope = float(negative_slope)
         self.dropout = dropout
+        self.norm = norm
         channels = image_shape[0]
-
-        def conv(c_in, c_out, k=3, stride=1):
-            return nn.Conv2d(c_in, c_out, k, stride=stride, padding=k // 2)
-
         act = nn.LeakyReLU(self.negative_slope)
 
+        def block(c_in, c_out, k=3, stride=1):
+            """A hidden convolution, its normalisation and the activation."""
+            layers = [nn.Conv2d(c_in, c_out, k, stride=stride, padding=k // 2, bias=norm is None)]
+            if norm == "batch":
+                layers.append(nn.BatchNorm2d(c_out))
+            elif norm == "group":
+                layers.append(nn.GroupNorm(math.gcd(c_out, 8), c_out))
+            return [*layers, act]
+
         def drop():  # one module per place: MC dropout draws a mask per layer
-            return nn.Dropout(self.dropout) if self.dropout > 0 else nn.Identity()
+            return [nn.Dropout(self.dropout) if self.dropout > 0 else nn.Identity()]
 
         self.features = nn.Sequential(
-            conv(channels, f1), act,
-            conv(f1, f1), act,
-            conv(f1, f1, stride=2), act, drop(),
-            conv(f1, f2), act,
-            conv(f2, f2), act,
-            conv(f2, f2, stride=2), act, drop(),
-            conv(f2, f2), act,
-            conv(f2, f2, k=1), act,
-            conv(f2, int(n_classes), k=1),
+            *block(channels, f1),
+            *block(f1, f1),
+            *block(f1, f1, stride=2), *drop(),
+            *block(f1, f2),
+            *block(f2, f2),
+            *block(f2, f2, stride=2), *drop(),
+            *block(f2, f2),
+            *block(f2, f2, k=1),
+            nn.Conv2d(f2, int(n_classes), 1),
         )  # fmt: skip
         # He initialisation for LeakyReLU: PyTorch's default (a=sqrt(5)) shrinks
         # the signal through nine layers until plain SGD does not move.
         for m in self.features:
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, a=self.negative_slope, nonlinearity="leaky_relu")
-                nn.init.zeros_(m.bias)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits of a batch of images or flat rows (mean of the last feature maps)."""

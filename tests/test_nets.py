@@ -77,6 +77,7 @@ def test_convnet_dropout_layers_are_distinct_modules():
         ({"n_features_in": 64, "n_filters": (4,)}, "n_filters"),
         ({"n_features_in": 64, "dropout": 1.0}, "dropout"),
         ({"n_features_in": 64, "negative_slope": -1}, "negative_slope"),
+        ({"n_features_in": 64, "norm": "layer"}, "norm='layer'"),
         ({"n_features_in": None}, "n_features_in"),
     ],
 )
@@ -116,6 +117,58 @@ def test_convnet_with_every_posterior_estimator(digits):
         assert probas.shape == (4 if est is not sgd else 1, 7, 10)
         assert np.isfinite(probas).all()
         np.testing.assert_allclose(probas.sum(-1), 1, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "norm, layer", [("batch", torch.nn.BatchNorm2d), ("group", torch.nn.GroupNorm)]
+)
+def test_convnet_norm_follows_every_hidden_convolution(norm, layer):
+    from sklearn_apd.nets import ConvNet
+
+    plain = ConvNet(n_features_in=784, n_classes=10)
+    net = ConvNet(norm=norm, n_features_in=784, n_classes=10)
+    norms = [m for m in net.modules() if isinstance(m, layer)]
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [n.num_features if norm == "batch" else n.num_channels for n in norms] == [
+        c.out_channels for c in convs[:-1]
+    ]
+    if norm == "group":  # 8 groups where the channels divide, fewer where they do not
+        assert {n.num_groups for n in norms} == {8}
+        odd = ConvNet(norm=norm, n_filters=(6, 12), n_features_in=64, n_classes=3)
+        assert [n.num_groups for n in odd.modules() if isinstance(n, layer)] == [2] * 3 + [4] * 5
+    # The normalised convolutions lose their bias (the norm's shift replaces it);
+    # the logits' convolution keeps it. Unnormalised: same names as before.
+    assert [c.bias is None for c in convs] == [True] * 8 + [False]
+    extra = sum(2 * c.out_channels - c.out_channels for c in convs[:-1])
+    assert n_params(net) == n_params(plain) + extra
+    assert [k for k, _ in plain.named_parameters()][:2] == ["features.0.weight", "features.0.bias"]
+    net.eval()
+    assert net(torch.randn(3, 28, 28)).shape == (3, 10)
+
+
+def n_params(net):
+    return sum(p.numel() for p in net.parameters())
+
+
+def test_sgld_with_batch_norm_needs_one_chain_and_group_norm_runs_several(digits):
+    from sklearn_apd import SGLDClassifier
+    from sklearn_apd.nets import ConvNet
+
+    X_train, X_test, y_train, y_test = digits
+    net = dict(module=ConvNet, module__n_filters=(8, 16), random_state=0, verbose=0)
+    fit = dict(max_iter=12, burn_in=4, thinning=4, temperature=0.1, n_chains=2, **net)
+    with pytest.raises(ValueError, match="n_chains=2 .* batch-normalisation .*norm='group'"):
+        SGLDClassifier(module__norm="batch", **fit).fit(X_train, y_train)
+    group = SGLDClassifier(module__norm="group", **fit).fit(X_train, y_train)
+    assert group.samples_.shape[0] == 4
+    # One chain with batch norm: samples share the last running statistics, and
+    # prediction is a deterministic function of the weight draw (eval mode).
+    bn = SGLDClassifier(module__norm="batch", **{**fit, "n_chains": 1}).fit(X_train, y_train)
+    first = bn.predict_proba_samples(X_test[:5])
+    np.testing.assert_array_equal(first, bn.predict_proba_samples(X_test[:5]))
+    np.testing.assert_allclose(first.sum(-1), 1, atol=1e-5)
+    # A prediction does not depend on the other rows of the batch (no batch statistics).
+    np.testing.assert_allclose(bn.predict_proba_samples(X_test[:1]), first[:, :1], atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- LeNet

@@ -350,6 +350,13 @@ class SGLDClassifier(NetworkPosteriorClassifier):
                 f"supports optimizer=SGLD only; got {type(self.optimizer_).__name__}. Use "
                 "n_chains=1 with a custom optimizer."
             )
+        if self.n_chains > 1 and _has_running_stats(self.module_):
+            raise ValueError(
+                f"n_chains={self.n_chains} steps the chains as one vectorised function of "
+                "their weights, which cannot update batch-normalisation running statistics "
+                "(module buffers shared by every chain). Use n_chains=1, or a network "
+                "without them (nets.ConvNet(norm='group'), module__norm='group')."
+            )
         old = None
         if hasattr(self, "samples_"):
             old = (self.samples_, self.sample_iterations_, self.sample_chains_)
@@ -490,3 +497,11 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         merged : SGLDClassifier
         """
         return pooled_estimator(estimators)
+
+
+def _has_running_stats(module) -> bool:
+    """Whether ``module`` holds batch-normalisation layers that track running statistics."""
+    return any(
+        isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.track_running_stats
+        for m in module.modules()
+    )

@@ -1,0 +1,142 @@
+"""Probe (#20, item 4): does ``nets.ConvNet`` train on 20, 120 and 520 MNIST labels?
+
+Not a speed benchmark: the measurement behind ``nets.ConvNet``'s ``norm``
+option and behind the network ``reproduce active-learning`` uses. The
+committed Figure 4 run fell back to fcNN1 because the ConvNet (the paper's
+active-learning network) reached 33% test accuracy on 20 labels where fcNN1
+reached 56%.
+
+Protocol (one seed, one process): nested labelled sets from the 50,000-image
+pool, 2 per class for the first 20, then random images up to 120 and 520;
+accuracy of the posterior mean prediction on the first ``--n-test`` test
+images. Every network gets the same reduced fit, cheap enough for the ConvNet
+on a 2-core CPU: ``--iters`` minibatches of ``min(n, 64)``;
+
+- ``sgd``: DeterministicClassifier, SGD lr 0.05, momentum 0.9, weight decay
+  1e-3;
+- ``sgld``: SGLDClassifier with ``reproduce active-learning``'s posterior
+  (temperature 1e-3, weight decay 0.05, lr 0.05), burn-in a third of the
+  iterations, 20 samples kept.
+
+``fcnn1-al`` is fcNN1 under ``reproduce active-learning``'s own fit (3,000
+full-batch iterations; SGD at the package defaults), the figure the ConvNet
+must reach.
+
+Usage::
+
+    NT=1 python benchmarks/al_convnet_probe.py SEED NET:METHOD ...
+    # NET: fcnn1, fcnn1-al, lenet, convnet, convnet-batch, convnet-group
+    python benchmarks/al_convnet_probe.py summary   # table of the committed results
+
+Results: ``benchmarks/results/al_convnet_probe_SEED_NET-METHOD.json``.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sklearn_apd import DeterministicClassifier, SGLDClassifier
+from sklearn_apd import datasets as D
+from sklearn_apd.experiments import BUDGETS, INPUT_RANGE, cpu_description
+from sklearn_apd.experiments.budgets import active_learning_fit_params
+from sklearn_apd.nets import MLP, ConvNet, LeNet
+
+RESULTS = Path(__file__).parent / "results"
+SIZES = (20, 120, 520)
+
+
+def labelled_sets(y, seed):
+    """Nested index sets of SIZES labels: 2 per class first, then random pool images."""
+    rng = np.random.default_rng(seed)
+    first = np.concatenate(
+        [rng.choice(np.flatnonzero(y == c), 2, replace=False) for c in range(10)]
+    )
+    rest = rng.permutation(np.setdiff1d(np.arange(len(y)), first))[: SIZES[-1] - 20]
+    order = np.concatenate([first, rest])
+    return {n: order[:n] for n in SIZES}
+
+
+def estimator(net, method, n, iters, seed):
+    """The unfitted estimator of ``net:method`` for ``n`` labels."""
+    b = BUDGETS["large"]
+    common = dict(random_state=seed, verbose=0)
+    if net == "fcnn1-al":  # reproduce active-learning's own fit of fcNN1
+        fit = dict(active_learning_fit_params(b), module__hidden_units="fcNN1")
+        if method == "sgd":
+            return DeterministicClassifier(**fit, **common)
+        return SGLDClassifier(
+            **fit, burn_in=b.al_epochs // 6, thinning=20, temperature=b.al_temperature,
+            weight_decay=b.al_weight_decay, n_samples=20, **common,
+        )  # fmt: skip
+    module = {"fcnn1": MLP, "lenet": LeNet}.get(net, ConvNet)
+    if net == "fcnn1":
+        common["module__hidden_units"] = "fcNN1"
+    if net.startswith("convnet-"):
+        common["module__norm"] = net.split("-")[1]
+    fit = dict(module=module, max_iter=iters, batch_size=min(n, 64), **common)
+    if method == "sgd":
+        return DeterministicClassifier(lr=0.05, momentum=0.9, weight_decay=1e-3, **fit)
+    return SGLDClassifier(
+        lr=0.05, temperature=b.al_temperature, weight_decay=b.al_weight_decay,
+        burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=20, **fit,
+    )  # fmt: skip
+
+
+def summary():
+    rows = {}
+    for path in sorted(glob.glob(str(RESULTS / "al_convnet_probe_*.json"))):
+        r = json.load(open(path))
+        rows.setdefault(r["config"], {})[r["seed"]] = r
+    print(f"| network:fit | {' | '.join(f'{n} labels' for n in SIZES)} | seeds | fit time (s) |")
+    print("|---|---|---|---|---|")
+    for config, by_seed in sorted(rows.items()):
+        acc = np.array([[r["accuracy"][str(n)] for n in SIZES] for r in by_seed.values()])
+        cells = " | ".join(
+            f"{m:.1f} ± {s:.1f}" for m, s in zip(acc.mean(0), acc.std(0), strict=True)
+        )
+        t = np.mean([sum(r["fit_time_s"].values()) for r in by_seed.values()])
+        print(f"| {config} | {cells} | {','.join(map(str, sorted(by_seed)))} | {t:.0f} |")
+
+
+def main(argv):
+    if argv[:1] == ["summary"]:
+        return summary()
+    torch.set_num_threads(int(os.environ.get("NT", "1")))
+    seed, specs = int(argv[0]), argv[1:]
+    iters = int(os.environ.get("ITERS", "300"))
+    n_test = int(os.environ.get("N_TEST", "1000"))
+    kw = dict(
+        data_home=os.environ.get("SKLEARN_APD_DATA", "../shared/data"),
+        input_range=INPUT_RANGE,
+        return_X_y=True,
+    )
+    X, y = D.load_mnist("train", **kw)
+    Xt, yt = D.load_mnist("test", **kw)
+    Xt, yt = Xt[:n_test], yt[:n_test]
+    sets = labelled_sets(y, seed)
+    for spec in specs:
+        net, method = spec.split(":")
+        out = {"config": spec, "seed": seed, "iters": iters, "n_test": n_test,
+               "machine": cpu_description(), "accuracy": {}, "fit_time_s": {}}  # fmt: skip
+        for n, idx in sets.items():
+            est = estimator(net, method, n, iters, seed)
+            t0 = time.perf_counter()
+            est.fit(X[idx], y[idx])
+            out["fit_time_s"][str(n)] = round(time.perf_counter() - t0, 1)
+            out["accuracy"][str(n)] = round(100 * est.score(Xt, yt), 2)
+            print(f"{spec} seed {seed} {n} labels: {out['accuracy'][str(n)]:.1f}%",
+                  f"[{out['fit_time_s'][str(n)]:.0f} s fit]", flush=True)  # fmt: skip
+        name = f"al_convnet_probe_{seed}_{spec.replace(':', '-')}.json"
+        (RESULTS / name).write_text(json.dumps(out, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
