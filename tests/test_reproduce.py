@@ -111,6 +111,47 @@ def test_missing_data_or_matplotlib_stops_before_any_work(tmp_path, monkeypatch,
     assert not out.exists()
 
 
+def test_download_flag_fetches_missing_mnist_before_the_checks(tmp_path, monkeypatch, capsys):
+    """``reproduce --download`` fetches MNIST when its files are missing, and only then."""
+    import numpy as np
+
+    from sklearn_apd.datasets import write_idx
+
+    fetched = []
+
+    def fake_load_mnist(split, data_home, download):  # what --download calls
+        fetched.append((split, data_home, download))
+        for name in ("train", "t10k"):
+            images = np.zeros((3, 28, 28), np.uint8)
+            write_idx(Path(data_home) / "mnist" / f"{name}-images-idx3-ubyte.gz", images)
+            write_idx(Path(data_home) / "mnist" / f"{name}-labels-idx1-ubyte.gz", images[:, 0, 0])
+
+    monkeypatch.setattr("sklearn_apd.datasets.load_mnist", fake_load_mnist)
+    home, out = tmp_path / "data", tmp_path / "out"
+    # anomaly needs the OOD sets too, which cannot be fetched: MNIST arrives,
+    # the preflight then names the OOD files, nothing runs.
+    argv = ["reproduce", "anomaly", "--download", "--data-home", str(home), "--out", str(out)]
+    assert main(argv) == 2
+    assert fetched == [("test", str(home), True)]
+    captured = capsys.readouterr()
+    assert "fetching MNIST from OpenML" in captured.out
+    assert "notmnist/" in captured.err and "mnist/train" not in captured.err
+    assert not out.exists()
+    main(argv)  # the files are there now: no second fetch
+    assert len(fetched) == 1
+    capsys.readouterr()
+    # A failed fetch (no network) is one line on stderr, exit status 2.
+
+    def offline(*args, **kwargs):
+        raise OSError("[Errno -3] Temporary failure in name resolution")
+
+    monkeypatch.setattr("sklearn_apd.datasets.load_mnist", offline)
+    argv[4] = str(tmp_path / "empty")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "--download: fetching MNIST from OpenML failed" in err and "Traceback" not in err
+
+
 @pytest.mark.slow
 @needs_data
 @pytest.mark.parametrize("experiment", ["sample-size", "adversarial"])  # fcNN1: ~4 min each

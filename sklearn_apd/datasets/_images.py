@@ -48,7 +48,8 @@ def _result(X, y, images_shape, descr, return_X_y, **extra):
 
 _MNIST_HOW = (
     "MNIST is at http://yann.lecun.com/exdb/mnist/ (the four *-ubyte.gz files), or "
-    "call load_mnist(..., download=True) to fetch it once from OpenML."
+    "call load_mnist(..., download=True) (sklearn-apd reproduce --download) to fetch it "
+    "once from OpenML."
 )
 
 _NOTMNIST_HOW = (
