@@ -64,6 +64,7 @@ def _reproduce(args) -> int:
             out=args.out,
             seed=args.seed,
             verbose=args.verbose,
+            resume=args.resume,
         )
     except (FileNotFoundError, ImportError) as exc:
         print(f"sklearn-apd reproduce: {exc}", file=sys.stderr)
@@ -139,6 +140,13 @@ def main(argv=None) -> int:
     rep.add_argument("--device", default="auto", help="auto, cpu or cuda")
     rep.add_argument("--out", default="apd_results", help="output folder")
     rep.add_argument("--seed", type=int, default=0)
+    rep.add_argument(
+        "--resume",
+        action="store_true",
+        help="read back the parts an interrupted run with the same budget, seed and device "
+        "left in OUT/EXPERIMENT/parts/ (e.g. finished active-learning curves) instead of "
+        "recomputing them",
+    )
     rep.add_argument("-v", "--verbose", type=int, default=1, help="0 silences progress")
     args = parser.parse_args(argv)
     if args.command == "demo":

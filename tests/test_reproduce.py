@@ -4,6 +4,7 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sklearn_apd._cli import main
@@ -179,6 +180,57 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     folder = tmp_path / "active-learning"
     assert (folder / "active_learning.png").stat().st_size > 10_000
     assert "| APD |" in (folder / "results.md").read_text()
+    # Each curve was saved as it ended; an interrupted run (here: the APD and
+    # MC-Drop curves lost) resumes with only the missing curves recomputed.
+    parts = sorted(p.name for p in (folder / "parts").iterdir())
+    assert parts == [
+        "curve_apd.json", "curve_mc_drop.json", "curve_sgd.json", "curve_sgld.json",
+        "curve_sgld_random.json",
+    ]  # fmt: skip
+    (folder / "parts" / "curve_apd.json").unlink()
+    (folder / "parts" / "curve_mc_drop.json").unlink()
+    from sklearn_apd.experiments import _active_learning
+
+    fitted = []
+
+    class CountingLearner(_active_learning.ActiveLearner):
+        def fit(self, X, y, **kw):
+            fitted.append(type(self.estimator).__name__)
+            return super().fit(X, y, **kw)
+
+    monkeypatch.setattr(_active_learning, "ActiveLearner", CountingLearner)
+    again = run_experiment("active-learning", data_home=SHARED, out=tmp_path, resume=True)
+    assert fitted == ["APDClassifier", "MCDropoutClassifier"]
+    assert again["resumed_parts"] == ["curve_sgld", "curve_sgd", "curve_sgld_random"]
+    for name in ("SGLD", "SGD", "SGLD, random"):
+        assert again["results"][name] == res[name]
+    assert again["results"]["APD"]["accuracy"] == res["APD"]["accuracy"]  # same seed, same run
+    assert "Resumed: curve_sgld" in (folder / "results.md").read_text()
+
+
+def test_parts_are_read_back_only_with_resume_and_the_same_settings(tmp_path):
+    from sklearn_apd.experiments import ExperimentContext
+
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"accuracy": np.float32(0.5), "curve": np.arange(3)}
+
+    def ctx(seed=0, budget="quick", resume=True):
+        return ExperimentContext("toy2d", budget, None, "cpu", tmp_path, seed, 0, resume=resume)
+
+    first = ctx(resume=False).part("a", compute)
+    assert first == {"accuracy": 0.5, "curve": [0, 1, 2]} and len(calls) == 1
+    saved = json.loads((tmp_path / "toy2d" / "parts" / "a.json").read_text())
+    assert saved["stamp"]["seed"] == 0 and saved["result"] == first
+    assert ctx(resume=False).part("a", compute) == first and len(calls) == 2  # recomputed
+    again = ctx()
+    assert again.part("a", compute) == first and len(calls) == 2 and again.resumed == ["a"]
+    for other in (ctx(seed=1), ctx(budget="large")):  # other settings: computed afresh
+        other.part("a", compute)
+        assert other.resumed == []
+    assert len(calls) == 4
 
 
 def test_cpu_description_tells_apart_cpus_sold_under_one_name(tmp_path):

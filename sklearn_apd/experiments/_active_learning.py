@@ -36,8 +36,8 @@ def run_active_learning(ctx):
         "SGD": ("entropy", base["SGD"], False),
         "SGLD, random": ("random", sgld, False),
     }
-    results = {}
-    for name, (query, est, warm) in curves.items():
+
+    def run_curve(query, est, warm):
         learner = ActiveLearner(
             est, query=query, batch_size=10, n_rounds=b.al_rounds,
             pool_subsample=b.al_pool, warm_start=warm, random_state=ctx.seed,
@@ -45,7 +45,7 @@ def run_active_learning(ctx):
         )  # fmt: skip
         learner.fit(X, y, eval_set=(Xt, yt))
         curve = learner.learning_curve_
-        results[name] = {
+        return {
             "n_labels": curve["n_labels"].tolist(),
             "accuracy": curve["score"].tolist(),
             # Seconds over the whole curve: fits (APD: SGLD plus its GAN
@@ -53,6 +53,12 @@ def run_active_learning(ctx):
             "fit_time_s": round(float(np.sum(curve["fit_time"])), 1),
             "query_time_s": round(float(np.sum(curve["query_time"])), 1),
         }
+
+    # Each curve is saved when it ends (parts/), so an interrupted run keeps it.
+    results = {
+        name: ctx.part(_part_key(name), lambda spec=spec: run_curve(*spec))
+        for name, spec in curves.items()
+    }
     plt = ctx.plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, r in results.items():
@@ -82,3 +88,8 @@ def run_active_learning(ctx):
         )
     lines.append("\n![active learning](active_learning.png)")
     return results, "\n".join(lines)
+
+
+def _part_key(name):
+    """A file name for a curve: "SGLD, random" -> "curve_sgld_random"."""
+    return "curve_" + "_".join("".join(c if c.isalnum() else " " for c in name).lower().split())

@@ -32,7 +32,9 @@ class ExperimentContext:
     a shared fit gives the numbers a fresh one would.
     """
 
-    def __init__(self, name, budget, data_home, device, out, seed, verbose, shared=None):
+    def __init__(
+        self, name, budget, data_home, device, out, seed, verbose, shared=None, resume=False
+    ):
         self.name = name
         self.budget_name = budget
         self.b = BUDGETS[budget]
@@ -45,6 +47,46 @@ class ExperimentContext:
         self.shared = {} if shared is None else shared
         self.made = set()  # fits this experiment made
         self.reused = set()  # fits taken from an earlier experiment of the call
+        self.resume = resume
+        self.resumed = []  # parts read back from an earlier, interrupted run
+
+    # ----------------------------------------------------------------- parts
+    def _stamp(self):
+        """What a saved part must match to be reused: experiment, budget, seed, version."""
+        from .. import __version__
+
+        return {
+            "experiment": self.name,
+            "budget": self.budget_name,
+            "settings": json.loads(json.dumps(asdict(self.b))),
+            "seed": self.seed,
+            "device": device_name(self.device),
+            "sklearn_apd": __version__,
+        }
+
+    def part(self, key, compute):
+        """``compute()``'s JSON result, written to ``parts/KEY.json`` as soon as it is done.
+
+        An interrupted experiment keeps the parts it finished (a curve of
+        Figure 4, ...). With ``resume=True`` a part saved by an earlier run with
+        the same experiment, budget, seed, device and package version is read
+        back instead of recomputed, and listed in the record's ``resumed_parts``.
+        """
+        path = self.out / "parts" / f"{key}.json"
+        stamp = self._stamp()
+        if self.resume and path.exists():
+            saved = json.loads(path.read_text())
+            if saved.get("stamp") == stamp:
+                if self.verbose:
+                    print(f"  {key}: read back from {path}", flush=True)
+                self.resumed.append(key)
+                return saved["result"]
+        result = json.loads(json.dumps(compute(), default=jsonable))
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"stamp": stamp, "result": result}, indent=1))
+        tmp.replace(path)  # a kill mid-write leaves no half file
+        return result
 
     # ------------------------------------------------------------------ data
     def mnist(self):
@@ -177,6 +219,9 @@ class ExperimentContext:
             # Fits made by an earlier experiment of the same call: their fit
             # time is not in wall_time_s.
             "reused_fits": sorted(self.reused),
+            # Parts computed by an earlier, interrupted run (--resume): their
+            # time is not in wall_time_s either.
+            "resumed_parts": list(self.resumed),
             "results": results,
         }
         (self.out / "results.json").write_text(json.dumps(record, indent=2, default=jsonable))
@@ -189,6 +234,11 @@ class ExperimentContext:
             header += (
                 f"Reuses the fits of an earlier experiment in the same call (not in the wall "
                 f"time): {', '.join(record['reused_fits'])}.\n\n"
+            )
+        if self.resumed:
+            header += (
+                f"Resumed: {', '.join(self.resumed)} read back from an earlier run of the same "
+                "settings (parts/; not in the wall time).\n\n"
             )
         (self.out / "results.md").write_text(header + markdown + "\n")
         return record

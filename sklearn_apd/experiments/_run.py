@@ -54,7 +54,7 @@ def check_requirements(names, data_home=None):
 
 
 def iter_experiments(names, *, budget="quick", data_home=None, device="auto", out="results",
-                     seed=0, verbose=0):  # fmt: skip
+                     seed=0, verbose=0, resume=False):  # fmt: skip
     """Run experiments one after the other; an iterator of their JSON records.
 
     Names, budget, the data files and matplotlib (for the experiments that
@@ -65,6 +65,11 @@ def iter_experiments(names, *, budget="quick", data_home=None, device="auto", ou
     The experiments share the MNIST arrays and every network fit (see
     ``ExperimentContext``): ``sample-size``, ``mixture``, ``gan-variants`` and
     ``adversarial`` in one call fit the fcNN1 SGLD sampler once.
+
+    Long experiments also save their parts as they finish (``OUT/NAME/parts/``,
+    e.g. each curve of ``active-learning``); ``resume=True`` reads back the
+    parts an interrupted run with the same settings left, instead of
+    recomputing them.
     """
     names = list(names)
     for name in names:
@@ -74,25 +79,27 @@ def iter_experiments(names, *, budget="quick", data_home=None, device="auto", ou
         raise ValueError(f"budget={budget!r} must be one of {tuple(BUDGETS)}.")
     check_requirements(names, data_home)
     # Checked above when called; the experiments run as the caller iterates.
-    return _run(names, budget, data_home, device, out, seed, verbose)
+    return _run(names, budget, data_home, device, out, seed, verbose, resume)
 
 
-def _run(names, budget, data_home, device, out, seed, verbose):
+def _run(names, budget, data_home, device, out, seed, verbose, resume):
     shared = {}
     for i, name in enumerate(names, 1):
         if verbose:
             print(f"[reproduce {i}/{len(names)}] {name}, {budget} budget", flush=True)
-        ctx = ExperimentContext(name, budget, data_home, device, out, seed, verbose, shared)
+        ctx = ExperimentContext(
+            name, budget, data_home, device, out, seed, verbose, shared, resume=resume
+        )
         t0 = time.perf_counter()
         results, markdown = RUNNERS[name](ctx)
         yield ctx.write(results, markdown, t0)
 
 
 def run_experiment(name, *, budget="quick", data_home=None, device="auto", out="results",
-                   seed=0, verbose=0):  # fmt: skip
+                   seed=0, verbose=0, resume=False):  # fmt: skip
     """Run one experiment and write its results; returns the JSON record."""
     (record,) = iter_experiments(
         [name], budget=budget, data_home=data_home, device=device, out=out, seed=seed,
-        verbose=verbose,
+        verbose=verbose, resume=resume,
     )  # fmt: skip
     return record
