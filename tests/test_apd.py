@@ -154,6 +154,39 @@ def test_online_mode_respects_its_buffer(blobs):
         APDClassifier(FrozenEstimator(SGLDClassifier()), mode="online").fit(X, y)
 
 
+def test_online_mode_standardizes_from_its_first_buffer(blobs, monkeypatch):
+    """standardize=True online: the GAN's mean and scale are those of the first buffer."""
+    from sklearn_apd.posteriors.apd import _online
+
+    built = []
+    new = _online.GANTrainer.new
+
+    def recording_new(settings, n_parameters, samples=None):
+        built.append(None if samples is None else samples.clone())
+        return new(settings, n_parameters, samples=samples)
+
+    monkeypatch.setattr(_online.GANTrainer, "new", recording_new)
+    X, y = blobs
+    sampler = SGLDClassifier(lr=0.5, batch_size=50, burn_in=20, **CPU)
+    online = dict(mode="online", n_chains=3, sgld_steps=15, gan_steps=4, buffer_size=25, **CPU)
+    apd = APDClassifier(sampler, max_iter=40, lr=1e-3, standardize=True, **online).fit(X, y)
+    assert apd.n_iter_ == 40 and len(apd.distill_history_["iteration"]) == 40
+    # Built once, from the buffer after round 2 (round 1's 15 steps are all burn-in;
+    # round 2 pushes 3 chains x 10 states into the 25-slot buffer).
+    (first,) = built
+    assert first.shape == (25, apd.n_parameters_)
+    assert bool((first.std(0) > 0).all())  # chains that moved: real scales
+    assert apd.generator_.mean is None  # folded into the last layer after training
+    proba = apd.predict_proba(X)
+    assert np.isfinite(proba).all() and apd.score(X, y) > 0.5
+    # Without standardize the generator exists first and starts the chains.
+    built.clear()
+    APDClassifier(sampler, max_iter=8, lr=1e-3, **online).fit(X, y)
+    assert built == [None]
+    with pytest.raises(ValueError, match="buffer_size >= 2; got buffer_size=1"):
+        APDClassifier(sampler, standardize=True, **{**online, "buffer_size": 1}).fit(X, y)
+
+
 def test_invalid_parameters(blobs):
     X, y = blobs
     for params, match in [

@@ -62,6 +62,14 @@ def test_fpr_at_95_tpr_by_hand():
     assert M.fpr_at_95_tpr([1, 1], [0, 0]) == 1.0
 
 
+def test_fpr_at_95_tpr_keeps_the_threshold_where_tpr_reaches_95_with_tied_scores():
+    """Discrete scores (variation ratio): the point where TPR first reaches 0.95 is collinear
+    with its neighbours, which roc_curve's drop_intermediate would drop (giving 0.10)."""
+    s_out = [10] * 18 + [5, 4]  # threshold 5 detects 19 of 20 OOD inputs: TPR 0.95
+    s_in = [5, 4] + [0] * 18  # ... and flags 1 of 20 in-distribution inputs
+    assert M.fpr_at_95_tpr(s_in, s_out) == pytest.approx(0.05)
+
+
 @pytest.mark.parametrize(
     "s_in, s_out, match",
     [

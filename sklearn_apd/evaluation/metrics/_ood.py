@@ -102,7 +102,10 @@ def fpr_at_95_tpr(scores_in, scores_out):
     0.25
     """
     y, s = _check_scores(scores_in, scores_out)
-    fpr, tpr, _ = roc_curve(y, s)
+    # Every threshold: roc_curve's default drop_intermediate=True drops collinear
+    # points, which with tied (discrete) scores can be the one where TPR first
+    # reaches 0.95.
+    fpr, tpr, _ = roc_curve(y, s, drop_intermediate=False)
     return float(fpr[np.searchsorted(tpr, 0.95, side="left")])
 
 

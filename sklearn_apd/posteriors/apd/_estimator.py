@@ -87,7 +87,9 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         into the generator's last layer (no extra storage, same outputs).
         False is the paper's setting; True with ``lr=1e-3``
         distils a fcNN1 MNIST posterior in about 800 updates
-        (``benchmarks/RESULTS.md``).
+        (``benchmarks/RESULTS.md``). Online, the mean and scale are those of
+        the first buffer of two samples or more; the chains then start from
+        the sampler's initial weights instead of generator samples.
     n_chains : int, default=4
         Online mode: parallel SGLD chains.
     sgld_steps : int, default=100

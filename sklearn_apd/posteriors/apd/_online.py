@@ -18,6 +18,11 @@ def fit_online(est, X, y, default_sampler):
     Each round: ``sgld_steps`` steps of ``n_chains`` chains (states after the
     sampler's ``burn_in`` enter a FIFO buffer of ``buffer_size``), then
     ``gan_steps`` generator updates on the buffer, until ``max_iter`` updates.
+
+    With ``standardize=True`` the GAN's per-weight mean and scale come from the
+    first buffer: the chains start from the sampler's own initial weights (there
+    is no generator to draw from yet), and the GAN is built, and its updates
+    begin, once the buffer holds two samples or more.
     """
     sampler = est.sampler if est.sampler is not None else default_sampler
     if isinstance(sampler, FrozenEstimator) or not isinstance(sampler, WeightSampler):
@@ -29,18 +34,25 @@ def fit_online(est, X, y, default_sampler):
     k = est.n_chains
     run = chain.start_chains(X, y, n_chains=k)
     adopt_network(est, chain, est.device_)
-    trainer = GANTrainer.new(est, est.n_parameters_)
-    est.generator_ = trainer.generator
+    if est.standardize and est.buffer_size < 2:
+        raise ValueError(
+            f"standardize=True estimates each weight's scale from the sample buffer, which "
+            f"needs buffer_size >= 2; got buffer_size={est.buffer_size}."
+        )
+    trainer = None
+    if not est.standardize:
+        trainer = GANTrainer.new(est, est.n_parameters_)
+        est.generator_ = trainer.generator
+        # Chains start from generator samples (Algorithm 2).
+        with torch.no_grad():
+            z = torch.randn(k, est.latent_dim, generator=trainer.rng, device=trainer.rng.device)
+            run.states.copy_(est.generator_(z))
     log = DistillationLog()
-    rng = trainer.rng
-    # Chains start from generator samples (Algorithm 2).
-    with torch.no_grad():
-        z = torch.randn(k, est.latent_dim, generator=rng, device=rng.device)
-        run.states.copy_(est.generator_(z))
     buffer = torch.empty(est.buffer_size, est.n_parameters_, device=est.device_)
     held = head = passed = 0
 
     def draw_real(b):
+        rng = trainer.rng
         return buffer[torch.randint(held, (b,), generator=rng, device=rng.device)]
 
     bar = progress_bar(total=est.max_iter, disable=not est.verbose, desc="APD (online)")
@@ -57,8 +69,11 @@ def fit_online(est, X, y, default_sampler):
                         head = (head + n_push) % est.buffer_size
                         held = min(held + n_push, est.buffer_size)
                         passed += k
-                if held == 0:
+                if held < (2 if est.standardize else 1):
                     continue  # still in burn-in
+                if trainer is None:  # standardize=True: moments of the first buffer
+                    trainer = GANTrainer.new(est, est.n_parameters_, samples=buffer[:held])
+                    est.generator_ = trainer.generator
                 for _ in range(min(est.gan_steps, est.max_iter - log.n_iter)):
                     losses = trainer.step(draw_real, log.n_iter + 1)
                     log.record(losses, buffer_size=held)
