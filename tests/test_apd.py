@@ -195,9 +195,45 @@ def test_invalid_parameters(blobs):
         ({"max_iter": 0}, "'max_iter' parameter"),
         ({"generator_units": (100, -1)}, "generator_units"),
         ({"betas": (0.5, 1.5)}, "betas"),
+        ({"gan": "wgan", "betas": (0.5, 0.9)}, "gan='wgan' trains with RMSprop"),
+        ({"n_critic": 0}, "'n_critic' parameter"),
     ]:
         with pytest.raises(ValueError, match=match):
             APDClassifier(**params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "gan, optimizer, expected",
+    [
+        ("wgan-gp", torch.optim.Adam, {"lr": 1e-4, "betas": (0.5, 0.9), "n_critic": 5}),
+        ("wgan", torch.optim.RMSprop, {"lr": 5e-5, "betas": None, "n_critic": 5}),
+        ("gan", torch.optim.Adam, {"lr": 2e-4, "betas": (0.5, 0.999), "n_critic": 1}),
+    ],
+)
+def test_each_objective_trains_with_its_own_optimizer_unless_told(
+    blobs, monkeypatch, gan, optimizer, expected
+):
+    """The reference settings per objective; lr, betas and n_critic override them."""
+    from sklearn_apd.posteriors.apd import _trainer
+
+    X, y = blobs
+    sgld = SGLDClassifier(lr=0.5, max_epochs=5, batch_size=50, burn_in=5, thinning=1, **CPU)
+    sgld.fit(X, y)
+    made = []
+    pair = _trainer.optimizer_pair
+    monkeypatch.setattr(_trainer, "optimizer_pair", lambda *a: made.append(pair(*a)) or made[-1])
+    apd = APDClassifier(FrozenEstimator(sgld), gan=gan, max_iter=3, **CPU).fit(X, y)
+    assert apd.gan_params_ == {"optimizer": optimizer.__name__.lower(), **expected}
+    (opts,) = made
+    assert all(type(o) is optimizer for o in opts)
+    assert all(o.param_groups[0]["lr"] == expected["lr"] for o in opts)
+    if expected["betas"]:
+        assert opts[0].param_groups[0]["betas"] == expected["betas"]
+    # n_critic critic steps per generator update: counted on the critic's optimizer.
+    assert opts[0].state[opts[0].param_groups[0]["params"][0]]["step"] == 3 * expected["n_critic"]
+    tuned = APDClassifier(FrozenEstimator(sgld), gan=gan, max_iter=1, lr=1e-3, n_critic=2, **CPU)
+    assert tuned.fit(X, y).gan_params_["lr"] == 1e-3
+    assert tuned.gan_params_["n_critic"] == 2
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks loading without a GPU")

@@ -148,6 +148,10 @@ class ExperimentContext:
             **self.common(),
         )
         params.update(kw)
+        if params.get("gan", "wgan-gp") != "wgan-gp":
+            # The budget's lr is WGAN-GP's; the other objectives train with
+            # their own optimizer settings (APDClassifier's per-objective defaults).
+            params["lr"] = None
         return APDClassifier(FrozenEstimator(sgld), **params)
 
     def baselines(self, hidden="fcNN1"):

@@ -21,7 +21,7 @@ from .._sgld import SGLDClassifier
 from .._weight_samples import adopt_network, fitted_sampler
 from . import _warm_start
 from ._online import fit_online
-from ._trainer import DistillationLog, GANTrainer, train_offline
+from ._trainer import DistillationLog, GANTrainer, gan_params, train_offline
 
 
 class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin, BaseEstimator):
@@ -49,7 +49,12 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
     Wasserstein critic with gradient penalty ``gp_weight``), ``"wgan"``
     (Arjovsky et al. 2017: critic weights clipped to ``clip_value``), ``"gan"``
     (Goodfellow et al. 2014, non-saturating generator loss). Each generator
-    update follows ``n_critic`` critic updates, both with Adam.
+    update follows ``n_critic`` critic updates. Each objective trains with the
+    optimizer of its paper and of the reference code unless ``lr``, ``betas``
+    or ``n_critic`` are set: ``"wgan-gp"`` Adam, lr 1e-4, betas (0.5, 0.9),
+    5 critic steps; ``"wgan"`` RMSprop, lr 5e-5, 5 critic steps; ``"gan"``
+    Adam, lr 2e-4, betas (0.5, 0.999), 1 discriminator step (``gan_params_``
+    records what a fit used).
 
     After ``fit`` only the generator is kept: no reference to the SGLD samples
     or the critic survives.
@@ -69,16 +74,20 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
     latent_dim : int, default=32
     generator_units : tuple of int, default=(100, 100, 100)
     critic_units : tuple of int, default=(100, 100, 100)
-    n_critic : int, default=5
-        Critic updates per generator update.
+    n_critic : int, default=None
+        Critic updates per generator update; None means the objective's (5 for
+        ``"wgan-gp"`` and ``"wgan"``, 1 for ``"gan"``).
     gp_weight : float, default=10.0
         Gradient-penalty weight (lambda) for "wgan-gp".
     clip_value : float, default=0.01
         Critic weight clipping for "wgan".
-    lr : float, default=1e-4
-        Adam learning rate of generator and critic.
-    betas : tuple of float, default=(0.5, 0.9)
-        Adam betas.
+    lr : float, default=None
+        Learning rate of generator and critic; None means the objective's
+        (1e-4 for ``"wgan-gp"``, 5e-5 for ``"wgan"``, 2e-4 for ``"gan"``).
+    betas : tuple of float, default=None
+        Adam betas; None means the objective's ((0.5, 0.9) for ``"wgan-gp"``,
+        (0.5, 0.999) for ``"gan"``). ``"wgan"`` trains with RMSprop, which has
+        none.
     batch_size : int, default=100
         Weight vectors per GAN minibatch.
     standardize : bool, default=False
@@ -151,6 +160,10 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
     n_training_samples_ : int
         Offline: SGLD samples distilled. Online: samples that passed through
         the buffer.
+    gan_params_ : dict
+        What the GAN trained with: ``"optimizer"`` (``"adam"`` or
+        ``"rmsprop"``), ``"lr"``, ``"betas"`` (None for RMSprop) and
+        ``"n_critic"``, the objective's defaults where the parameters are None.
 
     Examples
     --------
@@ -178,11 +191,11 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "generator_units": [tuple, list],
         "critic_units": [tuple, list],
-        "n_critic": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_critic": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "gp_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "clip_value": [Interval(numbers.Real, 0, None, closed="neither")],
-        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "betas": [tuple, list],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "betas": [tuple, list, None],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "standardize": ["boolean"],
         "n_chains": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -207,11 +220,11 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
         latent_dim=32,
         generator_units=(100, 100, 100),
         critic_units=(100, 100, 100),
-        n_critic=5,
+        n_critic=None,
         gp_weight=10.0,
         clip_value=0.01,
-        lr=1e-4,
-        betas=(0.5, 0.9),
+        lr=None,
+        betas=None,
         batch_size=100,
         standardize=False,
         n_chains=4,
@@ -261,8 +274,14 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
             units = getattr(self, name)
             if not all(isinstance(u, numbers.Integral) and u > 0 for u in units):
                 raise ValueError(f"{name}={units!r} must be a sequence of positive ints.")
-        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-            raise ValueError(f"betas={self.betas!r} must be two numbers in [0, 1).")
+        if self.betas is not None:
+            if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+                raise ValueError(f"betas={self.betas!r} must be two numbers in [0, 1).")
+            if self.gan == "wgan":
+                raise ValueError(
+                    f"betas={self.betas!r} are Adam's; gan='wgan' trains with RMSprop "
+                    "(Arjovsky et al. 2017). Leave betas=None."
+                )
         if self.warm_start and self.mode == "online":
             raise ValueError(
                 "warm_start=True continues an offline distillation; mode='online' "
@@ -291,6 +310,7 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
             self._fit_offline(X, y, state)
         else:
             fit_online(self, X, y, SGLDClassifier())
+        self.gan_params_ = gan_params(self)
         self.generator_.eval()
         self.generator_.fold_standardization()  # no-op unless standardize=True
         self.storage_size_ = self._generator_storage()

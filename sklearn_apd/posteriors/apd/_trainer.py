@@ -20,6 +20,43 @@ from ._gan import (
 
 HISTORY_KEYS = ("iteration", "critic_loss", "generator_loss", "wasserstein", "time")
 
+#: Each objective's optimizer, learning rate, Adam betas and critic steps per
+#: generator update where ``APDClassifier`` leaves them ``None``, as in the
+#: papers and the reference code: WGAN-GP (Gulrajani et al. 2017) Adam 1e-4,
+#: betas (0.5, 0.9), 5 critic steps; WGAN (Arjovsky et al. 2017) RMSprop 5e-5,
+#: 5 critic steps (weights clipped); the original GAN (Goodfellow et al. 2014,
+#: DCGAN's optimizer) Adam 2e-4, betas (0.5, 0.999), one discriminator step.
+OBJECTIVE_DEFAULTS = {
+    "wgan-gp": {"optimizer": "adam", "lr": 1e-4, "betas": (0.5, 0.9), "n_critic": 5},
+    "wgan": {"optimizer": "rmsprop", "lr": 5e-5, "betas": None, "n_critic": 5},
+    "gan": {"optimizer": "adam", "lr": 2e-4, "betas": (0.5, 0.999), "n_critic": 1},
+}
+
+
+def gan_params(est) -> dict:
+    """``est``'s optimizer, lr, betas and n_critic, its objective's defaults where None."""
+    defaults = OBJECTIVE_DEFAULTS[est.gan]
+    params = {"optimizer": defaults["optimizer"]}
+    for key in ("lr", "betas", "n_critic"):
+        value = getattr(est, key)
+        params[key] = defaults[key] if value is None else value
+    if params["betas"] is not None:
+        params["betas"] = tuple(float(b) for b in params["betas"])
+    return params
+
+
+class GANSettings:
+    """An estimator's GAN settings with ``gan_params()`` resolved (what the trainer reads)."""
+
+    def __init__(self, est):
+        for key in (
+            "gan", "latent_dim", "generator_units", "critic_units", "batch_size", "gp_weight",
+            "clip_value", "standardize", "random_state", "device_",
+        ):  # fmt: skip
+            setattr(self, key, getattr(est, key))
+        for key, value in gan_params(est).items():
+            setattr(self, key, value)
+
 
 def weight_moments(samples: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-weight mean and standard deviation (floored at 1e-8) of ``standardize=True``.
@@ -54,7 +91,7 @@ class GANTrainer:
     @classmethod
     def new(cls, settings, n_parameters, samples=None):
         """A new GAN for ``n_parameters`` weights; ``samples`` set its standardization."""
-        s = settings
+        s = settings = GANSettings(settings)
         mean = scale = None
         if s.standardize:
             if samples is None or samples.shape[0] < 2:
@@ -65,7 +102,7 @@ class GANTrainer:
                 s.latent_dim, tuple(s.generator_units), n_parameters, mean, scale
             ).to(s.device_)
             critic = mlp((n_parameters, *s.critic_units, 1)).to(s.device_)
-        optimizers = adam_pair(s, critic, generator)
+        optimizers = optimizer_pair(s, critic, generator)
         rng = make_generator(s.random_state, STREAM_TRAIN, s.device_)
         return cls(settings, generator, critic, optimizers, rng)
 
@@ -117,12 +154,16 @@ class GANTrainer:
         return critic_value, generator_value, wasserstein
 
 
-def adam_pair(settings, critic, generator):
-    """Adam for the critic and the generator, with the estimator's lr and betas."""
-    betas = tuple(float(b) for b in settings.betas)
+def optimizer_pair(settings, critic, generator):
+    """The critic's and the generator's optimizer (Adam or RMSprop) with the resolved lr."""
+    if settings.optimizer == "rmsprop":
+        return tuple(
+            torch.optim.RMSprop(m.parameters(), lr=settings.lr, foreach=True)
+            for m in (critic, generator)
+        )
     return (
-        adam(critic.parameters(), settings.lr, betas, settings.device_),
-        adam(generator.parameters(), settings.lr, betas, settings.device_),
+        adam(critic.parameters(), settings.lr, settings.betas, settings.device_),
+        adam(generator.parameters(), settings.lr, settings.betas, settings.device_),
     )
 
 

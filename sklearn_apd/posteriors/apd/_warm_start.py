@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from ..._utils import STREAM_WARM, make_generator
-from ._trainer import GANTrainer, adam_pair, weight_moments
+from ._trainer import GANSettings, GANTrainer, optimizer_pair, weight_moments
 
 #: Settings a continued GAN cannot change.
 GAN_SETTINGS = ("gan", "latent_dim", "generator_units", "critic_units", "standardize")
@@ -72,11 +72,14 @@ def resume(est, state, samples):
         generator.mean.copy_(mean)
         generator.scale.copy_(scale)
     critic = state["critic"].to(device)
-    optimizers = adam_pair(est, critic, generator)
+    settings = GANSettings(est)
+    optimizers = optimizer_pair(settings, critic, generator)
     for opt, saved in zip(optimizers, state["optimizers"]):
         opt.load_state_dict(saved)
         for group in opt.param_groups:  # lr and betas may be retuned between fits
-            group["lr"], group["betas"] = est.lr, opt.defaults["betas"]
+            group["lr"] = settings.lr
+            if "betas" in group:
+                group["betas"] = opt.defaults["betas"]
     rng_device, rng_state = state["rng"]
     if rng_device == device.type:
         # The noise stream goes on where it stopped: two warm fits of n
@@ -85,4 +88,4 @@ def resume(est, state, samples):
         rng.set_state(rng_state.cpu())
     else:  # e.g. fitted on a GPU, continued on a CPU: a new stream
         rng = make_generator(est.random_state, STREAM_WARM + state["fits"], device)
-    return GANTrainer(est, generator, critic, optimizers, rng)
+    return GANTrainer(settings, generator, critic, optimizers, rng)
