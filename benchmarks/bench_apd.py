@@ -1,8 +1,9 @@
 """Cost of one APD (WGAN-GP) iteration on fcNN1-sized weight vectors vs the FLOP floor.
 
-One iteration = n_critic (5) critic updates with gradient penalty + 1
-generator update, batch 100, the paper's 3x100 generator and critic on flat
-vectors of 79,510 weights. Two implementations side by side in one run: the
+One iteration = n_critic critic updates (5 for WGAN-GP, with the gradient
+penalty, and WGAN; 1 for the GAN) + 1 generator update, batch 100, the
+paper's 3x100 generator and critic on flat vectors of 79,510 weights. Two
+implementations side by side in one run: the
 straightforward one (explicit fake batches, the penalty by double backward,
 plain Adam: how the reference code and ANCHORS.md write it) and the package's
 (``sklearn_apd.posteriors.apd._gan``: implicit fakes, Gram-matrix penalty, fused Adam; same
@@ -29,6 +30,7 @@ from torch.utils.flop_counter import flop_registry
 
 from sklearn_apd import APDClassifier, SGLDClassifier
 from sklearn_apd.experiments import cpu_description
+from sklearn_apd.posteriors.apd._trainer import GANTrainer
 
 # In-place products count as their out-of-place forms (flop_registry lacks them).
 INPLACE = {torch.ops.aten.addmm_: torch.ops.aten.addmm}
@@ -66,10 +68,13 @@ def matmul_peak():
     return 2 * 4096**3 / min(times) / 1e9
 
 
-def reference_step(apd, draw_real, critic, optimizers, gen):
-    """The straightforward iteration (explicit fakes, penalty by double backward)."""
+def reference_step(apd, draw_real, critic, optimizers, generator, gen):
+    """The straightforward iteration (explicit fakes, penalty by double backward).
+
+    ``apd``: the trainer's resolved settings (objective, batch, n_critic, ...).
+    """
     opt_c, opt_g = optimizers
-    g_net, b, d = apd.generator_.net, apd.batch_size, apd.latent_dim
+    g_net, b, d = generator.net, apd.batch_size, apd.latent_dim
     bce = torch.nn.functional.binary_cross_entropy_with_logits
     for _ in range(apd.n_critic):
         real = draw_real(b)
@@ -142,17 +147,22 @@ def main():
             return samples[torch.randint(samples.shape[0], (b,))]
 
         results = {}
-        for name, step in (("straightforward", reference_step), ("sklearn-apd", None)):
-            critic, optimizers, gen = apd._build_gan(samples)
-            if step is None:
-                flops, secs = measure(apd._gan_step, (draw, critic, optimizers, gen), args.iters)
+        for name in ("straightforward", "sklearn-apd"):
+            trainer = GANTrainer.new(apd, samples.shape[1], samples)  # a fresh GAN each
+            settings = trainer.settings  # the objective's optimizer, lr, n_critic
+            if name == "sklearn-apd":
+                flops, secs = measure(trainer.step, (draw, 1), args.iters)
             else:
-                # Plain (unfused) Adam, as the straightforward loop writes it.
-                optimizers = tuple(
-                    torch.optim.Adam(o.param_groups[0]["params"], lr=apd.lr, betas=apd.betas)
-                    for o in optimizers
-                )
-                flops, secs = measure(step, (apd, draw, critic, optimizers, gen), args.iters)
+                optimizers = trainer.optimizers  # RMSprop for "wgan"
+                if settings.optimizer == "adam":  # plain (unfused), as a loop writes it
+                    optimizers = tuple(
+                        torch.optim.Adam(
+                            o.param_groups[0]["params"], lr=settings.lr, betas=settings.betas
+                        )
+                        for o in optimizers
+                    )
+                step_args = (settings, draw, trainer.critic, optimizers, trainer.generator)
+                flops, secs = measure(reference_step, (*step_args, trainer.rng), args.iters)
             results[name] = (flops, secs)
         ref_floor = results["straightforward"][0] / (peak * 1e9)
         for name, (flops, secs) in results.items():
