@@ -271,7 +271,7 @@ def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, mon
 
 @needs_data
 def test_experiments_of_one_call_share_their_fits(tmp_path, monkeypatch):
-    """sample-size then gan-variants fit SGLD and the WGAN-GP APD once; same numbers."""
+    """sample-size then gan-variants fit SGLD once; same numbers as separate calls."""
     experiments = tiny_budget(
         monkeypatch, n_train=500, n_test=100, sgld_epochs=3, burn_in=5,
         thinning=2, n_samples=5, apd_iter=2,
@@ -287,15 +287,29 @@ def test_experiments_of_one_call_share_their_fits(tmp_path, monkeypatch):
         monkeypatch.setattr(experiments.ExperimentContext, factory, counting)
     names = ["sample-size", "gan-variants"]
     together = list(experiments.iter_experiments(names, data_home=SHARED, out=tmp_path / "a"))
-    # One SGLD and one APD per GAN objective: the WGAN-GP one is not refitted.
+    # One SGLD; sample-size's APD, and gan-variants' own per objective (trained
+    # in checkpoints for its curves).
     assert sorted(built) == [
         ("apd", "gan"),
         ("apd", "wgan"),
         ("apd", "wgan-gp"),
+        ("apd", "wgan-gp"),
         ("sgld", "wgan-gp"),
     ]
     assert together[0]["reused_fits"] == []
-    assert together[1]["reused_fits"] == ["APD fcNN1 wgan-gp", "SGLD fcNN1"]
+    assert together[1]["reused_fits"] == ["SGLD fcNN1"]
+    first = together[0]["results"]
+    assert set(first) >= {"SGLD", "APD", "MC-Drop"}  # Figure 3 has its MC dropout curve
+    assert len(first["MC-Drop"]["entropy"]) == len(first["n_samples"])
+    curves = together[1]["results"]
+    for gan in ("wgan-gp", "wgan", "gan"):  # Figure 7: a curve per objective over training
+        assert curves[gan]["curve"]["iteration"] == [1, 2]  # apd_iter=2: checkpoints 1, 2
+        assert (
+            curves[gan]["auroc_variation_ratio"]
+            == curves[gan]["curve"]["auroc_variation_ratio"][-1]
+        )
+    assert curves["wgan"]["gan_params"]["optimizer"] == "rmsprop"
+    assert (tmp_path / "a" / "gan-variants" / "gan_variants.png").exists()
     md = (tmp_path / "a" / "gan-variants" / "results.md").read_text()
     assert "Reuses the fits of an earlier experiment" in md and "SGLD fcNN1" in md
     # A separate call refits and gets the same numbers.
@@ -309,6 +323,23 @@ def test_experiments_of_one_call_share_their_fits(tmp_path, monkeypatch):
         }
 
     assert numbers(alone) == numbers(together[1])
+
+
+@needs_data
+def test_mixture_reports_entropy_and_bald_against_storage(tmp_path, monkeypatch):
+    """Figure 5's runner on a tiny budget: both measures, fractions of SGLD, storage."""
+    tiny_budget(
+        monkeypatch, n_train=500, n_test=100, sgld_epochs=3, burn_in=5,
+        thinning=2, n_samples=5, apd_iter=2, mixture_components=(1, 2, 500),
+    )  # fmt: skip
+    res = run_experiment("mixture", data_home=SHARED, out=tmp_path)["results"]
+    assert list(res) == ["SGLD", "APD", "MoG-1", "MoG-2"]  # 500 > the 6 stored samples
+    for r in res.values():
+        assert 0 <= r["auroc_entropy"] <= 1 and 0 <= r["auroc_bald"] <= 1
+    assert res["MoG-2"]["storage"] == 2 * res["MoG-1"]["storage"]  # weight, means, scales
+    md = (tmp_path / "mixture" / "results.md").read_text()
+    assert "| posterior | AUROC entropy | fraction of SGLD | AUROC BALD |" in md
+    assert "| SGLD | " in md
 
 
 def test_cli_takes_several_experiments(tmp_path, capsys):

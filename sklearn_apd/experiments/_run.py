@@ -31,7 +31,7 @@ REQUIREMENTS = {
     "anomaly": (("mnist", *_OOD), False),
     "sample-size": (("mnist", *_OOD), True),
     "mixture": (("mnist", *_OOD), True),
-    "gan-variants": (("mnist", *_OOD), False),
+    "gan-variants": (("mnist", *_OOD), True),
     "active-learning": (("mnist",), True),
     "adversarial": (("mnist",), False),
 }
