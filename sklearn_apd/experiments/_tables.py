@@ -76,7 +76,9 @@ def run_anomaly(ctx):
     lines += [
         "",
         f"Table 2 (fcNN2): MNIST test ({len(Xt)}) vs each OOD set ({ctx.b.n_test} points, "
-        "x5), AUROC / AUPR-in / AUPR-out in %. Paper values in brackets (VR and BALD only).",
+        "x5), AUROC / AUPR-in / AUPR-out in %. Paper values in brackets (VR and BALD only; "
+        "the paper's AUPR+ is AUPR-out and its AUPR- is AUPR-in: the reference code's "
+        "AUPR+ treats OOD inputs as the positive class).",
         "",
         "| kind | OOD set | method | AUROC | AUPR-in | AUPR-out |",
         "|---|---|---|---|---|---|",
@@ -87,7 +89,11 @@ def run_anomaly(ctx):
                 row = next(r for r in rows if r["kind"] == kind and r["ood_set"] == ood_set)
                 ref = paper.get(short.get(kind, ""), {}).get(ood_set, {}).get(name)
                 cells = []
-                for i, col in enumerate(("AUROC", "AUPR-in", "AUPR-out")):
+                # The paper's columns are AUROC, AUPR+, AUPR-; in the reference code
+                # (utils.show_ood_detection_results_softmax) AUPR+ labels the OOD
+                # inputs positive and scores them by the uncertainty (AUPR-out),
+                # AUPR- labels the in-distribution inputs positive (AUPR-in).
+                for i, col in zip((0, 2, 1), ("AUROC", "AUPR-in", "AUPR-out"), strict=True):
                     ours = pct(row[col])
                     cells.append(f"{ours} [{ref[i]}]" if ref else ours)
                 lines.append(f"| {kind} | {ood_set} | {name} | " + " | ".join(cells) + " |")
