@@ -38,7 +38,7 @@ from al_convnet_probe import labelled_sets
 
 from sklearn_apd import SGLDClassifier
 from sklearn_apd import datasets as D
-from sklearn_apd.evaluation._active_learning import few_label_estimator
+from sklearn_apd.evaluation import few_label_estimator
 from sklearn_apd.experiments import INPUT_RANGE, cpu_description
 from sklearn_apd.nets import LeNet
 from sklearn_apd.uncertainty import bald, entropy

@@ -7,8 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from .experiments import BUDGETS, EXPERIMENTS
-from .experiments._run import REQUIREMENTS
+from .experiments import BUDGETS, EXPERIMENTS, required_data
 
 
 def _demo(args) -> int:
@@ -44,7 +43,7 @@ def _reproduce(args) -> int:
     from .experiments import iter_experiments
 
     names = list(EXPERIMENTS) if "all" in args.experiment else list(dict.fromkeys(args.experiment))
-    if args.download and any("mnist" in REQUIREMENTS[name][0] for name in names):
+    if args.download and "mnist" in required_data(names):
         try:
             _fetch_mnist(args.data_home)
         except OSError as exc:  # no network, a proxy, a full disk: say so, run nothing

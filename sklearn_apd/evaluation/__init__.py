@@ -4,12 +4,13 @@
   and calibration metrics, scorers for ``GridSearchCV``;
 - [`acquisition`][sklearn_apd.evaluation.acquisition] (also ``sklearn_apd.acquisition``):
   acquisition functions on probability arrays;
-- `ActiveLearner`: Bayesian active learning as a meta-estimator;
+- `ActiveLearner`: Bayesian active learning as a meta-estimator, and
+  `few_label_estimator`, its default classifier;
 - [`adversarial`][sklearn_apd.evaluation.adversarial] (also ``sklearn_apd.adversarial``):
   adversarial examples and their detection (imports foolbox when used).
 """
 
 from . import acquisition, metrics
-from ._active_learning import ActiveLearner
+from ._active_learning import ActiveLearner, few_label_estimator
 
-__all__ = ["ActiveLearner", "acquisition", "metrics"]
+__all__ = ["ActiveLearner", "acquisition", "few_label_estimator", "metrics"]

@@ -55,8 +55,31 @@ def few_label_estimator(X_shape, random_state=None):
     fixed 300 iterations of batch 64, however few the labels (the budget
     does not shrink with the labelled set, as an epoch count would). The
     network is [`LeNet`][sklearn_apd.nets.LeNet] on image-like inputs
-    (``_image_like``) and [`MLP`][sklearn_apd.nets.MLP] ``"fcNN1"``
-    otherwise. Measured on MNIST in ``benchmarks/al_network_probe.py``.
+    (``(n, h, w)``, ``(n, c, h, w)``, or flat rows whose length is a square of
+    at least 8x8) and [`MLP`][sklearn_apd.nets.MLP] ``"fcNN1"`` otherwise.
+    Measured on MNIST in ``benchmarks/al_network_probe.py``.
+
+    Parameters
+    ----------
+    X_shape : tuple of int
+        Shape of the data the learner will see (``X.shape``): picks the network.
+    random_state : int, RandomState instance or None, default=None
+        The estimator's ``random_state``.
+
+    Returns
+    -------
+    estimator : MCDropoutClassifier
+        Unfitted; change it with ``set_params`` and pass it as
+        ``ActiveLearner(estimator=...)``.
+
+    Examples
+    --------
+    >>> from sklearn_apd.evaluation import few_label_estimator
+    >>> est = few_label_estimator((100, 28, 28), random_state=0)
+    >>> type(est).__name__, est.module.__name__, est.max_iter
+    ('MCDropoutClassifier', 'LeNet', 300)
+    >>> few_label_estimator((100, 5)).module.__name__
+    'MLP'
     """
     image_shape = _image_like(X_shape)
     if image_shape is None:

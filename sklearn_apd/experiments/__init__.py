@@ -21,7 +21,7 @@ Public names: `EXPERIMENTS`, `BUDGETS` (``Budget`` per name),
 """
 
 from ._context import ExperimentContext
-from ._run import RUNNERS, iter_experiments, run_experiment
+from ._run import RUNNERS, iter_experiments, required_data, run_experiment
 from .budgets import (
     BUDGETS,
     EXPERIMENTS,
@@ -46,5 +46,6 @@ __all__ = [
     "device_name",
     "iter_experiments",
     "paper_results",
+    "required_data",
     "run_experiment",
 ]

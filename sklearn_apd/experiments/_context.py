@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import time
 from dataclasses import asdict
@@ -53,15 +54,17 @@ class ExperimentContext:
     # ----------------------------------------------------------------- parts
     def _stamp(self):
         """What a saved part must match to be reused: experiment, budget, seed, version."""
-        from .. import __version__
-
+        try:
+            version = importlib.metadata.version("sklearn-apd")
+        except importlib.metadata.PackageNotFoundError:  # run from a source tree
+            version = "unknown"
         return {
             "experiment": self.name,
             "budget": self.budget_name,
             "settings": json.loads(json.dumps(asdict(self.b))),
             "seed": self.seed,
             "device": device_name(self.device),
-            "sklearn_apd": __version__,
+            "sklearn_apd": version,
         }
 
     def part(self, key, compute):

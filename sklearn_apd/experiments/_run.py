@@ -37,6 +37,28 @@ REQUIREMENTS = {
 }
 
 
+def required_data(names):
+    """The data sets (names of `sklearn_apd.datasets.DATA_FILES`) the experiments read.
+
+    Parameters
+    ----------
+    names : iterable of str
+        Experiment names, from ``EXPERIMENTS``.
+
+    Returns
+    -------
+    sets : list of str
+        In first-use order, without repeats.
+
+    Examples
+    --------
+    >>> from sklearn_apd.experiments import required_data
+    >>> required_data(["toy2d", "active-learning"])
+    ['mnist']
+    """
+    return list(dict.fromkeys(s for name in names for s in REQUIREMENTS[name][0]))
+
+
 def check_requirements(names, data_home=None):
     """Fail before any fitting if an experiment of ``names`` lacks a data file or matplotlib."""
     if any(REQUIREMENTS[name][1] for name in names):
@@ -48,7 +70,7 @@ def check_requirements(names, data_home=None):
                 f"reproduce {' '.join(plotting)} writes PNG plots and needs matplotlib, "
                 "which is not installed: pip install 'sklearn-apd[plot]' (nothing was run)."
             ) from exc
-    sets = [s for name in names for s in REQUIREMENTS[name][0]]
+    sets = required_data(names)
     if sets:
         D.check_data(sets, data_home=data_home)
 
