@@ -100,7 +100,7 @@ def summary():
         r = json.load(open(path))
         rows.setdefault(r["config"], {})[r["seed"]] = r
     print(f"| network:fit | {' | '.join(f'{n} labels' for n in SIZES)} | seeds | fit time (s) |")
-    print("|---|---|---|---|---|")
+    print("|---" * (len(SIZES) + 3) + "|")
     for config, by_seed in sorted(rows.items()):
         acc = np.array([[r["accuracy"][str(n)] for n in SIZES] for r in by_seed.values()])
         cells = " | ".join(

@@ -494,8 +494,8 @@ def test_default_learner_beats_random_on_mnist():
     The configuration of benchmarks/al_network_probe.py ("mcd-adam-lenet@300",
     whose committed curves it reproduces: the default estimator takes the
     learner's seed), 15 rounds of 10 from 20 labels, 3 seeds. Passed on
-    2026-12-03 in 4,722 s on a 2-core CPU that two other 1-thread jobs
-    shared (less alone). The probe's curves give +2.4 points over rounds 7-15
+    2026-12-03 in 4,722 s on a 2-core AMD EPYC (family 23, AVX2) that two
+    other 1-thread jobs shared (less alone). The probe's curves give +2.4 points over rounds 7-15
     (seeds 0/1/2: -0.7, +4.0, +3.9).
     """
     from sklearn_apd.datasets import load_mnist
