@@ -182,6 +182,11 @@ class ConvNet(nn.Module):
     a lower ``temperature`` (e.g. 0.1) or a larger ``weight_decay`` keeps it
     finite.
 
+    It is not a few-label network: on 20 MNIST labels it fits the training
+    set and reaches about 30% test accuracy (35% with ``norm="batch"``) where
+    `MLP` ``"fcNN1"`` reaches 53% and `LeNet` 56%; from 120 labels on it beats
+    fcNN1 (``benchmarks/al_convnet_probe.py``, 3 seeds).
+
     Examples
     --------
     >>> import torch
