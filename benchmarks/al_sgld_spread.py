@@ -36,7 +36,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from al_convnet_probe import labelled_sets
 
-from sklearn_apd import SGLDClassifier
+from sklearn_apd import DivergenceError, SGLDClassifier
 from sklearn_apd import datasets as D
 from sklearn_apd.evaluation import few_label_estimator
 from sklearn_apd.experiments import INPUT_RANGE, cpu_description
@@ -71,7 +71,10 @@ def summary():
         cells = []
         for n in SIZES:
             for key, fmt in (("accuracy", "{:.1f}"), ("bald", "{:.3f}"), ("entropy", "{:.3f}")):
-                cells.append(fmt.format(np.mean([r[str(n)][key] for r in runs])))
+                values = [r[str(n)][key] for r in runs if key in r[str(n)]]
+                diverged = len(runs) - len(values)
+                cell = fmt.format(np.mean(values)) if values else "-"
+                cells.append(cell + (f" ({diverged} diverged)" if diverged else ""))
         seeds = ",".join(str(r["seed"]) for r in runs)
         print(f"| {config} | {' | '.join(cells)} | {seeds} |")
 
@@ -96,7 +99,12 @@ def main(argv):
         for n in SIZES:
             est = estimator(config, n, iters, seed)
             t0 = time.perf_counter()
-            est.fit(X[sets[n]], y[sets[n]])
+            try:
+                est.fit(X[sets[n]], y[sets[n]])
+            except DivergenceError as exc:  # recorded: a finding, not a crash
+                out[str(n)] = {"diverged": str(exc).split(":")[1].split(".")[0].strip()}
+                print(config, f"seed {seed}", n, "labels:", out[str(n)], flush=True)
+                continue
             fit_time = time.perf_counter() - t0
             draws = est.predict_proba_samples(Xt)  # (n_draws, n_test, 10)
             out[str(n)] = {
