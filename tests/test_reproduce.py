@@ -180,15 +180,14 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     folder = tmp_path / "active-learning"
     assert (folder / "active_learning.png").stat().st_size > 10_000
     assert "| APD |" in (folder / "results.md").read_text()
-    # Each curve was saved as it ended; an interrupted run (here: the APD and
-    # MC-Drop curves lost) resumes with only the missing curves recomputed.
+    # Each curve was saved as it ended; an interrupted run (here: the SGD curve
+    # lost) resumes with only the missing curve recomputed.
     parts = sorted(p.name for p in (folder / "parts").iterdir())
     assert parts == [
         "curve_apd.json", "curve_mc_drop.json", "curve_sgd.json", "curve_sgld.json",
         "curve_sgld_random.json",
     ]  # fmt: skip
-    (folder / "parts" / "curve_apd.json").unlink()
-    (folder / "parts" / "curve_mc_drop.json").unlink()
+    (folder / "parts" / "curve_sgd.json").unlink()
     from sklearn_apd.experiments import _active_learning
 
     fitted = []
@@ -200,11 +199,13 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
 
     monkeypatch.setattr(_active_learning, "ActiveLearner", CountingLearner)
     again = run_experiment("active-learning", data_home=SHARED, out=tmp_path, resume=True)
-    assert fitted == ["APDClassifier", "MCDropoutClassifier"]
-    assert again["resumed_parts"] == ["curve_sgld", "curve_sgd", "curve_sgld_random"]
-    for name in ("SGLD", "SGD", "SGLD, random"):
+    assert fitted == ["DeterministicClassifier"]
+    assert again["resumed_parts"] == [
+        "curve_sgld", "curve_apd", "curve_mc_drop", "curve_sgld_random"
+    ]  # fmt: skip
+    for name in ("SGLD", "APD", "MC-Drop", "SGLD, random"):
         assert again["results"][name] == res[name]
-    assert again["results"]["APD"]["accuracy"] == res["APD"]["accuracy"]  # same seed, same run
+    assert again["results"]["SGD"]["accuracy"] == res["SGD"]["accuracy"]  # same seed, same run
     assert "Resumed: curve_sgld" in (folder / "results.md").read_text()
 
 
