@@ -7,7 +7,9 @@ network, as in the paper. Curves are averaged over ``--seeds`` runs (each seed
 changes the initial labelled set and the tie-breaking).
 
 By default it runs on the embedded digits (1,257 training images as the pool)
-with a 100-unit MLP in a few minutes on a 2-core CPU; with ``--data-home`` it
+with a 100-unit MLP: 5 curves x 3 seeds x 20 rounds, more than 22 minutes on
+a 2-core CPU (AMD EPYC family 23, 2026-12-03, ``benchmarks/example_times.py``;
+stopped there), so ``--seeds 1`` (a third of that) for a first look; with ``--data-home`` it
 uses MNIST (pool: the 50,000 training images, scored on a random 2,000 of them
 each round; test: 2,000 t10k images). ``--net convnet`` uses the paper's
 ConvNet (:class:`sklearn_apd.nets.ConvNet`); SGLD at temperature 1 on a few
