@@ -66,6 +66,18 @@ def labelled_sets(y, seed):
     return {n: order[:n] for n in SIZES}
 
 
+def mnist_pool_and_test(n_test):
+    """The 50,000-image pool and the first ``n_test`` test images (``SKLEARN_APD_DATA``)."""
+    kw = dict(
+        data_home=os.environ.get("SKLEARN_APD_DATA", "../shared/data"),
+        input_range=INPUT_RANGE,
+        return_X_y=True,
+    )
+    X, y = D.load_mnist("train", **kw)
+    Xt, yt = D.load_mnist("test", **kw)
+    return X, y, Xt[:n_test], yt[:n_test]
+
+
 def estimator(net, method, n, iters, seed):
     """The unfitted estimator of ``net:method`` for ``n`` labels."""
     b = BUDGETS["large"]
@@ -117,14 +129,7 @@ def main(argv):
     seed, specs = int(argv[0]), argv[1:]
     iters = int(os.environ.get("ITERS", "150"))
     n_test = int(os.environ.get("N_TEST", "1000"))
-    kw = dict(
-        data_home=os.environ.get("SKLEARN_APD_DATA", "../shared/data"),
-        input_range=INPUT_RANGE,
-        return_X_y=True,
-    )
-    X, y = D.load_mnist("train", **kw)
-    Xt, yt = D.load_mnist("test", **kw)
-    Xt, yt = Xt[:n_test], yt[:n_test]
+    X, y, Xt, yt = mnist_pool_and_test(n_test)
     sets = labelled_sets(y, seed)
     for spec in specs:
         net, method = spec.split(":")

@@ -34,12 +34,11 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
-from al_convnet_probe import labelled_sets
+from al_convnet_probe import labelled_sets, mnist_pool_and_test
 
 from sklearn_apd import DivergenceError, SGLDClassifier
-from sklearn_apd import datasets as D
 from sklearn_apd.evaluation import few_label_estimator
-from sklearn_apd.experiments import INPUT_RANGE, cpu_description
+from sklearn_apd.experiments import cpu_description
 from sklearn_apd.nets import LeNet
 from sklearn_apd.uncertainty import bald, entropy
 
@@ -85,14 +84,7 @@ def main(argv):
     torch.set_num_threads(int(os.environ.get("NT", "1")))
     seed, configs = int(argv[0]), argv[1:]
     iters = int(os.environ.get("ITERS", "1000"))
-    kw = dict(
-        data_home=os.environ.get("SKLEARN_APD_DATA", "../shared/data"),
-        input_range=INPUT_RANGE,
-        return_X_y=True,
-    )
-    X, y = D.load_mnist("train", **kw)
-    Xt, yt = D.load_mnist("test", **kw)
-    Xt, yt = Xt[:1000], yt[:1000]
+    X, y, Xt, yt = mnist_pool_and_test(1000)
     sets = labelled_sets(y, seed)
     for config in configs:
         out = {"config": config, "seed": seed, "iters": iters, "machine": cpu_description()}
