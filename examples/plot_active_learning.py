@@ -7,9 +7,10 @@ network, as in the paper. Curves are averaged over ``--seeds`` runs (each seed
 changes the initial labelled set and the tie-breaking).
 
 By default it runs on the embedded digits (1,257 training images as the pool)
-with a 100-unit MLP: 5 curves x 3 seeds x 20 rounds, more than 22 minutes on
-a 2-core CPU (AMD EPYC family 23, 2026-12-03, ``benchmarks/example_times.py``;
-stopped there), so ``--seeds 1`` (a third of that) for a first look; with ``--data-home`` it
+with a 100-unit MLP: 5 curves x 1 seed x 10 rounds (20 -> 120 labels), a first
+look that runs in the time ``benchmarks/example_times.py`` records in
+``benchmarks/RESULTS.md``. ``--seeds 3 --rounds 20`` is the averaged figure (more than
+22 minutes on a 2-core CPU, AMD EPYC family 23, 2026-12-03). With ``--data-home`` it
 uses MNIST (pool: the 50,000 training images, scored on a random 2,000 of them
 each round; test: 2,000 t10k images). ``--net convnet`` uses the paper's
 ConvNet (:class:`sklearn_apd.nets.ConvNet`); SGLD at temperature 1 on a few
@@ -17,8 +18,8 @@ dozen labels lets its nine layers' weights wander until the logits overflow
 (the posterior under the weak prior N * weight_decay is that broad), so pass
 ``--temperature 0.1`` with it.
 
-    python examples/plot_active_learning.py [--data-home ../shared/data] [--rounds 20]
-        [--seeds 3] [--net mlp|convnet] [--temperature 1.0] [--out fig4.png]
+    python examples/plot_active_learning.py [--data-home DATA] [--rounds 10]
+        [--seeds 1] [--net mlp|convnet] [--temperature 1.0] [--out fig4.png]
 """
 
 import argparse
@@ -84,8 +85,8 @@ def estimators(net_name, filters, n_samples, temperature, apd_iter):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-home", default=None)
-    ap.add_argument("--rounds", type=int, default=20)
-    ap.add_argument("--seeds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=10)
+    ap.add_argument("--seeds", type=int, default=1)
     ap.add_argument("--n-samples", type=int, default=20)
     ap.add_argument("--apd-iter", type=int, default=100, help="generator updates per fit")
     ap.add_argument("--net", choices=["mlp", "convnet"], default="mlp")

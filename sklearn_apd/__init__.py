@@ -13,10 +13,14 @@ from .evaluation import ActiveLearner
 from .exceptions import DivergenceError
 from .posteriors import (
     APDClassifier,
+    APDRegressor,
     DeterministicClassifier,
     GaussianMixturePosterior,
+    GaussianMixtureRegressor,
     MCDropoutClassifier,
+    MCDropoutRegressor,
     SGLDClassifier,
+    SGLDRegressor,
 )
 from .sampling import SGLD
 
@@ -24,12 +28,16 @@ __version__ = "0.1.0"
 
 __all__ = [
     "APDClassifier",
+    "APDRegressor",
     "ActiveLearner",
     "SGLD",
     "DeterministicClassifier",
     "DivergenceError",
     "GaussianMixturePosterior",
+    "GaussianMixtureRegressor",
     "MCDropoutClassifier",
+    "MCDropoutRegressor",
     "SGLDClassifier",
+    "SGLDRegressor",
     "__version__",
 ]

@@ -14,7 +14,15 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["MLP", "PRESETS", "ConvNet", "LeNet", "ParameterLayout", "n_parameters"]
+__all__ = [
+    "MLP",
+    "PRESETS",
+    "ConvNet",
+    "GaussianOutput",
+    "LeNet",
+    "ParameterLayout",
+    "n_parameters",
+]
 
 #: Hidden layer sizes of the paper's networks, usable as ``hidden_units=name``.
 PRESETS = {
@@ -380,6 +388,51 @@ class LeNet(nn.Module):
         x = torch.max_pool2d(torch.relu(self.conv2(x)), 2)
         x = self.drop_conv(x).flatten(1)
         return self.out(self.drop_hidden(torch.relu(self.hidden(x))))
+
+
+class GaussianOutput(nn.Module):
+    """A regression network with a learned Gaussian observation noise, one weight vector.
+
+    Wraps ``net`` (a batch to ``k`` predicted means) and adds a parameter
+    ``log_precision`` of shape ``(k,)``: the log of each target's noise
+    precision ``1 / sigma^2``. The output concatenates both, ``(n, 2k)``:
+    ``[means, log_precision]`` (the second half the same on every row), so
+    the samplers draw the noise together with the weights, as one flat vector,
+    and a loss sees it through the output alone (also under ``vmap``). In
+    the flat weight vector (`ParameterLayout`) ``log_precision`` comes first.
+    The regressors build it around their ``module``; the likelihood and its
+    prior are in [`SGLDRegressor`][sklearn_apd.SGLDRegressor].
+
+    Parameters
+    ----------
+    net : torch.nn.Module
+        Maps a batch to ``(n, n_outputs)`` means.
+    n_outputs : int
+        ``k``, the number of targets.
+    log_precision : float, default=0.0
+        Initial log noise precision (0: noise variance 1 on the standardized scale).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.nets import MLP, GaussianOutput
+    >>> net = GaussianOutput(MLP((8,), n_features_in=3, n_classes=2), n_outputs=2)
+    >>> net(torch.zeros(5, 3)).shape
+    torch.Size([5, 4])
+    >>> [name for name, _ in net.named_parameters()][0]  # first in the flat vector
+    'log_precision'
+    """
+
+    def __init__(self, net: nn.Module, n_outputs: int, log_precision: float = 0.0):
+        super().__init__()
+        self.net = net
+        self.n_outputs = int(n_outputs)
+        self.log_precision = nn.Parameter(torch.full((self.n_outputs,), float(log_precision)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``(n, 2k)``: the means, then the log noise precision repeated on every row."""
+        means = self.net(x)
+        return torch.cat([means, self.log_precision.expand(means.shape[0], -1)], 1)
 
 
 class ParameterLayout:

@@ -11,10 +11,14 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn_apd import (
     ActiveLearner,
     APDClassifier,
+    APDRegressor,
     DeterministicClassifier,
     GaussianMixturePosterior,
+    GaussianMixtureRegressor,
     MCDropoutClassifier,
+    MCDropoutRegressor,
     SGLDClassifier,
+    SGLDRegressor,
 )
 
 
@@ -22,6 +26,19 @@ def _tiny_sgld():
     # The checks' data sets have ~30-150 rows: 1-5 minibatches of 32 an epoch.
     return SGLDClassifier(
         lr=0.5,
+        max_epochs=30,
+        batch_size=32,
+        burn_in=10,
+        thinning=2,
+        n_samples=8,
+        device="cpu",
+        random_state=0,
+    )
+
+
+def _tiny_sgld_regressor():
+    return SGLDRegressor(
+        lr=0.1,
         max_epochs=30,
         batch_size=32,
         burn_in=10,
@@ -61,6 +78,22 @@ def _tiny_sgd(cls, **kw):
             _tiny_sgd(DeterministicClassifier), batch_size=1000, n_rounds=1, random_state=0
         ),
         ActiveLearner(_tiny_sgld(), query="bald", batch_size=1000, n_rounds=1, random_state=0),
+        _tiny_sgld_regressor(),
+        MCDropoutRegressor(
+            lr=0.05, max_epochs=30, batch_size=32, n_samples=8, device="cpu", random_state=0
+        ),
+        GaussianMixtureRegressor(
+            _tiny_sgld_regressor(), n_components=2, n_samples=8, max_iter=20, random_state=0
+        ),
+        APDRegressor(
+            _tiny_sgld_regressor(),
+            max_iter=30,
+            lr=1e-3,
+            standardize=True,
+            n_samples=8,
+            device="cpu",
+            random_state=0,
+        ),
     ]
 )
 def test_sklearn_compatible_estimator(estimator, check):

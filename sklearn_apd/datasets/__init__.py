@@ -18,7 +18,8 @@ paper's reference code used (-1, 1)), flattened to 784 features unless
 multiplies OOD inputs by `PAPER_OOD_SCALE` = 5 *after* the same
 preprocessing as MNIST.
 
-`load_embedded_digits()` needs no files: scikit-learn's bundled 8x8
+`make_cubic_toy()` is the 1-D regression toy of Hernandez-Lobato & Adams
+(2015). `load_embedded_digits()` needs no files: scikit-learn's bundled 8x8
 digits, for demos, examples and tests.
 """
 
@@ -32,7 +33,7 @@ from ._images import (
     load_notmnist,
     load_omniglot,
 )
-from ._synthetic import load_embedded_digits, make_noise_images, make_toy2d
+from ._synthetic import load_embedded_digits, make_cubic_toy, make_noise_images, make_toy2d
 
 __all__ = [
     "DATA_FILES",
@@ -44,6 +45,7 @@ __all__ = [
     "load_mnist",
     "load_notmnist",
     "load_omniglot",
+    "make_cubic_toy",
     "make_noise_images",
     "make_toy2d",
     "read_idx",

@@ -1,4 +1,4 @@
-"""Data that needs no files: noise images, the toy 2D task, scikit-learn's digits."""
+"""Data that needs no files: noise images, the toy tasks, scikit-learn's digits."""
 
 from __future__ import annotations
 
@@ -95,6 +95,50 @@ def make_toy2d(n_per_cluster=10, *, random_state=None):
     ).astype(np.float32)
     y = np.repeat(np.arange(2, dtype=np.int64), n_per_cluster)
     return X, y
+
+
+def make_cubic_toy(n_samples=20, *, low=-4.0, high=4.0, noise=3.0, random_state=None):
+    """The 1-D regression toy of Hernandez-Lobato & Adams (2015): ``y = x^3 + N(0, noise^2)``.
+
+    ``x`` uniform in ``[low, high]``; the paper uses 20 points in [-4, 4]
+    with noise standard deviation 3 and shows the predictive intervals on
+    [-6, 6], outside the data.
+
+    Parameters
+    ----------
+    n_samples : int, default=20
+    low, high : float, default=-4.0, 4.0
+        Range of ``x``.
+    noise : float, default=3.0
+        Standard deviation of the observation noise.
+    random_state : int, RandomState instance or None, default=None
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, 1), float32
+    y : ndarray of shape (n_samples,), float64
+
+    References
+    ----------
+    J. M. Hernandez-Lobato and R. P. Adams. Probabilistic backpropagation for
+    scalable learning of Bayesian neural networks. ICML 2015.
+
+    Examples
+    --------
+    >>> from sklearn_apd.datasets import make_cubic_toy
+    >>> X, y = make_cubic_toy(random_state=0)
+    >>> X.shape, y.shape, bool(abs(X).max() <= 4)
+    ((20, 1), (20,), True)
+    """
+    check_positive_int("n_samples", n_samples)
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise ValueError(f"make_cubic_toy needs finite low < high; got low={low}, high={high}.")
+    if not (np.isfinite(noise) and noise >= 0):
+        raise ValueError(f"noise={noise!r} must be a finite number >= 0.")
+    rng = check_random_state(random_state)
+    x = rng.uniform(low, high, size=int(n_samples))
+    y = x**3 + rng.normal(0.0, noise, size=x.shape) if noise else x**3
+    return x[:, None].astype(np.float32), y.astype(np.float64)
 
 
 def load_embedded_digits(split="train", *, input_range=(0.0, 1.0), flatten=True, return_X_y=False):

@@ -10,11 +10,99 @@ from torch import nn
 
 from .._utils import STREAM_PREDICT, make_generator
 from ..nets import MLP
-from ..prediction import activation_footprint, chunked_probabilities
+from ..prediction import activation_footprint, chunked_outputs
 from ._sgd import SGDNetworkClassifier
 
 
-class MCDropoutClassifier(SGDNetworkClassifier):
+class DropoutDrawsMixin:
+    """MC dropout's test-time posterior: dropout masks as draws. Not for direct use.
+
+    Shared by [`MCDropoutClassifier`][sklearn_apd.MCDropoutClassifier] and
+    [`MCDropoutRegressor`][sklearn_apd.MCDropoutRegressor]: the module gets
+    ``dropout`` when it accepts it, must hold a ``torch.nn.Dropout`` layer, and
+    each draw is one mask per dropout layer shared by all inputs.
+    """
+
+    _posterior_attributes = ("module_", "weights_")
+    _has_weight_draws = False
+
+    def _module_defaults(self):
+        return {"dropout": self.dropout}
+
+    def _initialize_network(self, X, y):
+        super()._initialize_network(X, y)
+        self.dropout_layers_ = [
+            name
+            for name, m in self.module_.named_modules()
+            if isinstance(m, nn.Dropout) and m.p > 0
+        ]
+        if not self.dropout_layers_:
+            raise ValueError(
+                f"module {type(self.module_).__name__} has no torch.nn.Dropout layer with "
+                "p > 0, so MC dropout has nothing to sample. Use a module that takes a "
+                "`dropout` argument (like sklearn_apd.nets.MLP) or contains nn.Dropout."
+            )
+
+    def _draw_outputs(self, X_t, n_draws, reduce, transform):
+        """``transform`` of the outputs of ``n_draws`` dropout networks, ``(n_draws, n, C)``."""
+        module = self.module_
+        module.eval()
+        layers = dict(module.named_modules())
+        drops = [layers[name] for name in self.dropout_layers_]
+        # Shapes of each dropout layer's features, from one input.
+        shapes = {}
+
+        def record(mod, _inp, out):
+            shapes[mod] = tuple(out.shape[1:])
+
+        handles = [m.register_forward_hook(record) for m in drops]
+        try:
+            footprint = activation_footprint(module, X_t[:1])
+        finally:
+            for h in handles:
+                h.remove()
+        # One mask per draw and layer, drawn up front: draws do not depend on chunking.
+        generator = make_generator(self.random_state, STREAM_PREDICT, self.device_)
+        masks = {}
+        for m in drops:
+            keep = 1.0 - m.p
+            u = torch.rand((n_draws, *shapes[m]), generator=generator, device=self.device_)
+            masks[m] = (u < keep).to(torch.float32) / keep
+        active = {}
+
+        def apply_mask(mod, _inp, out):
+            mask = active[mod]
+            s = mask.shape[0]
+            return (out.view(s, -1, *out.shape[1:]) * mask.unsqueeze(1)).view_as(out)
+
+        def draws(s0, s1):
+            def logits_of(inputs):
+                for m in drops:
+                    active[m] = masks[m][s0:s1]
+                s = s1 - s0
+                rep = inputs.unsqueeze(0).expand(s, *inputs.shape).reshape(-1, *inputs.shape[1:])
+                return module(rep).view(s, inputs.shape[0], -1)
+
+            return logits_of
+
+        handles = [m.register_forward_hook(apply_mask) for m in drops]
+        try:
+            return chunked_outputs(
+                draws,
+                n_draws,
+                X_t,
+                footprint=footprint + int(X_t[0].numel()),
+                n_parameters=0,
+                working_memory_mb=self._working_memory_mb,
+                reduce=reduce,
+                transform=transform,
+            )
+        finally:
+            for h in handles:
+                h.remove()
+
+
+class MCDropoutClassifier(DropoutDrawsMixin, SGDNetworkClassifier):
     """MC dropout (Gal & Ghahramani, 2016): SGD with dropout, dropout kept at test time.
 
     ``fit`` trains the network by SGD with dropout (the package's
@@ -105,8 +193,6 @@ class MCDropoutClassifier(SGDNetworkClassifier):
     (50, 4, 10)
     """
 
-    _posterior_attributes = ("module_", "weights_")
-    _has_weight_draws = False
     _parameter_constraints: dict = {
         **SGDNetworkClassifier._parameter_constraints,
         "dropout": [Interval(numbers.Real, 0, 1, closed="neither")],
@@ -152,76 +238,3 @@ class MCDropoutClassifier(SGDNetworkClassifier):
         self.random_state = random_state
         self.working_memory = working_memory
         self._store_routed(kwargs)
-
-    def _module_defaults(self):
-        return {"dropout": self.dropout}
-
-    def _initialize_network(self, X, y):
-        super()._initialize_network(X, y)
-        self.dropout_layers_ = [
-            name
-            for name, m in self.module_.named_modules()
-            if isinstance(m, nn.Dropout) and m.p > 0
-        ]
-        if not self.dropout_layers_:
-            raise ValueError(
-                f"module {type(self.module_).__name__} has no torch.nn.Dropout layer with "
-                "p > 0, so MC dropout has nothing to sample. Use a module that takes a "
-                "`dropout` argument (like sklearn_apd.nets.MLP) or contains nn.Dropout."
-            )
-
-    def _proba(self, X_t, n_draws, reduce):
-        module = self.module_
-        module.eval()
-        layers = dict(module.named_modules())
-        drops = [layers[name] for name in self.dropout_layers_]
-        # Shapes of each dropout layer's features, from one input.
-        shapes = {}
-
-        def record(mod, _inp, out):
-            shapes[mod] = tuple(out.shape[1:])
-
-        handles = [m.register_forward_hook(record) for m in drops]
-        try:
-            footprint = activation_footprint(module, X_t[:1])
-        finally:
-            for h in handles:
-                h.remove()
-        # One mask per draw and layer, drawn up front: draws do not depend on chunking.
-        generator = make_generator(self.random_state, STREAM_PREDICT, self.device_)
-        masks = {}
-        for m in drops:
-            keep = 1.0 - m.p
-            u = torch.rand((n_draws, *shapes[m]), generator=generator, device=self.device_)
-            masks[m] = (u < keep).to(torch.float32) / keep
-        active = {}
-
-        def apply_mask(mod, _inp, out):
-            mask = active[mod]
-            s = mask.shape[0]
-            return (out.view(s, -1, *out.shape[1:]) * mask.unsqueeze(1)).view_as(out)
-
-        def draws(s0, s1):
-            def logits_of(inputs):
-                for m in drops:
-                    active[m] = masks[m][s0:s1]
-                s = s1 - s0
-                rep = inputs.unsqueeze(0).expand(s, *inputs.shape).reshape(-1, *inputs.shape[1:])
-                return module(rep).view(s, inputs.shape[0], -1)
-
-            return logits_of
-
-        handles = [m.register_forward_hook(apply_mask) for m in drops]
-        try:
-            return chunked_probabilities(
-                draws,
-                n_draws,
-                X_t,
-                footprint=footprint + int(X_t[0].numel()),
-                n_parameters=0,
-                working_memory_mb=self._working_memory_mb,
-                reduce=reduce,
-            )
-        finally:
-            for h in handles:
-                h.remove()

@@ -1,4 +1,10 @@
-"""Base class of the posteriors trained as a skorch network: SGLD, SGD, MC dropout."""
+"""Base classes of the posteriors trained as a skorch network: SGLD, SGD, MC dropout.
+
+`NetworkPosterior` holds what does not depend on the task (network set-up,
+the training loop, divergence checks, pickling); `NetworkPosteriorClassifier`
+adds class labels and the classifiers' prediction API. The regressors' base is
+in ``_regression.py``.
+"""
 
 from __future__ import annotations
 
@@ -33,7 +39,7 @@ from .._utils import (
 )
 from ..exceptions import DivergenceError
 from ..nets import ParameterLayout
-from ..prediction import PosteriorPredictionMixin
+from ..prediction import PosteriorDrawsMixin, PosteriorPredictionMixin
 from ._routed_params import RoutedParamsMixin
 
 
@@ -41,16 +47,16 @@ def _never(_self):
     return False
 
 
-class NetworkPosteriorClassifier(
-    RoutedParamsMixin, PosteriorPredictionMixin, ClassifierMixin, NeuralNet
-):
-    """Shared machinery of the classifiers that train one network with skorch. Not for direct use.
+class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
+    """Shared machinery of the estimators that train one network with skorch. Not for direct use.
 
-    The base of [`SGLDClassifier`][sklearn_apd.SGLDClassifier],
-    [`DeterministicClassifier`][sklearn_apd.DeterministicClassifier] and
-    [`MCDropoutClassifier`][sklearn_apd.MCDropoutClassifier] (APD and the mixture are
-    meta-estimators over a sampler instead). Subclasses define ``__init__``
-    (explicit parameters plus ``**kwargs`` for routed
+    The task-independent base of
+    [`NetworkPosteriorClassifier`][sklearn_apd.posteriors.NetworkPosteriorClassifier] and
+    [`NetworkPosteriorRegressor`][sklearn_apd.posteriors.NetworkPosteriorRegressor].
+    A task subclass defines ``_validate_fit_data`` (the targets, and the
+    fitted attributes that describe them), ``_task_attributes`` and
+    ``_check_output_shape``; an estimator defines ``__init__`` (explicit
+    parameters plus ``**kwargs`` for routed
     ``module__*``/``optimizer__*``/``callbacks__*`` parameters), the training
     in ``_fit_posterior`` and the test-time posterior in ``_parameter_source``.
     """
@@ -97,8 +103,13 @@ class NetworkPosteriorClassifier(
     #: Fitted attributes the test-time posterior needs (set by subclasses).
     _posterior_attributes: tuple = ("module_",)
 
+    #: Fitted attributes that describe the targets (set by the task subclass).
+    _task_attributes: tuple = ()
+
     def __sklearn_is_fitted__(self):
-        return all(k in self.__dict__ for k in ("classes_", *self._posterior_attributes))
+        return all(
+            k in self.__dict__ for k in (*self._task_attributes, *self._posterior_attributes)
+        )
 
     @property
     def _default_callbacks(self):
@@ -121,19 +132,35 @@ class NetworkPosteriorClassifier(
 
     # ------------------------------------------------------------- validation
     def _validate_fit_data(self, X, y, reset=True):
+        """Validated ``X`` (float32) and the targets in the network's encoding.
+
+        With ``reset=False`` (a ``warm_start`` fit) the targets must match the
+        previous fit's; the task attributes are kept.
+        """
+        raise NotImplementedError
+
+    def _validate_fit_X(self, X, y, reset, **kwargs):
         X, y = validate_data(
-            self, X, y, reset=reset, dtype=np.float32, allow_nd=True, ensure_min_samples=1
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=np.float32,
+            allow_nd=True,
+            ensure_min_samples=1,
+            **kwargs,
         )
-        check_classification_targets(y)
-        classes, y_encoded = np.unique(y, return_inverse=True)
-        if len(classes) < 2:
+        if not reset and tuple(X.shape[1:]) != self.input_shape_:
             raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in y; "
-                f"got 1 class: {classes[0]!r}."
+                "warm_start=True continues the previous fit and needs the same input "
+                f"shape; got {tuple(X.shape[1:])}, previously {self.input_shape_}."
             )
-        self.classes_ = classes
         self.input_shape_ = tuple(X.shape[1:])
-        return X, y_encoded.astype(np.int64)
+        return X, y
+
+    def _inferred_module_kwargs(self):
+        """Constructor arguments taken from the data when the module class accepts them."""
+        return {"n_features_in": int(np.prod(self.input_shape_))}
 
     # --------------------------------------------------------- initialization
     def _reset_fitted_state(self):
@@ -173,16 +200,19 @@ class NetworkPosteriorClassifier(
                 accepted = inspect.signature(module).parameters
             except (TypeError, ValueError):
                 accepted = {}
-            inferred = {
-                "n_features_in": int(np.prod(self.input_shape_)),
-                "n_classes": len(self.classes_),
-                **self._module_defaults(),
-            }
+            inferred = {**self._inferred_module_kwargs(), **self._module_defaults()}
             for key, value in inferred.items():
                 if key in accepted and key not in kwargs:
                     kwargs[key] = value
             with self._seeded_global_rng(stream):
-                module = module(**kwargs)
+                try:
+                    module = module(**kwargs)
+                except TypeError as exc:  # a routed module__* the class does not take
+                    raise ValueError(
+                        f"module={getattr(module, '__name__', module)!r} could not be built "
+                        f"with the arguments {sorted(kwargs)}: {exc}. Check the module__* "
+                        "parameters."
+                    ) from exc
         if not isinstance(module, torch.nn.Module):
             raise ValueError(
                 f"module={self.module!r} must be a torch.nn.Module class or instance; "
@@ -225,24 +255,23 @@ class NetworkPosteriorClassifier(
         self._check_output_shape(X)
 
     def _check_output_shape(self, X):
+        """Raise a ValueError unless the network maps ``X[:1]`` to the expected outputs."""
+        raise NotImplementedError
+
+    def _module_output(self, module, X):
+        """The module's output on ``X[:1]`` in eval mode, its failure as a ValueError."""
         with torch.no_grad():
-            was_training = self.module_.training
-            self.module_.eval()
+            was_training = module.training
+            module.eval()
             try:
-                out = self.module_(self._to_tensor(X[:1]))
+                return module(self._to_tensor(X[:1]))
             except Exception as exc:  # the user's module rejects the data
                 raise ValueError(
-                    f"module {type(self.module_).__name__} failed on an input of "
+                    f"module {type(module).__name__} failed on an input of "
                     f"shape {(1, *self.input_shape_)}: {exc}"
                 ) from exc
             finally:
-                self.module_.train(was_training)
-        if out.ndim != 2 or out.shape[1] != len(self.classes_):
-            raise ValueError(
-                f"module {type(self.module_).__name__} returned logits of shape "
-                f"{tuple(out.shape)} for one input; expected (1, {len(self.classes_)}) "
-                f"for the {len(self.classes_)} classes in y."
-            )
+                module.train(was_training)
 
     # ------------------------------------------------------------------- fit
     @_fit_context(prefer_skip_nested_validation=True)
@@ -253,8 +282,8 @@ class NetworkPosteriorClassifier(
         ----------
         X : array-like of shape (n_samples, n_features) or (n_samples, ...)
             Training inputs; converted to float32.
-        y : array-like of shape (n_samples,)
-            Class labels of any type.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels of any type (classifiers), or real targets (regressors).
 
         Returns
         -------
@@ -263,16 +292,7 @@ class NetworkPosteriorClassifier(
         """
         continuing = self.warm_start and self.__sklearn_is_fitted__()
         if continuing:
-            old_classes, old_shape = self.classes_, self.input_shape_
             X, y = self._validate_fit_data(X, y, reset=False)
-            new_classes, new_shape = self.classes_, self.input_shape_
-            if not np.array_equal(old_classes, new_classes) or old_shape != new_shape:
-                self.classes_, self.input_shape_ = old_classes, old_shape
-                raise ValueError(
-                    "warm_start=True continues the previous fit and needs the same "
-                    f"classes and input shape; got classes {new_classes!r} and "
-                    f"shape {new_shape}, previously {old_classes!r} and {old_shape}."
-                )
         else:
             self._reset_fitted_state()
             X, y = self._validate_fit_data(X, y)
@@ -416,3 +436,47 @@ class NetworkPosteriorClassifier(
         if fitted_device is not None:
             self.__dict__["device_"] = torch.device(self.__dict__["device"])
         self.__dict__["device"] = device_param
+
+
+class NetworkPosteriorClassifier(PosteriorPredictionMixin, ClassifierMixin, NetworkPosterior):
+    """Shared machinery of the classifiers that train one network with skorch. Not for direct use.
+
+    The base of [`SGLDClassifier`][sklearn_apd.SGLDClassifier],
+    [`DeterministicClassifier`][sklearn_apd.DeterministicClassifier] and
+    [`MCDropoutClassifier`][sklearn_apd.MCDropoutClassifier] (APD and the mixture are
+    meta-estimators over a sampler instead):
+    [`NetworkPosterior`][sklearn_apd.posteriors.NetworkPosterior] with class labels
+    (``classes_`` from ``np.unique(y)``, the network's
+    outputs one logit per class) and the classifiers' prediction API.
+    """
+
+    _task_attributes = ("classes_",)
+
+    def _validate_fit_data(self, X, y, reset=True):
+        X, y = self._validate_fit_X(X, y, reset)
+        check_classification_targets(y)
+        classes, y_encoded = np.unique(y, return_inverse=True)
+        if len(classes) < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in y; "
+                f"got 1 class: {classes[0]!r}."
+            )
+        if not reset and not np.array_equal(classes, self.classes_):
+            raise ValueError(
+                "warm_start=True continues the previous fit and needs the same "
+                f"classes; got {classes!r}, previously {self.classes_!r}."
+            )
+        self.classes_ = classes
+        return X, y_encoded.astype(np.int64)
+
+    def _inferred_module_kwargs(self):
+        return {**super()._inferred_module_kwargs(), "n_classes": len(self.classes_)}
+
+    def _check_output_shape(self, X):
+        out = self._module_output(self.module_, X)
+        if out.ndim != 2 or out.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"module {type(self.module_).__name__} returned logits of shape "
+                f"{tuple(out.shape)} for one input; expected (1, {len(self.classes_)}) "
+                f"for the {len(self.classes_)} classes in y."
+            )

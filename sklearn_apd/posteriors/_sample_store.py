@@ -113,13 +113,13 @@ def pooled_estimator(estimators):
     for i, est in enumerate(estimators[1:], start=1):
         if (
             est.n_parameters_ != first.n_parameters_
-            or not np.array_equal(est.classes_, first.classes_)
+            or not _same_targets(est, first)
             or est.input_shape_ != first.input_shape_
             or est.layout_.shapes != first.layout_.shapes
         ):
             raise ValueError(
                 f"estimators[{i}] does not match estimators[0]: chains to merge need the "
-                "same classes, input shape and network."
+                "same classes (or targets), input shape and network."
             )
     device = first.device_
     merged = copy.deepcopy(first)
@@ -135,3 +135,11 @@ def pooled_estimator(estimators):
     merged.storage_size_ = int(merged.samples_.numel())
     merged.set_params(n_chains=offset)
     return merged
+
+
+def _same_targets(a, b) -> bool:
+    """Whether two fitted network estimators describe their targets alike (classes, scaling)."""
+    names = type(a)._task_attributes
+    return names == type(b)._task_attributes and all(
+        np.array_equal(getattr(a, n), getattr(b, n)) for n in names
+    )

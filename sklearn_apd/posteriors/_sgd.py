@@ -11,15 +11,15 @@ from sklearn.utils._param_validation import Interval
 from ..exceptions import DivergenceError
 from ._network import NetworkPosteriorClassifier
 
+#: Constraints of the SGD parameters, on top of the network estimators' own.
+SGD_CONSTRAINTS: dict = {
+    "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+    "momentum": [Interval(numbers.Real, 0, None, closed="left")],
+}
 
-class SGDNetworkClassifier(NetworkPosteriorClassifier):
+
+class SGDTrainingMixin:
     """A network trained by minibatch SGD (the point-estimate baselines). Not for direct use."""
-
-    _parameter_constraints: dict = {
-        **NetworkPosteriorClassifier._parameter_constraints,
-        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
-        "momentum": [Interval(numbers.Real, 0, None, closed="left")],
-    }
 
     def initialize_optimizer(self, triggered_directly=None):
         kwargs = self.get_params_for("optimizer")
@@ -48,3 +48,12 @@ class SGDNetworkClassifier(NetworkPosteriorClassifier):
         self.weights_ = weights
         self.storage_size_ = int(weights.numel())
         return self
+
+
+class SGDNetworkClassifier(SGDTrainingMixin, NetworkPosteriorClassifier):
+    """A classifier network trained by minibatch SGD. Not for direct use."""
+
+    _parameter_constraints: dict = {
+        **NetworkPosteriorClassifier._parameter_constraints,
+        **SGD_CONSTRAINTS,
+    }

@@ -23,224 +23,26 @@ from ..sampling import SGLD, ChainRun, ParallelChains, chain_minibatches
 from ._network import NetworkPosteriorClassifier
 from ._sample_store import SampleStore, kept_iterations, pooled_estimator
 
+#: The SGLD parameters' constraints, on top of the network estimators' own.
+SGLD_CONSTRAINTS: dict = {
+    "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
+    "temperature": [Interval(numbers.Real, 0, None, closed="left")],
+    "burn_in": [Interval(numbers.Integral, 0, None, closed="left")],
+    "thinning": [Interval(numbers.Integral, 1, None, closed="left")],
+    "max_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_chains": [Interval(numbers.Integral, 1, None, closed="left")],
+}
 
-class SGLDClassifier(NetworkPosteriorClassifier):
-    """Bayesian neural network classifier sampled with SGLD.
 
-    ``fit`` runs Stochastic Gradient Langevin Dynamics (Eq. 4 of Wang et al.,
-    2018; see [`SGLD`][sklearn_apd.SGLD] for the exact update) on the
-    network's weights for ``max_epochs`` passes over the data in minibatches of
-    ``batch_size``. After ``burn_in`` iterations, every ``thinning``-th weight
-    vector is kept in a store of at most ``max_samples`` vectors. Predictions
-    average the network over ``n_samples`` draws from that store.
+class SGLDSamplerMixin:
+    """The SGLD sampler on a network estimator: chains, the sample store, the sampler protocol.
 
-    **Sample store.** The kept samples live in one contiguous float32 tensor
-    ``samples_`` of shape ``(K, n_parameters_)``, ``K <= max_samples``, on the
-    training device: ``4 * K * n_parameters_`` bytes, e.g. 318 MB for 1,000
-    samples of fcNN1 (79,510 weights) and 1.9 GB for fcNN2 (478,410). It is
-    allocated once, for the number of samples the run will produce. When the
-    run produces more than ``max_samples`` samples, reservoir sampling
-    (Vitter's algorithm R, driven by ``random_state``) keeps a uniformly random
-    subset of all post-burn-in samples, so the store always represents the
-    whole chain, not just its end. ``sample_iterations_`` tells which
-    iteration each kept sample comes from.
-
-    **Sampler protocol** (``sklearn_apd.sampling.WeightSampler``): besides
-    ``fit``, ``start_chains`` runs chains for a caller (online APD),
-    ``collect`` returns the stored samples and ``merge`` pools fitted chains;
-    APD, the mixture and ``sklearn_apd.parallel`` use only these.
-
-    Parameters
-    ----------
-    module : torch.nn.Module class or instance, default=MLP
-        Network mapping a float32 batch to class logits. A class is built
-        with the routed ``module__*`` parameters; if its constructor accepts
-        ``n_features_in`` and ``n_classes`` they are filled from the data. An
-        instance is copied, never trained in place.
-    criterion : torch.nn.Module class, default=torch.nn.CrossEntropyLoss
-        Negative log-likelihood of a minibatch; must return the *mean* over
-        the batch (the SGLD scaling assumes it).
-    optimizer : torch.optim.Optimizer class, default=SGLD
-        Sampler called as ``optimizer(params, lr=, num_data=, weight_decay=,
-        temperature=, generator=, **optimizer__kwargs)``.
-    lr : float, default=0.05
-        Learning rate on the mean loss; the SGLD step is ``lr / N`` for ``N``
-        training points, the injected noise has variance
-        ``temperature * lr / N``.
-    weight_decay : float, default=1e-3
-        Gaussian prior: precision ``N * weight_decay`` on every weight.
-    temperature : float, default=1.0
-        Scales the noise variance; 1 samples the Bayesian posterior.
-    burn_in : int, default=500
-        Iterations (minibatch steps) before the first kept sample.
-    thinning : int, default=20
-        Keep every ``thinning``-th iteration after burn-in.
-    max_samples : int, default=1000
-        Bound on the stored samples (see "Sample store").
-    n_samples : int, default=200
-        Posterior draws used by the prediction methods. Drawn without
-        replacement from the store when it holds at least that many, with
-        replacement otherwise.
-    n_chains : int, default=1
-        Independent chains run together as one vectorised computation
-        (stacked weights, ``torch.func.vmap``): each starts from its own random
-        initialisation, draws its own minibatches and noise, and contributes a
-        sample at every thinning point, so a fit keeps ``n_chains`` times as
-        many samples (still bounded by ``max_samples``). Chains explore
-        separate modes; several short chains often beat one long one for the
-        same wall time (``benchmarks/bench_chains.py``). Supports the
-        optimizer ``SGLD`` only. ``optimizer_`` then belongs to chain 0's
-        ``module_`` and is not stepped.
-    max_epochs : int, default=100
-        Passes over the training data (by every chain).
-    max_iter : int or None, default=None
-        Iterations (minibatch steps) per fit; when set it overrides
-        ``max_epochs``, so the budget, like ``burn_in`` and ``thinning``, does
-        not depend on the data size (an estimator set up for 50,000 points
-        then also samples on 20 labels, e.g. inside ``ActiveLearner``).
-    batch_size : int, default=100
-        Minibatch size.
-    callbacks : list of (name, skorch.callbacks.Callback) or None, default=None
-        skorch callbacks; called at train, epoch and batch boundaries.
-    warm_start : bool, default=False
-        If True and already fitted, ``fit`` continues the same chain: it keeps
-        the weights, the iteration count and the sample store.
-    verbose : int, default=0
-        0 is silent, 1 shows a progress bar, 2 also prints a per-epoch table.
-    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
-        "auto" uses CUDA when available, else the CPU.
-    random_state : int, RandomState instance or None, default=None
-        Seeds the initial weights, minibatch order, SGLD noise, reservoir and
-        the prediction draws, through local generators. With an int every
-        fit and every prediction is reproducible (on CPU).
-    working_memory : float or None, default=None
-        MiB that one chunk of the prediction engine may use; the draws and the
-        inputs are processed in chunks that fit. None uses
-        ``sklearn.get_config()["working_memory"]`` (1024 by default).
-    **kwargs
-        Routed parameters: ``module__*``, ``criterion__*``, ``optimizer__*``,
-        ``callbacks__*``.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels, sorted, from ``np.unique(y)``.
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Feature names of ``X`` when it had string column names.
-    input_shape_ : tuple of int
-        Shape of one input, ``X.shape[1:]``.
-    module_ : torch.nn.Module
-        The network, holding the chain's last state.
-    criterion_ : torch.nn.Module
-        The loss.
-    optimizer_ : torch.optim.Optimizer
-        The sampler.
-    callbacks_ : list of (str, Callback)
-        Initialized callbacks.
-    history_ : skorch.history.History
-        Per epoch: ``train_loss`` (mean minibatch loss), ``n_iter``,
-        ``n_stored`` (samples in the store), ``dur`` (seconds).
-    device_ : torch.device
-        Device the estimator was fitted on.
-    layout_ : ParameterLayout
-        Map between the module's parameters and flat vectors.
-    n_parameters_ : int
-        Weights of one network, the length of one sample.
-    samples_ : torch.Tensor of shape (K, n_parameters_)
-        The stored SGLD samples, float32, ``K <= max_samples``.
-    sample_iterations_ : ndarray of shape (K,)
-        The iteration each stored sample was taken at.
-    sample_chains_ : ndarray of shape (K,)
-        The chain each stored sample comes from (all 0 with one chain).
-    chain_states_ : torch.Tensor of shape (n_chains, n_parameters_)
-        The chains' last weights (chain 0 is also in ``module_``); a
-        ``warm_start`` fit continues from them.
-    n_samples_seen_ : int
-        Samples produced by the chain (kept or not).
-    n_iter_ : int
-        SGLD iterations run in total.
-    storage_size_ : int
-        Floats kept for test-time sampling: ``K * n_parameters_``.
-
-    See Also
-    --------
-    sklearn_apd.SGLD : The optimizer, usable in plain PyTorch.
-
-    Examples
-    --------
-    >>> from sklearn.datasets import load_digits
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.preprocessing import MinMaxScaler
-    >>> from sklearn_apd import SGLDClassifier
-    >>> X, y = load_digits(return_X_y=True)
-    >>> clf = make_pipeline(MinMaxScaler(), SGLDClassifier(
-    ...     max_epochs=20, burn_in=100, thinning=10, lr=0.5, random_state=0))
-    >>> clf.fit(X[:1500], y[:1500]).score(X[1500:], y[1500:]) > 0.85
-    True
-    >>> clf[-1].uncertainty(MinMaxScaler().fit(X).transform(X[:3]), kind="bald").shape
-    (3,)
+    Not for direct use: [`SGLDClassifier`][sklearn_apd.SGLDClassifier] and
+    [`SGLDRegressor`][sklearn_apd.SGLDRegressor] are this on the classifiers'
+    and the regressors' network base; see SGLDClassifier for the parameters.
     """
 
-    _parameter_constraints: dict = {
-        **NetworkPosteriorClassifier._parameter_constraints,
-        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
-        "temperature": [Interval(numbers.Real, 0, None, closed="left")],
-        "burn_in": [Interval(numbers.Integral, 0, None, closed="left")],
-        "thinning": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_samples": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_chains": [Interval(numbers.Integral, 1, None, closed="left")],
-    }
-
     _posterior_attributes = ("module_", "samples_")
-
-    def __init__(
-        self,
-        module=MLP,
-        criterion=torch.nn.CrossEntropyLoss,
-        optimizer=SGLD,
-        *,
-        lr=0.05,
-        weight_decay=1e-3,
-        temperature=1.0,
-        burn_in=500,
-        thinning=20,
-        max_samples=1000,
-        n_samples=200,
-        n_chains=1,
-        max_epochs=100,
-        max_iter=None,
-        batch_size=100,
-        callbacks=None,
-        warm_start=False,
-        verbose=0,
-        device="auto",
-        random_state=None,
-        working_memory=None,
-        **kwargs,
-    ):
-        self.module = module
-        self.criterion = criterion
-        self.optimizer = optimizer
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.temperature = temperature
-        self.burn_in = burn_in
-        self.thinning = thinning
-        self.max_samples = max_samples
-        self.n_samples = n_samples
-        self.n_chains = n_chains
-        self.max_epochs = max_epochs
-        self.max_iter = max_iter
-        self.batch_size = batch_size
-        self.callbacks = callbacks
-        self.warm_start = warm_start
-        self.verbose = verbose
-        self.device = device
-        self.random_state = random_state
-        self.working_memory = working_memory
-        self._store_routed(kwargs)
 
     # ------------------------------------------------------------- training
     def initialize_optimizer(self, triggered_directly=None):
@@ -497,6 +299,218 @@ class SGLDClassifier(NetworkPosteriorClassifier):
         merged : SGLDClassifier
         """
         return pooled_estimator(estimators)
+
+
+class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
+    """Bayesian neural network classifier sampled with SGLD.
+
+    ``fit`` runs Stochastic Gradient Langevin Dynamics (Eq. 4 of Wang et al.,
+    2018; see [`SGLD`][sklearn_apd.SGLD] for the exact update) on the
+    network's weights for ``max_epochs`` passes over the data in minibatches of
+    ``batch_size``. After ``burn_in`` iterations, every ``thinning``-th weight
+    vector is kept in a store of at most ``max_samples`` vectors. Predictions
+    average the network over ``n_samples`` draws from that store.
+
+    **Sample store.** The kept samples live in one contiguous float32 tensor
+    ``samples_`` of shape ``(K, n_parameters_)``, ``K <= max_samples``, on the
+    training device: ``4 * K * n_parameters_`` bytes, e.g. 318 MB for 1,000
+    samples of fcNN1 (79,510 weights) and 1.9 GB for fcNN2 (478,410). It is
+    allocated once, for the number of samples the run will produce. When the
+    run produces more than ``max_samples`` samples, reservoir sampling
+    (Vitter's algorithm R, driven by ``random_state``) keeps a uniformly random
+    subset of all post-burn-in samples, so the store always represents the
+    whole chain, not just its end. ``sample_iterations_`` tells which
+    iteration each kept sample comes from.
+
+    **Sampler protocol** (``sklearn_apd.sampling.WeightSampler``): besides
+    ``fit``, ``start_chains`` runs chains for a caller (online APD),
+    ``collect`` returns the stored samples and ``merge`` pools fitted chains;
+    APD, the mixture and ``sklearn_apd.parallel`` use only these.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance, default=MLP
+        Network mapping a float32 batch to class logits. A class is built
+        with the routed ``module__*`` parameters; if its constructor accepts
+        ``n_features_in`` and ``n_classes`` they are filled from the data. An
+        instance is copied, never trained in place.
+    criterion : torch.nn.Module class, default=torch.nn.CrossEntropyLoss
+        Negative log-likelihood of a minibatch; must return the *mean* over
+        the batch (the SGLD scaling assumes it).
+    optimizer : torch.optim.Optimizer class, default=SGLD
+        Sampler called as ``optimizer(params, lr=, num_data=, weight_decay=,
+        temperature=, generator=, **optimizer__kwargs)``.
+    lr : float, default=0.05
+        Learning rate on the mean loss; the SGLD step is ``lr / N`` for ``N``
+        training points, the injected noise has variance
+        ``temperature * lr / N``.
+    weight_decay : float, default=1e-3
+        Gaussian prior: precision ``N * weight_decay`` on every weight.
+    temperature : float, default=1.0
+        Scales the noise variance; 1 samples the Bayesian posterior.
+    burn_in : int, default=500
+        Iterations (minibatch steps) before the first kept sample.
+    thinning : int, default=20
+        Keep every ``thinning``-th iteration after burn-in.
+    max_samples : int, default=1000
+        Bound on the stored samples (see "Sample store").
+    n_samples : int, default=200
+        Posterior draws used by the prediction methods. Drawn without
+        replacement from the store when it holds at least that many, with
+        replacement otherwise.
+    n_chains : int, default=1
+        Independent chains run together as one vectorised computation
+        (stacked weights, ``torch.func.vmap``): each starts from its own random
+        initialisation, draws its own minibatches and noise, and contributes a
+        sample at every thinning point, so a fit keeps ``n_chains`` times as
+        many samples (still bounded by ``max_samples``). Chains explore
+        separate modes; several short chains often beat one long one for the
+        same wall time (``benchmarks/bench_chains.py``). Supports the
+        optimizer ``SGLD`` only. ``optimizer_`` then belongs to chain 0's
+        ``module_`` and is not stepped.
+    max_epochs : int, default=100
+        Passes over the training data (by every chain).
+    max_iter : int or None, default=None
+        Iterations (minibatch steps) per fit; when set it overrides
+        ``max_epochs``, so the budget, like ``burn_in`` and ``thinning``, does
+        not depend on the data size (an estimator set up for 50,000 points
+        then also samples on 20 labels, e.g. inside ``ActiveLearner``).
+    batch_size : int, default=100
+        Minibatch size.
+    callbacks : list of (name, skorch.callbacks.Callback) or None, default=None
+        skorch callbacks; called at train, epoch and batch boundaries.
+    warm_start : bool, default=False
+        If True and already fitted, ``fit`` continues the same chain: it keeps
+        the weights, the iteration count and the sample store.
+    verbose : int, default=0
+        0 is silent, 1 shows a progress bar, 2 also prints a per-epoch table.
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+        "auto" uses CUDA when available, else the CPU.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initial weights, minibatch order, SGLD noise, reservoir and
+        the prediction draws, through local generators. With an int every
+        fit and every prediction is reproducible (on CPU).
+    working_memory : float or None, default=None
+        MiB that one chunk of the prediction engine may use; the draws and the
+        inputs are processed in chunks that fit. None uses
+        ``sklearn.get_config()["working_memory"]`` (1024 by default).
+    **kwargs
+        Routed parameters: ``module__*``, ``criterion__*``, ``optimizer__*``,
+        ``callbacks__*``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels, sorted, from ``np.unique(y)``.
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names of ``X`` when it had string column names.
+    input_shape_ : tuple of int
+        Shape of one input, ``X.shape[1:]``.
+    module_ : torch.nn.Module
+        The network, holding the chain's last state.
+    criterion_ : torch.nn.Module
+        The loss.
+    optimizer_ : torch.optim.Optimizer
+        The sampler.
+    callbacks_ : list of (str, Callback)
+        Initialized callbacks.
+    history_ : skorch.history.History
+        Per epoch: ``train_loss`` (mean minibatch loss), ``n_iter``,
+        ``n_stored`` (samples in the store), ``dur`` (seconds).
+    device_ : torch.device
+        Device the estimator was fitted on.
+    layout_ : ParameterLayout
+        Map between the module's parameters and flat vectors.
+    n_parameters_ : int
+        Weights of one network, the length of one sample.
+    samples_ : torch.Tensor of shape (K, n_parameters_)
+        The stored SGLD samples, float32, ``K <= max_samples``.
+    sample_iterations_ : ndarray of shape (K,)
+        The iteration each stored sample was taken at.
+    sample_chains_ : ndarray of shape (K,)
+        The chain each stored sample comes from (all 0 with one chain).
+    chain_states_ : torch.Tensor of shape (n_chains, n_parameters_)
+        The chains' last weights (chain 0 is also in ``module_``); a
+        ``warm_start`` fit continues from them.
+    n_samples_seen_ : int
+        Samples produced by the chain (kept or not).
+    n_iter_ : int
+        SGLD iterations run in total.
+    storage_size_ : int
+        Floats kept for test-time sampling: ``K * n_parameters_``.
+
+    See Also
+    --------
+    sklearn_apd.SGLD : The optimizer, usable in plain PyTorch.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import MinMaxScaler
+    >>> from sklearn_apd import SGLDClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = make_pipeline(MinMaxScaler(), SGLDClassifier(
+    ...     max_epochs=20, burn_in=100, thinning=10, lr=0.5, random_state=0))
+    >>> clf.fit(X[:1500], y[:1500]).score(X[1500:], y[1500:]) > 0.85
+    True
+    >>> clf[-1].uncertainty(MinMaxScaler().fit(X).transform(X[:3]), kind="bald").shape
+    (3,)
+    """
+
+    _parameter_constraints: dict = {
+        **NetworkPosteriorClassifier._parameter_constraints,
+        **SGLD_CONSTRAINTS,
+    }
+
+    def __init__(
+        self,
+        module=MLP,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=SGLD,
+        *,
+        lr=0.05,
+        weight_decay=1e-3,
+        temperature=1.0,
+        burn_in=500,
+        thinning=20,
+        max_samples=1000,
+        n_samples=200,
+        n_chains=1,
+        max_epochs=100,
+        max_iter=None,
+        batch_size=100,
+        callbacks=None,
+        warm_start=False,
+        verbose=0,
+        device="auto",
+        random_state=None,
+        working_memory=None,
+        **kwargs,
+    ):
+        self.module = module
+        self.criterion = criterion
+        self.optimizer = optimizer
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.temperature = temperature
+        self.burn_in = burn_in
+        self.thinning = thinning
+        self.max_samples = max_samples
+        self.n_samples = n_samples
+        self.n_chains = n_chains
+        self.max_epochs = max_epochs
+        self.max_iter = max_iter
+        self.batch_size = batch_size
+        self.callbacks = callbacks
+        self.warm_start = warm_start
+        self.verbose = verbose
+        self.device = device
+        self.random_state = random_state
+        self.working_memory = working_memory
+        self._store_routed(kwargs)
 
 
 def _has_running_stats(module) -> bool:

@@ -36,12 +36,20 @@ def fitted_sampler(sampler, X, y, default):
                 f"the frozen sampler was fitted on inputs of shape {inner.input_shape_}, "
                 f"X has inputs of shape {tuple(X.shape[1:])}."
             )
-        classes = np.unique(y)
-        if not np.array_equal(classes, inner.classes_):
-            raise ValueError(
-                f"y has classes {classes!r} but the frozen sampler was fitted on "
-                f"{inner.classes_!r}."
-            )
+        if hasattr(inner, "classes_"):
+            classes = np.unique(y)
+            if not np.array_equal(classes, inner.classes_):
+                raise ValueError(
+                    f"y has classes {classes!r} but the frozen sampler was fitted on "
+                    f"{inner.classes_!r}."
+                )
+        else:
+            width = 1 if np.ndim(y) == 1 else np.shape(y)[1]
+            if width != inner.n_outputs_:
+                raise ValueError(
+                    f"y has {width} targets but the frozen sampler was fitted on "
+                    f"{inner.n_outputs_}."
+                )
         fitted = inner
     else:
         fitted = clone(sampler).fit(X, y)
@@ -49,14 +57,16 @@ def fitted_sampler(sampler, X, y, default):
 
 
 def adopt_network(estimator, sampler, device):
-    """Give ``estimator`` the sampler's classes, input shape and a copy of its network.
+    """Give ``estimator`` the sampler's targets, input shape and a copy of its network.
 
-    Sets ``device_``, ``classes_``, ``input_shape_``, ``module_`` (a deep copy in
+    Sets ``device_``, the sampler's task attributes (``classes_``, or
+    ``n_outputs_``, ``y_mean_``, ``y_scale_``), ``input_shape_``, ``module_`` (a deep copy in
     eval mode, on ``device``), ``layout_`` and ``n_parameters_``; nothing else
     of the sampler (in particular not its samples) is referenced.
     """
     estimator.device_ = device
-    estimator.classes_ = sampler.classes_
+    for name in type(sampler)._task_attributes:
+        setattr(estimator, name, getattr(sampler, name))
     estimator.input_shape_ = sampler.input_shape_
     estimator.module_ = copy.deepcopy(sampler.module_).to(device).eval()
     estimator.layout_ = ParameterLayout(estimator.module_)

@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from ..nets import MLP, ParameterLayout
+from ..nets import MLP, GaussianOutput, ParameterLayout
 
 #: Fewest input rows per evaluation call (see chunked_probabilities).
 MIN_ROWS = 64
@@ -107,6 +107,12 @@ def batched_logits(
     params = layout.unflatten(flat)
     if type(module) is MLP and not module.training:
         return _mlp_logits(module, params, x)
+    if type(module) is GaussianOutput and type(module.net) is MLP and not module.training:
+        # A regressor's MLP: the folded path for the means, the noise appended.
+        inner = {name[4:]: p for name, p in params.items() if name.startswith("net.")}
+        means = _mlp_logits(module.net, inner, x)
+        noise = params["log_precision"].unsqueeze(1).expand(-1, means.shape[1], -1)
+        return torch.cat([means, noise], -1)
 
     def one(p, inputs):
         return functional_call(module, p, (inputs,))
@@ -148,12 +154,41 @@ def predictive_probabilities(
     torch.Tensor
         float32 probabilities on the module's device.
     """
+    return predictive_outputs(
+        module,
+        layout,
+        source,
+        n_draws,
+        x,
+        working_memory_mb=working_memory_mb,
+        reduce=reduce,
+        transform=_softmax,
+    )
+
+
+@torch.no_grad()
+def predictive_outputs(
+    module: nn.Module,
+    layout: ParameterLayout,
+    source: ParameterSource,
+    n_draws: int,
+    x: torch.Tensor,
+    *,
+    working_memory_mb: float,
+    reduce: str = "none",
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """The network's outputs on ``x`` under ``n_draws`` weight draws, ``(n_draws, n, C)``.
+
+    `predictive_probabilities()` is this with ``transform`` the softmax; the
+    regressors take the raw outputs (``transform=None``).
+    """
 
     def draws(s0, s1):
         flat = source(s0, s1)  # gathered once per chunk of draws
         return lambda inputs: batched_logits(module, layout, flat, inputs)
 
-    return chunked_probabilities(
+    return chunked_outputs(
         draws,
         n_draws,
         x,
@@ -161,7 +196,12 @@ def predictive_probabilities(
         n_parameters=layout.n_parameters,
         working_memory_mb=working_memory_mb,
         reduce=reduce,
+        transform=transform,
     )
+
+
+def _softmax(logits: torch.Tensor) -> torch.Tensor:
+    return torch.softmax(logits, -1)
 
 
 @torch.no_grad()
@@ -179,6 +219,35 @@ def chunked_probabilities(
 
     The loop behind `predictive_probabilities()`, for any posterior whose
     draws ``s0:s1`` can be evaluated together (MC dropout uses it with masks).
+    """
+    return chunked_outputs(
+        draws,
+        n_draws,
+        x,
+        footprint=footprint,
+        n_parameters=n_parameters,
+        working_memory_mb=working_memory_mb,
+        reduce=reduce,
+        transform=_softmax,
+    )
+
+
+@torch.no_grad()
+def chunked_outputs(
+    draws: Callable[[int, int], Callable[[torch.Tensor], torch.Tensor]],
+    n_draws: int,
+    x: torch.Tensor,
+    *,
+    footprint: int,
+    n_parameters: int,
+    working_memory_mb: float,
+    reduce: str = "none",
+    transform: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """``transform`` of the outputs ``draws(s0, s1)(inputs) -> (s, n, C)``, chunked.
+
+    The loop of `chunked_probabilities()` with any elementwise-per-draw
+    ``transform`` (None keeps the raw outputs).
     """
     n = x.shape[0]
     # BLAS takes another code path for very small products, whose results for a
@@ -200,7 +269,10 @@ def chunked_probabilities(
             block = x[i0:i1]
             if i1 - i0 < MIN_ROWS:
                 block = torch.cat([block, block.new_zeros((MIN_ROWS - (i1 - i0), *x.shape[1:]))])
-            probs = torch.softmax(logits_of(block), -1)[:, : i1 - i0]
+            probs = logits_of(block)
+            if transform is not None:
+                probs = transform(probs)
+            probs = probs[:, : i1 - i0]
             if out is None:
                 c = probs.shape[-1]
                 shape = (n, c) if reduce == "mean" else (n_draws, n, c)

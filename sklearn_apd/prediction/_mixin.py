@@ -1,4 +1,4 @@
-"""The prediction API shared by every posterior classifier."""
+"""The prediction API shared by every posterior: weight draws, and the classifiers' methods."""
 
 from __future__ import annotations
 
@@ -9,20 +9,27 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import uncertainty as _uncertainty
 from .._utils import STREAM_PREDICT, STREAM_SAMPLE, check_positive_int, make_generator
-from ._engine import chunk_rows, predictive_probabilities
+from ._engine import chunk_rows, predictive_outputs
 
 
-class PosteriorPredictionMixin:
-    """``predict_proba``, ``predict_proba_samples``, ``uncertainty``, ... from weight draws.
+def _softmax(logits):
+    return torch.softmax(logits, -1)
 
-    A class using it provides, once fitted: ``classes_``, ``input_shape_``,
+
+class PosteriorDrawsMixin:
+    """The task-independent half of the prediction API: input checks and network draws.
+
+    A class using it provides, once fitted: ``input_shape_``,
     ``n_features_in_``, ``device_``, ``layout_`` (a ParameterLayout) and
     ``module_`` (the network evaluated under the draws), the parameters
     ``n_samples``, ``random_state`` and ``working_memory``, and the method
     ``_parameter_source(n_draws, generator)`` returning
     ``source(start, stop) -> (stop - start, n_parameters_)`` weight draws.
     A posterior that is not a set of weight vectors (MC dropout) overrides
-    ``_proba`` instead.
+    ``_draw_outputs`` instead.
+    [`PosteriorPredictionMixin`][sklearn_apd.prediction.PosteriorPredictionMixin] (classifiers)
+    and [`PosteriorRegressionMixin`][sklearn_apd.prediction.PosteriorRegressionMixin]
+    build the public methods on it.
     """
 
     def _validate_predict_X(self, X):
@@ -63,10 +70,11 @@ class PosteriorPredictionMixin:
         self.module_.eval()
         return self.module_
 
-    def _proba(self, X_t, n_draws, reduce):
+    def _draw_outputs(self, X_t, n_draws, reduce, transform):
+        """``transform`` of the network's outputs under ``n_draws`` draws: ``(n_draws, n, C)``."""
         generator = make_generator(self.random_state, STREAM_PREDICT, self.device_)
         source = self._parameter_source(n_draws, generator)
-        return predictive_probabilities(
+        return predictive_outputs(
             self._prediction_module(),
             self.layout_,
             source,
@@ -74,7 +82,46 @@ class PosteriorPredictionMixin:
             X_t,
             working_memory_mb=self._working_memory_mb,
             reduce=reduce,
+            transform=transform,
         )
+
+    #: False for posteriors that are not distributions over weight vectors.
+    _has_weight_draws = True
+
+    @available_if(lambda self: self._has_weight_draws)
+    def sample_parameters(self, n, random_state=None):
+        """Draw ``n`` flat weight vectors from the test-time posterior.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws.
+        random_state : int, RandomState instance or None, default=None
+            Seed of the draws; ``None`` uses the estimator's ``random_state``.
+
+        Returns
+        -------
+        params : torch.Tensor of shape (n, n_parameters_)
+            float32, on the device the estimator was fitted on; the layout is
+            the module's ``named_parameters()`` order, flattened.
+        """
+        check_is_fitted(self)
+        n = self._resolve_n_samples(n)
+        rs = self.random_state if random_state is None else random_state
+        generator = make_generator(rs, STREAM_SAMPLE, self.device_)
+        return self._parameter_source(n, generator)(0, n).clone()
+
+
+class PosteriorPredictionMixin(PosteriorDrawsMixin):
+    """``predict_proba``, ``predict_proba_samples``, ``uncertainty``, ... from weight draws.
+
+    The classifiers' prediction API on
+    [`PosteriorDrawsMixin`][sklearn_apd.prediction.PosteriorDrawsMixin]; the class also
+    provides ``classes_`` once fitted.
+    """
+
+    def _proba(self, X_t, n_draws, reduce):
+        return self._draw_outputs(X_t, n_draws, reduce, _softmax)
 
     def predict_proba(self, X, n_samples=None):
         """Posterior predictive class probabilities (Eq. 8 of the paper).
@@ -160,29 +207,3 @@ class PosteriorPredictionMixin:
             for i in range(0, X_t.shape[0], block)
         ]
         return torch.cat(scores).cpu().numpy()
-
-    #: False for posteriors that are not distributions over weight vectors.
-    _has_weight_draws = True
-
-    @available_if(lambda self: self._has_weight_draws)
-    def sample_parameters(self, n, random_state=None):
-        """Draw ``n`` flat weight vectors from the test-time posterior.
-
-        Parameters
-        ----------
-        n : int
-            Number of draws.
-        random_state : int, RandomState instance or None, default=None
-            Seed of the draws; ``None`` uses the estimator's ``random_state``.
-
-        Returns
-        -------
-        params : torch.Tensor of shape (n, n_parameters_)
-            float32, on the device the estimator was fitted on; the layout is
-            the module's ``named_parameters()`` order, flattened.
-        """
-        check_is_fitted(self)
-        n = self._resolve_n_samples(n)
-        rs = self.random_state if random_state is None else random_state
-        generator = make_generator(rs, STREAM_SAMPLE, self.device_)
-        return self._parameter_source(n, generator)(0, n).clone()

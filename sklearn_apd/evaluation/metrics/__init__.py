@@ -1,4 +1,4 @@
-"""Out-of-distribution detection and calibration metrics, and scorers.
+"""Out-of-distribution detection, calibration and probabilistic regression metrics, and scorers.
 
 OOD metrics take ``(scores_in, scores_out)``: uncertainty scores of
 in-distribution and out-of-distribution inputs, where a **higher score means
@@ -16,6 +16,12 @@ in-distribution and out-of-distribution inputs, where a **higher score means
 Calibration metrics take true labels and predicted probabilities
 ``(n, n_classes)``; labels are indices into the columns, or are mapped
 through ``labels`` (e.g. an estimator's ``classes_``).
+
+Regression metrics take ``(y_true, y_mean, y_std)``, the Gaussian predictive
+of ``predict(X, return_std=True)``: `gaussian_nlpd()` (negative log
+predictive density), `crps_gaussian()` (continuous ranked probability
+score), `interval_coverage()` (fraction inside the central interval), and
+`make_regression_scorer()` for ``GridSearchCV``.
 """
 
 from ._calibration import (
@@ -35,14 +41,24 @@ from ._ood import (
     ood_report,
     uncertainty_scores,
 )
+from ._regression import (
+    crps_gaussian,
+    gaussian_nlpd,
+    interval_coverage,
+    make_regression_scorer,
+)
 
 __all__ = [
     "OODReport",
     "brier_score",
+    "crps_gaussian",
     "expected_calibration_error",
     "fpr_at_95_tpr",
+    "gaussian_nlpd",
+    "interval_coverage",
     "make_calibration_scorer",
     "make_ood_scorer",
+    "make_regression_scorer",
     "negative_log_likelihood",
     "ood_aupr_in",
     "ood_aupr_out",

@@ -11,12 +11,13 @@ import numbers
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
 from ..._utils import TorchPickleMixin, resolve_device
-from ...prediction import PosteriorPredictionMixin
+from ...prediction import PosteriorPredictionMixin, PosteriorRegressionMixin
+from .._regressors import SGLDRegressor
 from .._sgld import SGLDClassifier
 from .._weight_samples import adopt_network, fitted_sampler
 from . import _warm_start
@@ -24,7 +25,201 @@ from ._online import fit_online
 from ._trainer import DistillationLog, GANTrainer, gan_params, train_offline
 
 
-class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin, BaseEstimator):
+class APDDistillerMixin:
+    """Adversarial Posterior Distillation on any weight sampler. Not for direct use.
+
+    Everything of [`APDClassifier`][sklearn_apd.APDClassifier] but the task: the
+    parameters, ``fit`` (offline, online, warm start) and the generator as the
+    test-time posterior. [`APDRegressor`][sklearn_apd.APDRegressor] is the same on
+    [`SGLDRegressor`][sklearn_apd.SGLDRegressor]'s samples.
+    """
+
+    #: validate_data's checks of y (the regressor's allow several targets).
+    _y_checks: dict = {}
+
+    def _default_sampler(self):
+        """The sampler used when ``sampler=None``."""
+        raise NotImplementedError
+
+    _parameter_constraints: dict = {
+        "sampler": [object, None],
+        "mode": [StrOptions({"offline", "online"})],
+        "gan": [StrOptions({"wgan-gp", "wgan", "gan"})],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
+        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "generator_units": [tuple, list],
+        "critic_units": [tuple, list],
+        "n_critic": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "gp_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "clip_value": [Interval(numbers.Real, 0, None, closed="neither")],
+        "lr": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "betas": [tuple, list, None],
+        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "standardize": ["boolean"],
+        "n_chains": [Interval(numbers.Integral, 1, None, closed="left")],
+        "sgld_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "gan_steps": [Interval(numbers.Integral, 1, None, closed="left")],
+        "buffer_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "device": [str, torch.device, None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "working_memory": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    }
+
+    def __init__(
+        self,
+        sampler=None,
+        mode="offline",
+        gan="wgan-gp",
+        max_iter=1000,
+        n_samples=200,
+        *,
+        latent_dim=32,
+        generator_units=(100, 100, 100),
+        critic_units=(100, 100, 100),
+        n_critic=None,
+        gp_weight=10.0,
+        clip_value=0.01,
+        lr=None,
+        betas=None,
+        batch_size=100,
+        standardize=False,
+        n_chains=4,
+        sgld_steps=100,
+        gan_steps=10,
+        buffer_size=1000,
+        warm_start=False,
+        device="auto",
+        random_state=None,
+        verbose=0,
+        working_memory=None,
+    ):
+        self.sampler = sampler
+        self.mode = mode
+        self.gan = gan
+        self.max_iter = max_iter
+        self.n_samples = n_samples
+        self.latent_dim = latent_dim
+        self.generator_units = generator_units
+        self.critic_units = critic_units
+        self.n_critic = n_critic
+        self.gp_weight = gp_weight
+        self.clip_value = clip_value
+        self.lr = lr
+        self.betas = betas
+        self.batch_size = batch_size
+        self.standardize = standardize
+        self.n_chains = n_chains
+        self.sgld_steps = sgld_steps
+        self.gan_steps = gan_steps
+        self.buffer_size = buffer_size
+        self.warm_start = warm_start
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.working_memory = working_memory
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    def _validate_params(self):
+        super()._validate_params()  # _parameter_constraints
+        for name in ("generator_units", "critic_units"):
+            units = getattr(self, name)
+            if not all(isinstance(u, numbers.Integral) and u > 0 for u in units):
+                raise ValueError(f"{name}={units!r} must be a sequence of positive ints.")
+        if self.betas is not None:
+            if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+                raise ValueError(f"betas={self.betas!r} must be two numbers in [0, 1).")
+            if self.gan == "wgan":
+                raise ValueError(
+                    f"betas={self.betas!r} are Adam's; gan='wgan' trains with RMSprop "
+                    "(Arjovsky et al. 2017). Leave betas=None."
+                )
+        if self.warm_start and self.mode == "online":
+            raise ValueError(
+                "warm_start=True continues an offline distillation; mode='online' "
+                "starts its chains and GAN afresh. Use mode='offline' or warm_start=False."
+            )
+
+    @_fit_context(prefer_skip_nested_validation=False)  # the sampler validates its own
+    def fit(self, X, y):
+        """Sample the posterior with SGLD and distil it into the generator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, n_features) or (n, ...)
+        y : array-like of shape (n,), or (n, n_outputs) for the regressor
+
+        Returns
+        -------
+        self : object
+        """
+        X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=True, **self._y_checks)
+        self.device_ = resolve_device(self.device)
+        state = getattr(self, "_warm_state", None) if self.warm_start else None
+        if not self.warm_start:
+            self._warm_state = None
+        if self.mode == "offline":
+            self._fit_offline(X, y, state)
+        else:
+            fit_online(self, X, y, self._default_sampler())
+        self.gan_params_ = gan_params(self)
+        self.generator_.eval()
+        self.generator_.fold_standardization()  # no-op unless standardize=True
+        self.storage_size_ = self._generator_storage()
+        return self
+
+    def _fit_offline(self, X, y, state):
+        """Algorithm 1: the sampler's samples, then ``max_iter`` GAN updates on them."""
+        sampler = fitted_sampler(self.sampler, X, y, self._default_sampler())
+        samples = sampler.collect().to(self.device_)
+        if state is not None:
+            _warm_start.check_continuable(self, state, sampler)
+        adopt_network(self, sampler, self.device_)
+        self.n_training_samples_ = samples.shape[0]
+        del sampler  # only the network copy above is kept
+        if state is not None:
+            trainer = _warm_start.resume(self, state, samples)
+            history = {k: list(v) for k, v in self.distill_history_.items()}
+            log = DistillationLog(history, self.n_iter_)
+        else:
+            trainer = GANTrainer.new(self, self.n_parameters_, samples)
+            log = DistillationLog()
+        self.generator_ = trainer.generator
+        try:
+            train_offline(trainer, samples, log, self.max_iter, self.verbose)
+        finally:
+            self.distill_history_ = log.arrays()
+            self.n_iter_ = log.n_iter
+        if self.warm_start:
+            self._warm_state = _warm_start.keep_state(self, trainer, state)
+
+    def _generator_storage(self):
+        """Floats kept for sampling: G's parameters (and buffers, if not yet folded)."""
+        g = self.generator_
+        return int(sum(t.numel() for t in (*g.parameters(), *g.buffers())))
+
+    # ------------------------------------------------------------ posterior
+    def _parameter_source(self, n_draws, generator):
+        z = torch.randn(n_draws, self.latent_dim, generator=generator, device=generator.device)
+        g = self.generator_
+
+        def source(start, stop):
+            with torch.no_grad():
+                return g(z[start:stop].to(self.device_))
+
+        return source
+
+
+class APDClassifier(
+    APDDistillerMixin, PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin, BaseEstimator
+):
     """Adversarial Posterior Distillation: a GAN generator of network weights.
 
     ``fit`` distils an SGLD posterior into a generator G: z ~ N(0, I) -> weight
@@ -182,177 +377,104 @@ class APDClassifier(PosteriorPredictionMixin, ClassifierMixin, TorchPickleMixin,
     """
 
     _posterior_attributes = ("generator_",)
-    _parameter_constraints: dict = {
-        "sampler": [object, None],
-        "mode": [StrOptions({"offline", "online"})],
-        "gan": [StrOptions({"wgan-gp", "wgan", "gan"})],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
-        "n_samples": [Interval(numbers.Integral, 1, None, closed="left")],
-        "latent_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "generator_units": [tuple, list],
-        "critic_units": [tuple, list],
-        "n_critic": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "gp_weight": [Interval(numbers.Real, 0, None, closed="left")],
-        "clip_value": [Interval(numbers.Real, 0, None, closed="neither")],
-        "lr": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "betas": [tuple, list, None],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "standardize": ["boolean"],
-        "n_chains": [Interval(numbers.Integral, 1, None, closed="left")],
-        "sgld_steps": [Interval(numbers.Integral, 1, None, closed="left")],
-        "gan_steps": [Interval(numbers.Integral, 1, None, closed="left")],
-        "buffer_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "warm_start": ["boolean"],
-        "device": [str, torch.device, None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "working_memory": [Interval(numbers.Real, 0, None, closed="neither"), None],
-    }
 
-    def __init__(
-        self,
-        sampler=None,
-        mode="offline",
-        gan="wgan-gp",
-        max_iter=1000,
-        n_samples=200,
-        *,
-        latent_dim=32,
-        generator_units=(100, 100, 100),
-        critic_units=(100, 100, 100),
-        n_critic=None,
-        gp_weight=10.0,
-        clip_value=0.01,
-        lr=None,
-        betas=None,
-        batch_size=100,
-        standardize=False,
-        n_chains=4,
-        sgld_steps=100,
-        gan_steps=10,
-        buffer_size=1000,
-        warm_start=False,
-        device="auto",
-        random_state=None,
-        verbose=0,
-        working_memory=None,
-    ):
-        self.sampler = sampler
-        self.mode = mode
-        self.gan = gan
-        self.max_iter = max_iter
-        self.n_samples = n_samples
-        self.latent_dim = latent_dim
-        self.generator_units = generator_units
-        self.critic_units = critic_units
-        self.n_critic = n_critic
-        self.gp_weight = gp_weight
-        self.clip_value = clip_value
-        self.lr = lr
-        self.betas = betas
-        self.batch_size = batch_size
-        self.standardize = standardize
-        self.n_chains = n_chains
-        self.sgld_steps = sgld_steps
-        self.gan_steps = gan_steps
-        self.buffer_size = buffer_size
-        self.warm_start = warm_start
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.working_memory = working_memory
+    def _default_sampler(self):
+        return SGLDClassifier()
+
+
+class APDRegressor(
+    APDDistillerMixin, PosteriorRegressionMixin, RegressorMixin, TorchPickleMixin, BaseEstimator
+):
+    """Adversarial Posterior Distillation of a regression posterior: a generator of weights.
+
+    [`APDClassifier`][sklearn_apd.APDClassifier]'s distillation, offline
+    (Algorithm 1) or online (Algorithm 2), on the samples of an
+    [`SGLDRegressor`][sklearn_apd.SGLDRegressor]: each sample is the network's
+    weights together with its log noise precisions, so the generator
+    distils the noise too, and predictions are
+    [`SGLDRegressor`][sklearn_apd.SGLDRegressor]'s (``predict(X,
+    return_std=True)``, ``predict_samples``, ``uncertainty``) with the draws
+    from the generator. The target standardization (``y_mean_``,
+    ``y_scale_``) is the sampler's.
+
+    Parameters
+    ----------
+    sampler : SGLDRegressor or FrozenEstimator, default=None
+        None means ``SGLDRegressor()``; a FrozenEstimator around a fitted one
+        is used as is (offline mode).
+    mode : {"offline", "online"}, default="offline"
+    gan : {"wgan-gp", "wgan", "gan"}, default="wgan-gp"
+    max_iter : int, default=1000
+        Generator updates.
+    n_samples : int, default=200
+        Generator draws used by the prediction methods.
+    latent_dim : int, default=32
+    generator_units, critic_units : tuple of int, default=(100, 100, 100)
+    n_critic : int or None, default=None
+    gp_weight : float, default=10.0
+    clip_value : float, default=0.01
+    lr : float or None, default=None
+    betas : (float, float) or None, default=None
+    batch_size : int, default=100
+    standardize : bool, default=False
+        Train the GAN on per-weight standardized samples (recommended).
+    n_chains, sgld_steps, gan_steps, buffer_size : int
+        Online mode's settings, as in APDClassifier.
+    warm_start : bool, default=False
+    device : {"auto", "cpu", "cuda"} or torch.device, default="auto"
+    random_state : int, RandomState instance or None, default=None
+    verbose : int, default=0
+    working_memory : float or None, default=None
+
+    Each parameter means what it means in APDClassifier, where it is described in full.
+
+    Attributes
+    ----------
+    n_outputs_ : int
+        Number of targets (the sampler's).
+    y_mean_, y_scale_ : ndarray of shape (n_outputs_,)
+        The sampler's target standardization.
+    n_features_in_ : int
+    input_shape_ : tuple of int
+    device_ : torch.device
+    module_ : GaussianOutput
+        A copy of the sampler's network, evaluated under the generated weights.
+    layout_ : ParameterLayout
+    n_parameters_ : int
+    generator_ : torch.nn.Module
+        The trained generator.
+    n_training_samples_ : int
+        SGLD samples distilled (offline mode).
+    distill_history_ : dict of ndarray
+        Per logged update: the critic's and generator's losses.
+    n_iter_ : int
+        Generator updates run.
+    gan_params_ : dict
+        The optimizer settings used (lr, betas, n_critic).
+    storage_size_ : int
+        Floats of the generator.
+
+    Examples
+    --------
+    >>> from sklearn.frozen import FrozenEstimator
+    >>> from sklearn_apd import APDRegressor, SGLDRegressor
+    >>> from sklearn_apd.datasets import make_cubic_toy
+    >>> X, y = make_cubic_toy(random_state=0)
+    >>> sgld = SGLDRegressor(lr=0.1, max_iter=1000, burn_in=200, thinning=5,
+    ...                      batch_size=20, random_state=0).fit(X, y)
+    >>> apd = APDRegressor(FrozenEstimator(sgld), max_iter=50, standardize=True,
+    ...                    random_state=0).fit(X, y)
+    >>> apd.predict(X[:2], return_std=True)[1].shape
+    (2,)
+    """
+
+    _y_checks = {"multi_output": True, "y_numeric": True}
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
         return tags
 
-    # ------------------------------------------------------------------ fit
-    def _validate_params(self):
-        super()._validate_params()  # _parameter_constraints
-        for name in ("generator_units", "critic_units"):
-            units = getattr(self, name)
-            if not all(isinstance(u, numbers.Integral) and u > 0 for u in units):
-                raise ValueError(f"{name}={units!r} must be a sequence of positive ints.")
-        if self.betas is not None:
-            if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
-                raise ValueError(f"betas={self.betas!r} must be two numbers in [0, 1).")
-            if self.gan == "wgan":
-                raise ValueError(
-                    f"betas={self.betas!r} are Adam's; gan='wgan' trains with RMSprop "
-                    "(Arjovsky et al. 2017). Leave betas=None."
-                )
-        if self.warm_start and self.mode == "online":
-            raise ValueError(
-                "warm_start=True continues an offline distillation; mode='online' "
-                "starts its chains and GAN afresh. Use mode='offline' or warm_start=False."
-            )
-
-    @_fit_context(prefer_skip_nested_validation=False)  # the sampler validates its own
-    def fit(self, X, y):
-        """Sample the posterior with SGLD and distil it into the generator.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, n_features) or (n, ...)
-        y : array-like of shape (n,)
-
-        Returns
-        -------
-        self : object
-        """
-        X, y = validate_data(self, X, y, dtype=np.float32, allow_nd=True)
-        self.device_ = resolve_device(self.device)
-        state = getattr(self, "_warm_state", None) if self.warm_start else None
-        if not self.warm_start:
-            self._warm_state = None
-        if self.mode == "offline":
-            self._fit_offline(X, y, state)
-        else:
-            fit_online(self, X, y, SGLDClassifier())
-        self.gan_params_ = gan_params(self)
-        self.generator_.eval()
-        self.generator_.fold_standardization()  # no-op unless standardize=True
-        self.storage_size_ = self._generator_storage()
-        return self
-
-    def _fit_offline(self, X, y, state):
-        """Algorithm 1: the sampler's samples, then ``max_iter`` GAN updates on them."""
-        sampler = fitted_sampler(self.sampler, X, y, SGLDClassifier())
-        samples = sampler.collect().to(self.device_)
-        if state is not None:
-            _warm_start.check_continuable(self, state, sampler)
-        adopt_network(self, sampler, self.device_)
-        self.n_training_samples_ = samples.shape[0]
-        del sampler  # only the network copy above is kept
-        if state is not None:
-            trainer = _warm_start.resume(self, state, samples)
-            history = {k: list(v) for k, v in self.distill_history_.items()}
-            log = DistillationLog(history, self.n_iter_)
-        else:
-            trainer = GANTrainer.new(self, self.n_parameters_, samples)
-            log = DistillationLog()
-        self.generator_ = trainer.generator
-        try:
-            train_offline(trainer, samples, log, self.max_iter, self.verbose)
-        finally:
-            self.distill_history_ = log.arrays()
-            self.n_iter_ = log.n_iter
-        if self.warm_start:
-            self._warm_state = _warm_start.keep_state(self, trainer, state)
-
-    def _generator_storage(self):
-        """Floats kept for sampling: G's parameters (and buffers, if not yet folded)."""
-        g = self.generator_
-        return int(sum(t.numel() for t in (*g.parameters(), *g.buffers())))
-
-    # ------------------------------------------------------------ posterior
-    def _parameter_source(self, n_draws, generator):
-        z = torch.randn(n_draws, self.latent_dim, generator=generator, device=generator.device)
-        g = self.generator_
-
-        def source(start, stop):
-            with torch.no_grad():
-                return g(z[start:stop].to(self.device_))
-
-        return source
+    def _default_sampler(self):
+        return SGLDRegressor()

@@ -28,7 +28,7 @@ def fit_online(est, X, y, default_sampler):
     if isinstance(sampler, FrozenEstimator) or not isinstance(sampler, WeightSampler):
         raise ValueError(
             "mode='online' runs its own SGLD chains and needs an unfitted "
-            f"SGLDClassifier as sampler; got {type(sampler).__name__}."
+            f"SGLDClassifier (or SGLDRegressor) as sampler; got {type(sampler).__name__}."
         )
     chain = clone(sampler).set_params(device=str(est.device_))
     k = est.n_chains

@@ -31,17 +31,22 @@ def check_continuable(est, state, sampler):
             + ", ".join(changed)
             + ". Set warm_start=False to start a new one."
         )
-    same_classes = np.array_equal(sampler.classes_, est.classes_)
+    same_classes = np.array_equal(_targets(sampler), _targets(est))
     same_input = tuple(sampler.input_shape_) == tuple(est.input_shape_)
     n_params = state["generator"].last.out_features
     if not (same_classes and same_input and sampler.n_parameters_ == n_params):
         raise ValueError(
             "warm_start=True continues the previous GAN and needs the same network, "
             f"classes and input shape; the sampler now has {sampler.n_parameters_} "
-            f"weights, classes {sampler.classes_!r} and input shape "
-            f"{tuple(sampler.input_shape_)}, previously {n_params}, {est.classes_!r} "
+            f"weights, classes (or targets) {_targets(sampler)!r} and input shape "
+            f"{tuple(sampler.input_shape_)}, previously {n_params}, {_targets(est)!r} "
             f"and {tuple(est.input_shape_)}."
         )
+
+
+def _targets(obj):
+    """A classifier's classes, a regressor's number of targets."""
+    return obj.classes_ if hasattr(obj, "classes_") else obj.n_outputs_
 
 
 def keep_state(est, trainer, previous):
