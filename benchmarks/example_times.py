@@ -25,6 +25,7 @@ COMMANDS = {
     "plot_active_learning.py": ["--out", "{tmp}/al.png"],
     "plot_mixture_components.py": ["--out", "{tmp}/mixture.png"],
     "grid_search_ood.py": [],
+    "plot_regression_toy.py": ["--out", "{tmp}/regression.png"],
     "make_notebook.py": ["--execute", "--out", "{tmp}/nb.ipynb"],
 }
 

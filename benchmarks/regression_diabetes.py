@@ -13,7 +13,9 @@ kernel, ``normalize_y=True``); ``mlp``, scikit-learn's ``MLPRegressor`` (a
 deterministic network; its "standard deviation" is the training residuals'
 RMS, a homoscedastic Gaussian around its point prediction, as a user would
 add one); ``sgld`` (SGLDRegressor, settings in ``SGLD``); ``apd``
-(APDRegressor distilling that fold's SGLD samples); ``mcd``
+(APDRegressor distilling that fold's SGLD samples); ``sgld_cv`` (the
+same SGLD with ``weight_decay`` chosen from ``WEIGHT_DECAYS`` by a 3-fold
+``GridSearchCV`` on the NLPD scorer inside each training fold); ``mcd``
 (MCDropoutRegressor).
 
 Usage::
@@ -38,14 +40,19 @@ from sklearn.frozen import FrozenEstimator
 from sklearn.gaussian_process import GaussianProcessRegressor
 from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 from sklearn.linear_model import BayesianRidge
-from sklearn.model_selection import KFold
+from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sklearn_apd import APDRegressor, MCDropoutRegressor, SGLDRegressor
 from sklearn_apd.experiments import cpu_description
-from sklearn_apd.metrics import crps_gaussian, gaussian_nlpd, interval_coverage
+from sklearn_apd.metrics import (
+    crps_gaussian,
+    gaussian_nlpd,
+    interval_coverage,
+    make_regression_scorer,
+)
 
 RESULTS = Path(__file__).parent / "results"
 OUT = RESULTS / "regression_diabetes.json"
@@ -70,7 +77,10 @@ MCD = dict(
     n_samples=500,
 )
 APD = dict(max_iter=3000, standardize=True, n_samples=500)
-MODELS = ("bayesian_ridge", "gp", "mlp", "sgld", "apd", "mcd")
+#: ``sgld_cv``: the prior precision chosen inside each training fold by a 3-fold
+#: GridSearchCV on the NLPD scorer (the test fold is never seen).
+WEIGHT_DECAYS = [0.01, 0.1, 1.0]
+MODELS = ("bayesian_ridge", "gp", "mlp", "sgld", "sgld_cv", "apd", "mcd")
 
 
 class _ResidualGaussian:
@@ -97,11 +107,19 @@ def _model(name, seed):
         gp = GaussianProcessRegressor(kernel, normalize_y=True, random_state=seed)
         return make_pipeline(StandardScaler(), gp)
     if name == "mlp":
-        mlp = MLPRegressor((50,), alpha=1.0, max_iter=2000, random_state=seed)
+        mlp = MLPRegressor(hidden_layer_sizes=(50,), alpha=1.0, max_iter=2000, random_state=seed)
         return _ResidualGaussian(make_pipeline(StandardScaler(), mlp))
     if name == "sgld":
         return make_pipeline(
             StandardScaler(), SGLDRegressor(**SGLD, device="cpu", random_state=seed)
+        )
+    if name == "sgld_cv":
+        return GridSearchCV(
+            _model("sgld", seed),
+            {"sgldregressor__weight_decay": WEIGHT_DECAYS},
+            scoring=make_regression_scorer("nlpd"),
+            cv=3,
+            n_jobs=2,
         )
     if name == "mcd":
         return make_pipeline(
@@ -111,6 +129,8 @@ def _model(name, seed):
 
 
 def _storage(name, est):
+    if isinstance(est, GridSearchCV):
+        return _storage("sgld", est.best_estimator_)
     final = est.pipe[-1] if isinstance(est, _ResidualGaussian) else est[-1]
     if name == "sgld":
         return int(final.n_parameters_ * min(final.n_samples, len(final.samples_)))
@@ -143,10 +163,16 @@ def run(models):
             else:
                 est = _model(name, k).fit(X[tr], y[tr])
             fit_time = time.perf_counter() - t0
-            mean, std = est.predict(X[te], return_std=True)
+            if isinstance(est, GridSearchCV):
+                best = est.best_params_["sgldregressor__weight_decay"]
+                mean, std = est.best_estimator_.predict(X[te], return_std=True)
+            else:
+                best = None
+                mean, std = est.predict(X[te], return_std=True)
             rows.append(
                 {
                     "fold": k,
+                    **({"chosen_weight_decay": best} if best is not None else {}),
                     "rmse": float(np.sqrt(np.mean((y[te] - mean) ** 2))),
                     "nlpd": gaussian_nlpd(y[te], mean, std),
                     "crps": crps_gaussian(y[te], mean, std),

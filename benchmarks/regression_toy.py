@@ -22,9 +22,14 @@ Usage::
 
     python benchmarks/regression_toy.py SEED [METHOD ...]   # one seed
     python benchmarks/regression_toy.py summary             # Markdown table + plot
+    python benchmarks/regression_toy.py sweep               # SGLD's step size (seed 0)
 
 Results: ``benchmarks/results/regression_toy_SEED.json``,
 ``regression_toy.md`` and ``regression_toy.png`` (seed 0, like the paper's figure).
+``sweep`` fits SGLD at ``lr`` 0.01, 0.002 and 0.001 (the same number of
+iterations per unit of ``lr``: 10,000, 50,000, 100,000) and records the learned
+noise standard deviation (the true one is 3) and the coverage:
+``regression_toy_sweep.json``.
 """
 
 from __future__ import annotations
@@ -179,8 +184,33 @@ def _plot(record, methods):
     fig.savefig(RESULTS / "regression_toy.png", dpi=110)
 
 
+def sweep():
+    X, y = make_cubic_toy(20, random_state=0)
+    X_test, y_test = make_cubic_toy(2000, random_state=1000)
+    rows = []
+    for lr, iters in ((0.01, 10_000), (0.002, 50_000), (0.001, 100_000)):
+        settings = {**SGLD, "lr": lr, "max_iter": iters, "burn_in": iters // 4}
+        settings["thinning"] = max(1, iters // 1333)
+        t0 = time.perf_counter()
+        est = SGLDRegressor(**settings, device="cpu", random_state=0).fit(X / SCALE, y)
+        noise = float(np.sqrt(est.uncertainty(np.zeros((1, 1)), kind="aleatoric")[0]))
+        row = {
+            "lr": lr,
+            "max_iter": iters,
+            "learned_noise_std": noise,
+            **_scores(est, X_test, y_test),
+        }
+        row["fit_time_s"] = round(time.perf_counter() - t0, 1)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    record = {"machine": cpu_description(), "date": time.strftime("%Y-%m-%d"), "rows": rows}
+    (RESULTS / "regression_toy_sweep.json").write_text(json.dumps(record, indent=1))
+
+
 if __name__ == "__main__":
     if sys.argv[1:] == ["summary"]:
         summary()
+    elif sys.argv[1:] == ["sweep"]:
+        sweep()
     else:
         run(int(sys.argv[1]), sys.argv[2:] or ["sgld", "apd", "mcd", "gp"])

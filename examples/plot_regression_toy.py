@@ -9,7 +9,8 @@ gives the coverage of the 90% interval on 2,000 fresh points. The SGLD chain
 here is 40,000 steps (``benchmarks/regression_toy.py`` runs 100,000 over 3
 seeds, with the numbers in ``benchmarks/RESULTS.md``).
 
-    python examples/plot_regression_toy.py [--out regression_toy.png]
+    python examples/plot_regression_toy.py [--iterations 40000] [--apd-iter 2000]
+        [--out regression_toy.png]
 """
 
 import argparse
@@ -31,6 +32,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default="regression_toy.png")
     ap.add_argument("--iterations", type=int, default=40_000, help="SGLD steps")
+    ap.add_argument("--apd-iter", type=int, default=2000, help="generator updates")
     args = ap.parse_args()
     X, y = make_cubic_toy(20, random_state=0)
     X_test, y_test = make_cubic_toy(2000, random_state=1)
@@ -51,7 +53,11 @@ def main():
     models = {
         "SGLD": sgld,
         "APD": APDRegressor(
-            FrozenEstimator(sgld), max_iter=2000, standardize=True, n_samples=300, random_state=0
+            FrozenEstimator(sgld),
+            max_iter=args.apd_iter,
+            standardize=True,
+            n_samples=300,
+            random_state=0,
         ).fit(X / scale, y),
         "MC dropout": MCDropoutRegressor(
             lr=0.01,
@@ -77,7 +83,8 @@ def main():
         ax.set_ylim(-200, 200)
         ax.set_xlabel("x")
         print(
-            f"{name:>10}: 90% coverage {cover:.3f}, std at x=0 {std[120]:.1f}, at x=6 {std[-1]:.1f}"
+            f"{name:>10}: 90% coverage {cover:.3f}, std at x=0 {std[120]:.1f}, "
+            f"at x=6 {std[-1]:.1f}"
         )
     axes[0].legend(fontsize=7, loc="upper left")
     fig.tight_layout()

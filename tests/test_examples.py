@@ -94,6 +94,25 @@ def test_toy2d_uncertainty_example(tmp_path):
 
 
 @pytest.mark.slow
+def test_regression_toy_example(tmp_path):
+    out = tmp_path / "fig.png"
+    cmd = [sys.executable, str(EXAMPLES / "plot_regression_toy.py"), "--iterations", "8000"]
+    cmd += ["--apd-iter", "200", "--out", str(out)]
+    res = subprocess.run(cmd, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stderr
+    stds = {}
+    for line in res.stdout.splitlines():
+        if "90% coverage" in line:
+            name = line.split(":")[0].strip()
+            inside = float(line.split("std at x=0 ")[1].split(",")[0])
+            stds[name] = (inside, float(line.rsplit("at x=6 ", 1)[1]))
+    assert set(stds) == {"SGLD", "APD", "MC dropout"}
+    assert stds["SGLD"][1] > 2 * stds["SGLD"][0]  # wider outside the data
+    assert stds["MC dropout"][1] > 2 * stds["MC dropout"][0]
+    assert out.stat().st_size > 10_000
+
+
+@pytest.mark.slow
 def test_grid_search_ood_example():
     res = subprocess.run(
         [sys.executable, str(EXAMPLES / "grid_search_ood.py")],

@@ -267,3 +267,15 @@ def test_regression_scorer_in_grid_search():
     assert -0.2 < scorer(search.best_estimator_, X, y) <= 0
     reg = small(max_iter=100, burn_in=20).fit(X[:100], y[:100])
     assert np.isfinite(make_regression_scorer("nlpd", n_samples=5)(reg, X[:50], y[:50]))
+
+
+def test_parallel_chains_merge_regressors(toy):
+    from sklearn_apd.parallel import fit_parallel_chains, merge_chains
+
+    X, y = toy
+    merged = fit_parallel_chains(small(max_iter=200, burn_in=50), X, y, n_chains=2, random_state=0)
+    assert isinstance(merged, SGLDRegressor) and set(merged.sample_chains_) == {0, 1}
+    assert merged.predict(X[:2], return_std=True)[1].shape == (2,)
+    other = small(max_iter=200, burn_in=50).fit(X, np.c_[y, y])
+    with pytest.raises(ValueError, match="same classes \\(or targets\\)"):
+        merge_chains([merged, other])

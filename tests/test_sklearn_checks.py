@@ -39,7 +39,7 @@ def _tiny_sgld():
 def _tiny_sgld_regressor():
     return SGLDRegressor(
         lr=0.1,
-        max_epochs=30,
+        max_iter=60,
         batch_size=32,
         burn_in=10,
         thinning=2,
@@ -80,7 +80,7 @@ def _tiny_sgd(cls, **kw):
         ActiveLearner(_tiny_sgld(), query="bald", batch_size=1000, n_rounds=1, random_state=0),
         _tiny_sgld_regressor(),
         MCDropoutRegressor(
-            lr=0.05, max_epochs=30, batch_size=32, n_samples=8, device="cpu", random_state=0
+            lr=0.05, max_iter=60, batch_size=32, n_samples=8, device="cpu", random_state=0
         ),
         GaussianMixtureRegressor(
             _tiny_sgld_regressor(), n_components=2, n_samples=8, max_iter=20, random_state=0

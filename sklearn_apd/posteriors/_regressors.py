@@ -57,8 +57,15 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         output of ``GaussianOutput`` and the ``(n, k)`` standardized targets.
     optimizer : torch.optim.Optimizer class, default=SGLD
         As in [`SGLDClassifier`][sklearn_apd.SGLDClassifier].
-    lr : float, default=0.05
-        Learning rate on the mean loss; the SGLD step is ``lr / N``.
+    lr : float, default=0.01
+        Learning rate on the mean loss; the SGLD step is ``lr / N``. The
+        gradient of the means is multiplied by the learned noise precision
+        (on the standardized scale), so a target the inputs explain well
+        needs a smaller ``lr``: about a tenth of the noise variance relative to
+        ``y``'s (0.001 on the cubic toy, whose noise is 12% of ``y``'s
+        standard deviation). Too large a step shows as a learned noise
+        (``uncertainty(X, kind="aleatoric")``) above the residuals and
+        intervals that cover more than their level.
     weight_decay : float, default=1e-3
         Gaussian prior of precision ``N * weight_decay`` on every network weight
         (not on the noise, whose prior is the Gamma prior).
@@ -72,9 +79,9 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         the targets' own; a few dozen points outweigh them.
     normalize_y : bool, default=True
         Standardize each target with its mean and standard deviation before fitting.
-    burn_in : int, default=500
+    burn_in : int, default=2000
         Iterations before the first kept sample.
-    thinning : int, default=20
+    thinning : int, default=10
         Keep every ``thinning``-th iteration after burn-in.
     max_samples : int, default=1000
         Bound on the stored samples (reservoir sampling beyond it).
@@ -83,10 +90,12 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
     n_chains : int, default=1
         Independent chains run together as one vectorised computation.
     max_epochs : int, default=100
-        Passes over the training data.
-    max_iter : int or None, default=None
-        Iterations per fit; when set it overrides ``max_epochs``.
-    batch_size : int, default=100
+        Passes over the training data; used only with ``max_iter=None``.
+    max_iter : int or None, default=10000
+        Iterations per fit, whatever the data size (regression data sets are
+        often a few hundred rows, where 100 epochs would not pass
+        ``burn_in``); None uses ``max_epochs``.
+    batch_size : int, default=32
         Minibatch size.
     callbacks : list of (name, skorch.callbacks.Callback) or None, default=None
         skorch callbacks.
@@ -184,20 +193,20 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         criterion=GaussianNLLLoss,
         optimizer=SGLD,
         *,
-        lr=0.05,
+        lr=0.01,
         weight_decay=1e-3,
         temperature=1.0,
         noise_shape=1.0,
         noise_rate=0.01,
         normalize_y=True,
-        burn_in=500,
-        thinning=20,
+        burn_in=2000,
+        thinning=10,
         max_samples=1000,
         n_samples=200,
         n_chains=1,
         max_epochs=100,
-        max_iter=None,
-        batch_size=100,
+        max_iter=10_000,
+        batch_size=32,
         callbacks=None,
         warm_start=False,
         verbose=0,
@@ -257,7 +266,7 @@ class MCDropoutRegressor(DropoutDrawsMixin, SGDTrainingMixin, NetworkPosteriorRe
     criterion : torch.nn.Module class, default=GaussianNLLLoss
     optimizer : torch.optim.Optimizer class, default=torch.optim.SGD
         Called as ``optimizer(params, lr=, weight_decay=, momentum=, **optimizer__kwargs)``.
-    lr : float, default=0.05
+    lr : float, default=0.005
     weight_decay : float, default=1e-3
         L2 penalty on the network weights (not on the noise).
     momentum : float, default=0.9
@@ -270,9 +279,10 @@ class MCDropoutRegressor(DropoutDrawsMixin, SGDTrainingMixin, NetworkPosteriorRe
     normalize_y : bool, default=True
         Standardize each target before fitting.
     max_epochs : int, default=100
-    max_iter : int or None, default=None
-        Minibatch steps per fit; when set it overrides ``max_epochs``.
-    batch_size : int, default=100
+        Used only with ``max_iter=None``.
+    max_iter : int or None, default=5000
+        Minibatch steps per fit, whatever the data size; None uses ``max_epochs``.
+    batch_size : int, default=32
     callbacks : list of (name, Callback) or None, default=None
     warm_start : bool, default=False
     verbose : int, default=0
@@ -339,15 +349,15 @@ class MCDropoutRegressor(DropoutDrawsMixin, SGDTrainingMixin, NetworkPosteriorRe
         *,
         dropout=0.1,
         n_samples=200,
-        lr=0.05,
+        lr=0.005,
         weight_decay=1e-3,
         momentum=0.9,
         noise_shape=1.0,
         noise_rate=0.01,
         normalize_y=True,
         max_epochs=100,
-        max_iter=None,
-        batch_size=100,
+        max_iter=5000,
+        batch_size=32,
         callbacks=None,
         warm_start=False,
         verbose=0,
