@@ -11,7 +11,8 @@ import torch
 from joblib import parallel_config
 from sklearn.model_selection import GridSearchCV
 
-from sklearn_apd import SGLDClassifier
+from sklearn_apd import SGLDClassifier, SGLDRegressor
+from sklearn_apd.datasets import make_cubic_toy
 from sklearn_apd.parallel import fit_parallel_chains, merge_chains
 
 distributed = pytest.importorskip("distributed")  # in the test extras: CI has it
@@ -95,3 +96,13 @@ def test_merge_chains_checks_compatibility(digits):
 
     with pytest.raises(ValueError, match="sample store"):
         fit_parallel_chains(DeterministicClassifier(), X_train, y_train)
+
+
+def test_regressor_chains_on_dask_match_the_local_run(client):
+    X, y = make_cubic_toy(40, random_state=0)
+    sgld = SGLDRegressor(max_iter=200, burn_in=50, thinning=10, batch_size=20, device="cpu")
+    local = _single_threaded(lambda: fit_parallel_chains(sgld, X, y, n_chains=2, random_state=0))
+    with parallel_config(backend="dask"):
+        remote = fit_parallel_chains(sgld, X, y, n_chains=2, random_state=0)
+    torch.testing.assert_close(remote.samples_, local.samples_, rtol=0, atol=0)
+    np.testing.assert_array_equal(remote.predict(X[:5]), local.predict(X[:5]))

@@ -279,3 +279,32 @@ def test_parallel_chains_merge_regressors(toy):
     other = small(max_iter=200, burn_in=50).fit(X, np.c_[y, y])
     with pytest.raises(ValueError, match="same classes \\(or targets\\)"):
         merge_chains([merged, other])
+
+
+def test_a_gpu_fit_loads_on_a_cpu_only_machine(toy):
+    """A pickle that says ``device_ = cuda`` maps to the CPU with one warning (all four)."""
+    import warnings
+
+    X, y = toy
+    sgld = small().fit(X, y)
+    fitted = [
+        sgld,
+        small(MCDropoutRegressor).fit(X, y),
+        APDRegressor(FrozenEstimator(sgld), max_iter=5, device="cpu", random_state=0).fit(X, y),
+        GaussianMixtureRegressor(FrozenEstimator(sgld), n_components=2, random_state=0).fit(X, y),
+    ]
+    for est in fitted:
+        expected = est.predict(X, return_std=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            again = pickle.loads(pickle.dumps(est))
+        np.testing.assert_array_equal(again.predict(X, return_std=True)[1], expected[1])
+        state = est.__getstate__()
+        state["device_"] = torch.device("cuda", 0)
+        if "_torch_attributes" not in state:  # skorch's estimators: device follows device_
+            state["device"] = "cuda"
+        moved = type(est).__new__(type(est))
+        with pytest.warns(UserWarning, match="fitted on cuda"):
+            moved.__setstate__(state)
+        assert moved.device_ == torch.device("cpu")
+        np.testing.assert_allclose(moved.predict(X), expected[0])

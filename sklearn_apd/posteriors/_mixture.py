@@ -35,9 +35,6 @@ class MixtureOfSamplesMixin:
     is the same on [`SGLDRegressor`][sklearn_apd.SGLDRegressor]'s samples.
     """
 
-    #: validate_data's checks of y (the regressor's allow several targets).
-    _y_checks: dict = {}
-
     def _default_sampler(self):
         """The sampler used when ``sampler=None``."""
         raise NotImplementedError
@@ -362,14 +359,6 @@ class GaussianMixtureRegressor(
     >>> gmm.predict(X[:2], return_std=True)[1].shape
     (2,)
     """
-
-    _y_checks = {"multi_output": True, "y_numeric": True}
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
 
     def _default_sampler(self):
         return SGLDRegressor()

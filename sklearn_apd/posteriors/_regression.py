@@ -51,6 +51,7 @@ class GaussianNLLLoss(nn.Module):
     """
 
     def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        """The loss of ``output`` (``(n, 2k)``) for ``target`` (``(n, k)``), a scalar tensor."""
         k = target.shape[-1]
         mu, s = output[..., :k], output[..., k:]
         per_point = 0.5 * torch.exp(s) * (target - mu) ** 2 - 0.5 * s
@@ -85,12 +86,6 @@ class NetworkPosteriorRegressor(PosteriorRegressionMixin, RegressorMixin, Networ
     def predict_proba(self, X):  # pragma: no cover
         """Not offered: a regressor predicts means and standard deviations (``predict``)."""
         raise NotImplementedError
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.single_output = True
-        return tags
 
     def _validate_fit_data(self, X, y, reset=True):
         X, y = self._validate_fit_X(X, y, reset, multi_output=True, y_numeric=True)

@@ -32,6 +32,9 @@ class PosteriorDrawsMixin:
     build the public methods on it.
     """
 
+    #: validate_data's checks of y in a meta-estimator's fit (regressors allow several targets).
+    _y_checks: dict = {}
+
     def _validate_predict_X(self, X):
         check_is_fitted(self)
         X = validate_data(self, X, reset=False, dtype=np.float32, allow_nd=True)

@@ -27,8 +27,18 @@ class PosteriorRegressionMixin(PosteriorDrawsMixin):
     The class provides, besides what
     [`PosteriorDrawsMixin`][sklearn_apd.prediction.PosteriorDrawsMixin] asks,
     ``n_outputs_``, ``y_mean_`` and ``y_scale_`` (arrays of shape
-    ``(n_outputs_,)``) once fitted.
+    ``(n_outputs_,)``) once fitted. It tags the class as a regressor of one or
+    several targets.
     """
+
+    #: validate_data's checks of y in a meta-estimator's fit: one or several real targets.
+    _y_checks = {"multi_output": True, "y_numeric": True}
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        tags.target_tags.single_output = True
+        return tags
 
     def _moments(self, X_t, n_draws):
         """Per-draw means and noise variances on ``y``'s scale, each ``(S, n, k)`` float64."""
