@@ -21,20 +21,25 @@ def _mse(out, y):
     return 0.5 * (y - out[:, 0]).pow(2).mean()
 
 
-def test_one_chain_step_equals_the_sgld_optimizer():
-    """Same generator state, same update as torch.optim-style SGLD."""
+@pytest.mark.parametrize("method", ["sgld", "sghmc", "psgld"])
+def test_one_chain_step_equals_the_sgld_optimizer(method):
+    """Same generator state, same updates as torch.optim-style SGLD, for every method."""
     X, y, _, _ = _problem(n=50)
     Xt, yt = torch.tensor(X), torch.tensor(y)
     net = _linear()
     layout = ParameterLayout(net)
     start = torch.tensor([[0.3, -0.2]], dtype=torch.float64)
     chains = ParallelChains(net, layout, start.clone())
-    kw = dict(lr=0.1, weight_decay=0.01, temperature=0.7, num_data=50)
-    chains.step(Xt[None], yt[None], _mse, generator=torch.Generator().manual_seed(3), **kw)
+    kw = dict(lr=0.1, weight_decay=0.01, temperature=0.7, num_data=50, method=method)
+    gen = torch.Generator().manual_seed(3)
+    for _ in range(3):  # the momenta / square averages carry over between steps
+        chains.step(Xt[None], yt[None], _mse, generator=gen, **kw)
     theta = start[0].clone().requires_grad_(True)
     opt = SGLD([theta], generator=torch.Generator().manual_seed(3), **kw)
-    _mse((Xt @ theta)[:, None], yt).backward()
-    opt.step()
+    for _ in range(3):
+        opt.zero_grad()
+        _mse((Xt @ theta)[:, None], yt).backward()
+        opt.step()
     torch.testing.assert_close(chains.states[0], theta.detach())
 
 

@@ -29,10 +29,12 @@ def test_sgld_is_a_weight_sampler_and_the_baselines_are_not():
     assert not isinstance(APDClassifier(), WeightSampler)
 
 
-def test_started_chains_step_as_the_fit_does(digits):
+@pytest.mark.parametrize("method", ["sgld", "sghmc", "psgld"])
+def test_started_chains_step_as_the_fit_does(digits, method):
     """T steps of start_chains(n_chains=3) give the chain states of a 3-chain fit of T steps."""
     X, y = digits
-    kw = dict(lr=0.5, batch_size=200, burn_in=0, thinning=7, random_state=4, **CPU)
+    lr = 0.01 if method == "psgld" else 0.5
+    kw = dict(lr=lr, batch_size=200, burn_in=0, thinning=7, random_state=4, method=method, **CPU)
     fitted = SGLDClassifier(n_chains=3, max_epochs=2, **kw).fit(X, y)
     run = SGLDClassifier(**kw).start_chains(X, y, n_chains=3)
     assert isinstance(run, ChainRun) and run.states.shape == (3, fitted.n_parameters_)

@@ -31,13 +31,18 @@ def _problem(n=200, wd=0.5, seed=0):
     return X, y, mean, cov
 
 
-def _run_chains(X, y, wd, lr, temperature=1.0, n_chains=1024, steps=6500, burn=2500, seed=0):
+def _run_chains(
+    X, y, wd, lr, temperature=1.0, n_chains=1024, steps=6500, burn=2500, seed=0, **method
+):
     Xt = torch.tensor(X, dtype=torch.float64)
     yt = torch.tensor(y, dtype=torch.float64)
     n = len(y)
     theta = torch.zeros(n_chains, 2, dtype=torch.float64, requires_grad=True)
     gen = torch.Generator().manual_seed(seed)
-    opt = SGLD([theta], lr=lr, num_data=n, weight_decay=wd, temperature=temperature, generator=gen)
+    opt = SGLD(
+        [theta], lr=lr, num_data=n, weight_decay=wd, temperature=temperature, generator=gen,
+        **method,
+    )  # fmt: skip
     kept = []
     for step in range(steps):
         opt.zero_grad()
@@ -106,3 +111,52 @@ def test_update_rule_single_step():
 def test_invalid_hyperparameters(kwargs, name):
     with pytest.raises(ValueError, match=name):
         SGLD([torch.zeros(1, requires_grad=True)], **kwargs)
+
+
+@pytest.mark.parametrize(
+    "method, lr_scale, options, tol_mean, tol_cov",
+    [
+        # SGHMC at step * lambda_max = 0.02 on the potential, as SGLD above.
+        ("sghmc", "curvature", {"friction": 0.1}, 0.1, 0.05),
+        # pSGLD's step is per weight (lr / |gradient|); without the Gamma
+        # correction term its variances are biased by a few percent here.
+        ("psgld", 0.01, {}, 0.15, 0.07),
+    ],
+)
+def test_other_methods_match_the_gaussian_posterior(method, lr_scale, options, tol_mean, tol_cov):
+    wd = 0.5
+    X, y, mean, cov = _problem(wd=wd)
+    if lr_scale == "curvature":
+        lr = 0.02 * len(y) / np.linalg.eigvalsh(np.linalg.inv(cov)).max()
+    else:
+        lr = lr_scale
+    draws = _run_chains(X, y, wd, lr, n_chains=512, method=method, **options)
+    z = np.linalg.solve(np.linalg.cholesky(cov), draws.mean(0) - mean)
+    assert np.linalg.norm(z) < tol_mean, (draws.mean(0), mean)
+    emp = np.cov(draws.T)
+    assert np.linalg.norm(emp - cov) / np.linalg.norm(cov) < tol_cov, (emp, cov)
+
+
+def test_sghmc_with_friction_one_is_sgld():
+    def run(**method):
+        theta = torch.tensor([1.0, -2.0], requires_grad=True)
+        opt = SGLD([theta], lr=0.1, num_data=50, weight_decay=0.01,
+                   generator=torch.Generator().manual_seed(3), **method)  # fmt: skip
+        for _ in range(5):
+            opt.zero_grad()
+            (theta**2).sum().backward()
+            opt.step()
+        return theta.detach()
+
+    torch.testing.assert_close(run(method="sghmc", friction=1.0), run(), rtol=1e-6, atol=1e-7)
+    assert not torch.equal(run(method="sghmc", friction=0.1), run())
+
+
+def test_method_settings_are_checked():
+    w = [torch.zeros(2, requires_grad=True)]
+    with pytest.raises(ValueError, match="method='hmc' must be one of"):
+        SGLD(w, method="hmc")
+    with pytest.raises(ValueError, match="friction=0 must be"):
+        SGLD(w, method="sghmc", friction=0)
+    with pytest.raises(ValueError, match="precond_decay=1.0 must be"):
+        SGLD(w, method="psgld", precond_decay=1.0)

@@ -71,6 +71,10 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         (not on the noise, whose prior is the Gamma prior).
     temperature : float, default=1.0
         Scales the injected noise; 1 samples the Bayesian posterior.
+    method : {"sgld", "sghmc", "psgld"}, default="sgld"
+        The SG-MCMC dynamics, as in [`SGLDClassifier`][sklearn_apd.SGLDClassifier].
+        ``"psgld"`` preconditions each weight by its gradient's scale, which
+        removes the dependence of the step on the learned noise precision.
     noise_shape : float, default=1.0
         Shape ``a`` of the Gamma prior on each target's noise precision.
     noise_rate : float, default=0.01
@@ -196,6 +200,7 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         lr=0.01,
         weight_decay=1e-3,
         temperature=1.0,
+        method="sgld",
         noise_shape=1.0,
         noise_rate=0.01,
         normalize_y=True,
@@ -221,6 +226,7 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         self.lr = lr
         self.weight_decay = weight_decay
         self.temperature = temperature
+        self.method = method
         self.noise_shape = noise_shape
         self.noise_rate = noise_rate
         self.normalize_y = normalize_y

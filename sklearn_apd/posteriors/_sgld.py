@@ -6,7 +6,7 @@ import numbers
 
 import torch
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from .._utils import (
@@ -19,7 +19,7 @@ from .._utils import (
 )
 from ..exceptions import DivergenceError
 from ..nets import MLP
-from ..sampling import SGLD, ChainRun, ParallelChains, chain_minibatches
+from ..sampling import METHODS, SGLD, ChainRun, ParallelChains, chain_minibatches
 from ._network import NetworkPosteriorClassifier
 from ._sample_store import SampleStore, kept_iterations, pooled_estimator
 
@@ -31,7 +31,11 @@ SGLD_CONSTRAINTS: dict = {
     "thinning": [Interval(numbers.Integral, 1, None, closed="left")],
     "max_samples": [Interval(numbers.Integral, 1, None, closed="left")],
     "n_chains": [Interval(numbers.Integral, 1, None, closed="left")],
+    "method": [StrOptions(set(METHODS))],
 }
+
+#: The optimizer settings the vectorised chains take from ``optimizer_``.
+_METHOD_KEYS = ("method", "friction", "precond_decay", "precond_eps")
 
 
 class SGLDSamplerMixin:
@@ -54,6 +58,14 @@ class SGLDSamplerMixin:
         kwargs.setdefault("weight_decay", self.weight_decay)
         kwargs.setdefault("temperature", self.temperature)
         kwargs.setdefault("num_data", self._num_data)
+        if isinstance(self.optimizer, type) and issubclass(self.optimizer, SGLD):
+            kwargs.setdefault("method", self.method)
+        elif self.method != "sgld":
+            raise ValueError(
+                f"method={self.method!r} is a setting of the SGLD optimizer; optimizer="
+                f"{self.optimizer!r} is another one. Use optimizer=SGLD (the default) or "
+                "method='sgld'."
+            )
         self._train_generator = make_generator(self.random_state, STREAM_TRAIN, self.device_)
         kwargs.setdefault("generator", self._train_generator)
         params = [p for _, p in self.get_all_learnable_params()]
@@ -102,6 +114,7 @@ class SGLDSamplerMixin:
             temperature=group["temperature"],
             num_data=group["num_data"],
             generator=self._train_generator,
+            **{key: group[key] for key in _METHOD_KEYS},
         )
         return losses.mean()
 
@@ -272,6 +285,7 @@ class SGLDSamplerMixin:
             burn_in=self.burn_in,
             divergence_message=self._divergence_message,
             layer_rng=lambda: self._seeded_global_rng(STREAM_LAYERS),
+            method_settings={key: group[key] for key in _METHOD_KEYS},
         )  # fmt: skip
 
     def collect(self):
@@ -348,6 +362,16 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         Gaussian prior: precision ``N * weight_decay`` on every weight.
     temperature : float, default=1.0
         Scales the noise variance; 1 samples the Bayesian posterior.
+    method : {"sgld", "sghmc", "psgld"}, default="sgld"
+        The SG-MCMC dynamics on that posterior: plain SGLD (Eq. 4), SGHMC
+        (momentum with friction, Chen et al. 2014) or preconditioned SGLD
+        (an RMSprop preconditioner per weight, Li et al. 2016); see
+        [`SGLD`][sklearn_apd.SGLD]. Their settings are routed to the
+        optimizer: ``optimizer__friction`` (default 0.1),
+        ``optimizer__precond_decay`` (0.99), ``optimizer__precond_eps`` (1e-5).
+        The same rule steps one chain and ``n_chains`` vectorised chains. A
+        ``warm_start`` fit continues one chain's momenta (optimizer state);
+        with ``n_chains > 1`` it restarts them from zero.
     burn_in : int, default=500
         Iterations (minibatch steps) before the first kept sample.
     thinning : int, default=20
@@ -474,6 +498,7 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         lr=0.05,
         weight_decay=1e-3,
         temperature=1.0,
+        method="sgld",
         burn_in=500,
         thinning=20,
         max_samples=1000,
@@ -496,6 +521,7 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         self.lr = lr
         self.weight_decay = weight_decay
         self.temperature = temperature
+        self.method = method
         self.burn_in = burn_in
         self.thinning = thinning
         self.max_samples = max_samples

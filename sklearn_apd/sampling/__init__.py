@@ -1,7 +1,10 @@
 """Sampling layer: the SGLD update rule, the optimizer, vectorised chains, the sampler protocol.
 
-- `sgld_update_()`: the SGLD update, written once;
-- `SGLD`: the update as a `torch.optim.Optimizer` (plain PyTorch);
+- `sgld_update_()`, `sghmc_update_()`, `psgld_update_()`: the update rules
+  (SGLD, SGHMC, preconditioned SGLD), each written once, and
+  `sampler_step_()`, the one dispatcher over `METHODS`;
+- `SGLD`: the updates as a `torch.optim.Optimizer` (plain PyTorch;
+  ``method="sgld" | "sghmc" | "psgld"``);
 - `ParallelChains`: ``K`` chains as one ``(K, P)`` tensor, one
   vectorised step;
 - `ChainRun`: chains of a sampler on one data set (``step``, ``states``);
@@ -14,14 +17,27 @@ Nothing here depends on the estimators: an estimator builds on it.
 from ._chains import ChainRun, ParallelChains, chain_minibatches
 from ._optimizer import SGLD
 from ._protocol import WeightSampler
-from ._rules import sgld_noise_std, sgld_update_
+from ._rules import (
+    METHOD_DEFAULTS,
+    METHODS,
+    psgld_update_,
+    sampler_step_,
+    sghmc_update_,
+    sgld_noise_std,
+    sgld_update_,
+)
 
 __all__ = [
+    "METHODS",
+    "METHOD_DEFAULTS",
     "SGLD",
     "ChainRun",
     "ParallelChains",
     "WeightSampler",
     "chain_minibatches",
+    "psgld_update_",
+    "sampler_step_",
+    "sghmc_update_",
     "sgld_noise_std",
     "sgld_update_",
 ]

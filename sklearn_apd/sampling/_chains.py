@@ -10,7 +10,7 @@ from torch.func import functional_call, grad_and_value, vmap
 
 from ..exceptions import DivergenceError
 from ..nets import ParameterLayout
-from ._rules import sgld_noise_std, sgld_update_
+from ._rules import METHOD_DEFAULTS, sampler_step_
 
 
 def chain_minibatches(n: int, n_chains: int, batch_size: int, generator: torch.Generator):
@@ -26,7 +26,7 @@ def chain_minibatches(n: int, n_chains: int, batch_size: int, generator: torch.G
 
 
 class ParallelChains:
-    """The weights of ``K`` chains as one ``(K, P)`` tensor, updated by SGLD together.
+    """The weights of ``K`` chains as one ``(K, P)`` tensor, updated by SG-MCMC together.
 
     A step evaluates the minibatch loss of every chain with
     `torch.func.functional_call()` under `torch.func.vmap()` (for an
@@ -36,6 +36,10 @@ class ParallelChains:
     the whole ``(K, P)`` tensor::
 
         theta <- (1 - lr wd / 2) theta - lr / 2 grad + sqrt(T lr / N) xi
+
+    or, with ``method="sghmc"`` / ``"psgld"``, `sghmc_update_()` /
+    `psgld_update_()` through `sampler_step_()`, the code the optimizer runs
+    (their ``(K, P)`` momenta or square averages are kept here).
 
     Parameters
     ----------
@@ -58,6 +62,7 @@ class ParallelChains:
         self.layout = layout
         self.states = states
         self._noise = torch.empty_like(states)
+        self._method_state: dict = {}
 
     @property
     def n_chains(self) -> int:
@@ -75,8 +80,12 @@ class ParallelChains:
         temperature: float,
         num_data: int,
         generator: torch.Generator,
+        method: str = "sgld",
+        friction: float = METHOD_DEFAULTS["friction"],
+        precond_decay: float = METHOD_DEFAULTS["precond_decay"],
+        precond_eps: float = METHOD_DEFAULTS["precond_eps"],
     ) -> torch.Tensor:
-        """One SGLD step of every chain on its own minibatch.
+        """One step of ``method`` of every chain on its own minibatch.
 
         ``xb``: ``(K, B, ...)``, ``yb``: ``(K, B)``; ``loss_fn(logits, y)``
         returns the mean minibatch loss. Returns the ``(K,)`` losses.
@@ -89,19 +98,24 @@ class ParallelChains:
         params = self.layout.unflatten(self.states)
         grads, losses = vmap(grad_and_value(loss_of), randomness="different")(params, xb, yb)
         flat_grad = torch.cat([grads[name].reshape(self.n_chains, -1) for name in params], 1)
-        std = sgld_noise_std(lr, temperature, num_data)
 
         def draw_noise():
             self._noise.normal_(generator=generator)
             return [self._noise]
 
-        sgld_update_(
+        sampler_step_(
+            method,
             [self.states],
             [flat_grad],
+            self._method_state,
             lr=lr,
             weight_decay=weight_decay,
-            noise_std=std,
+            temperature=temperature,
+            num_data=num_data,
             draw_noise=draw_noise,
+            friction=friction,
+            precond_decay=precond_decay,
+            precond_eps=precond_eps,
         )
         return losses.detach()
 
@@ -132,6 +146,9 @@ class ChainRun:
     lr, weight_decay, temperature : float
         As in [`SGLD`][sklearn_apd.SGLD]; the noise is scaled for ``len(X)``
         training points.
+    method_settings : dict or None, default=None
+        ``method`` and its settings (``friction``, ``precond_decay``,
+        ``precond_eps``) as in [`SGLD`][sklearn_apd.SGLD]; None is plain SGLD.
     burn_in : int
         Steps (per chain) before the states count as posterior samples.
     divergence_message : callable
@@ -162,6 +179,7 @@ class ChainRun:
         burn_in: int,
         divergence_message,
         layer_rng=None,
+        method_settings: dict | None = None,
     ):
         self.chains = chains
         self.X, self.y = X, y
@@ -169,7 +187,9 @@ class ChainRun:
         self.batch_size = batch_size
         self.batch_generator = batch_generator
         self.noise_generator = noise_generator
-        self.hyper = dict(lr=lr, weight_decay=weight_decay, temperature=temperature)
+        self.hyper = dict(
+            lr=lr, weight_decay=weight_decay, temperature=temperature, **(method_settings or {})
+        )
         self.burn_in = burn_in
         self.divergence_message = divergence_message
         self.n_steps = 0

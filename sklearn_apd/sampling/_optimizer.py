@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 import torch
 
-from ._rules import sgld_noise_std, sgld_update_
+from ._rules import METHOD_DEFAULTS, METHODS, sampler_step_
 
 __all__ = ["SGLD"]
 
@@ -32,6 +32,12 @@ class SGLD(torch.optim.Optimizer):
     T < 1 a sharpened p(θ | D)^(1/T) ("cold" posterior), T = 0 is plain
     gradient descent with step α/2.
 
+    ``method`` picks the dynamics on the same posterior and scaling:
+    ``"sgld"`` (the update above), ``"sghmc"`` (with momentum and
+    ``friction``, Chen et al. 2014; `sghmc_update_()`) or ``"psgld"`` (an
+    RMSprop preconditioner, Li et al. 2016; `psgld_update_()`). Their
+    momenta or square averages live in the optimizer's ``state``.
+
     Parameters
     ----------
     params : iterable of torch.Tensor or dict
@@ -47,6 +53,14 @@ class SGLD(torch.optim.Optimizer):
     generator : torch.Generator or None, default=None
         Source of the injected noise (on the parameters' device). ``None`` uses
         torch's global generator.
+    method : {"sgld", "sghmc", "psgld"}, default="sgld"
+        The update rule.
+    friction : float, default=0.1
+        SGHMC's friction ``a`` in (0, 1]; 1 is SGLD.
+    precond_decay : float, default=0.99
+        pSGLD's decay of the squared-gradient average, in [0, 1).
+    precond_eps : float, default=1e-5
+        pSGLD's damping of the preconditioner, > 0.
 
     References
     ----------
@@ -76,6 +90,10 @@ class SGLD(torch.optim.Optimizer):
         weight_decay: float = 1e-3,
         temperature: float = 1.0,
         generator: torch.Generator | None = None,
+        method: str = "sgld",
+        friction: float = METHOD_DEFAULTS["friction"],
+        precond_decay: float = METHOD_DEFAULTS["precond_decay"],
+        precond_eps: float = METHOD_DEFAULTS["precond_eps"],
     ):
         for name, value, strict in (
             ("lr", lr, True),
@@ -90,11 +108,16 @@ class SGLD(torch.optim.Optimizer):
             ):
                 bound = "> 0" if strict else ">= 0"
                 raise ValueError(f"SGLD: {name}={value!r} must be a finite number {bound}.")
+        check_method_settings(method, friction, precond_decay, precond_eps)
         defaults = dict(
             lr=float(lr),
             num_data=num_data,
             weight_decay=float(weight_decay),
             temperature=float(temperature),
+            method=method,
+            friction=float(friction),
+            precond_decay=float(precond_decay),
+            precond_eps=float(precond_eps),
         )
         super().__init__(params, defaults)
         self.generator = generator
@@ -118,7 +141,7 @@ class SGLD(torch.optim.Optimizer):
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None):
-        """Apply one SGLD update to every parameter that has a gradient."""
+        """Apply one update of ``method`` to every parameter that has a gradient."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
@@ -127,12 +150,37 @@ class SGLD(torch.optim.Optimizer):
             params = [p for p in group["params"] if p.grad is not None]
             if not params:
                 continue
-            sgld_update_(
+            state = {}
+            if all("buffer" in self.state[p] for p in params):
+                state["buffers"] = [self.state[p]["buffer"] for p in params]
+            sampler_step_(
+                group["method"],
                 params,
                 [p.grad for p in params],
+                state,
                 lr=group["lr"],
                 weight_decay=group["weight_decay"],
-                noise_std=sgld_noise_std(group["lr"], group["temperature"], group["num_data"]),
+                temperature=group["temperature"],
+                num_data=group["num_data"],
                 draw_noise=lambda group=group, params=params: self._noise_views(group, params),
+                friction=group["friction"],
+                precond_decay=group["precond_decay"],
+                precond_eps=group["precond_eps"],
             )
+            for p, buffer in zip(params, state.get("buffers", ())):
+                self.state[p]["buffer"] = buffer
         return loss
+
+
+def check_method_settings(method, friction, precond_decay, precond_eps) -> None:
+    """Raise a ValueError naming the first invalid SG-MCMC setting."""
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} must be one of {list(METHODS)}.")
+    checks = (
+        ("friction", friction, lambda v: 0 < v <= 1, "in (0, 1]"),
+        ("precond_decay", precond_decay, lambda v: 0 <= v < 1, "in [0, 1)"),
+        ("precond_eps", precond_eps, lambda v: v > 0, "> 0"),
+    )
+    for name, value, ok, bound in checks:
+        if not (isinstance(value, (int, float)) and math.isfinite(value) and ok(value)):
+            raise ValueError(f"SGLD: {name}={value!r} must be a finite number {bound}.")

@@ -71,3 +71,218 @@ def sgld_update_(
             raise ValueError("sgld_update_ needs draw_noise when noise_std > 0.")
         for noise, p in zip(draw_noise(), params):
             p.add_(noise, alpha=noise_std)
+
+
+#: The SG-MCMC methods a sampler can step with (``method=``).
+METHODS = ("sgld", "sghmc", "psgld")
+
+#: Defaults of each method's own settings.
+METHOD_DEFAULTS = {"friction": 0.1, "precond_decay": 0.99, "precond_eps": 1e-5}
+
+
+@torch.no_grad()
+def sghmc_update_(
+    params: Sequence[torch.Tensor],
+    grads: Sequence[torch.Tensor],
+    momenta: Sequence[torch.Tensor],
+    *,
+    lr: float,
+    weight_decay: float,
+    friction: float,
+    noise_std: float,
+    draw_noise: Callable[[], Sequence[torch.Tensor]] | None = None,
+) -> None:
+    """One SGHMC step (Chen, Fox & Guestrin, 2014), in place on ``params`` and ``momenta``.
+
+    With the notation of `sgld_update_()` and a = ``friction``::
+
+        v ← (1 − a) v − α/2 · (∇L̄(θ) + λθ) + √a σ ξ
+        θ ← θ + v
+
+    Eq. 15 of Chen et al. with learning rate η = α / (2N) on the potential
+    U = N (L̄ + λ/2 θ²), friction a, and no estimate of the gradient noise
+    (β̂ = 0). At ``friction=1`` it is the SGLD step exactly; smaller friction
+    keeps momentum, so the chain travels further per gradient.
+
+    Parameters
+    ----------
+    params, grads : sequence of torch.Tensor
+        Updated in place / gradients of the mean loss.
+    momenta : sequence of torch.Tensor
+        The velocities ``v``, shaped like ``params`` (zeros at the start); in place.
+    lr, weight_decay, noise_std : float
+        As in `sgld_update_()`.
+    friction : float
+        ``a`` in (0, 1].
+    draw_noise : callable or None, default=None
+
+    References
+    ----------
+    T. Chen, E. B. Fox and C. Guestrin. Stochastic gradient Hamiltonian Monte
+    Carlo. ICML 2014.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.sampling import sghmc_update_
+    >>> w, v = torch.ones(2), torch.zeros(2)
+    >>> sghmc_update_([w], [torch.ones(2)], [v], lr=0.1, weight_decay=0.0, friction=0.5,
+    ...               noise_std=0.0)
+    >>> w, v
+    (tensor([0.9500, 0.9500]), tensor([-0.0500, -0.0500]))
+    """
+    params, grads, momenta = list(params), list(grads), list(momenta)
+    torch._foreach_mul_(momenta, 1.0 - friction)
+    torch._foreach_add_(momenta, grads, alpha=-0.5 * lr)
+    if weight_decay:
+        torch._foreach_add_(momenta, params, alpha=-0.5 * lr * weight_decay)
+    if noise_std > 0:
+        if draw_noise is None:
+            raise ValueError("sghmc_update_ needs draw_noise when noise_std > 0.")
+        for noise, v in zip(draw_noise(), momenta):
+            v.add_(noise, alpha=noise_std * math.sqrt(friction))
+    torch._foreach_add_(params, momenta)
+
+
+@torch.no_grad()
+def psgld_update_(
+    params: Sequence[torch.Tensor],
+    grads: Sequence[torch.Tensor],
+    square_avgs: Sequence[torch.Tensor],
+    *,
+    lr: float,
+    weight_decay: float,
+    decay: float,
+    eps: float,
+    noise_std: float,
+    first: bool = False,
+    draw_noise: Callable[[], Sequence[torch.Tensor]] | None = None,
+) -> None:
+    """One preconditioned SGLD step (Li, Chen, Carlson & Carin, 2016), in place.
+
+    An RMSprop preconditioner G per weight, with the notation of
+    `sgld_update_()`, d = ``decay`` and e = ``eps``::
+
+        V ← d V + (1 − d) ∇L̄(θ)²          (V ← ∇L̄(θ)² at the first step)
+        G = 1 / (e + √V)
+        θ ← θ − α/2 · G ⊙ (∇L̄(θ) + λθ) + σ √G ⊙ ξ
+
+    Eq. 4 of Li et al. without its Γ(θ) correction (they show it is
+    negligible for d close to 1). The step adapts to each weight's gradient
+    scale, so one ``lr`` serves weights whose gradients differ by orders of
+    magnitude (e.g. a regressor's means, scaled by the noise precision).
+
+    Parameters
+    ----------
+    params, grads : sequence of torch.Tensor
+    square_avgs : sequence of torch.Tensor
+        The running averages ``V``, shaped like ``params``; in place.
+    lr, weight_decay, noise_std : float
+        As in `sgld_update_()`.
+    decay : float
+        ``d`` in [0, 1).
+    eps : float
+        ``e`` > 0.
+    first : bool, default=False
+        Initialise ``V`` with this step's squared gradient.
+    draw_noise : callable or None, default=None
+
+    References
+    ----------
+    C. Li, C. Chen, D. Carlson and L. Carin. Preconditioned stochastic
+    gradient Langevin dynamics for deep neural networks. AAAI 2016.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.sampling import psgld_update_
+    >>> w, V = torch.ones(2), torch.zeros(2)
+    >>> psgld_update_([w], [torch.tensor([1.0, 100.0])], [V], lr=0.1, weight_decay=0.0,
+    ...               decay=0.99, eps=1e-8, noise_std=0.0, first=True)
+    >>> w  # the same step for both, whatever their gradient's scale
+    tensor([0.9500, 0.9500])
+    """
+    params, grads, square_avgs = list(params), list(grads), list(square_avgs)
+    if first:
+        for V, g in zip(square_avgs, grads):
+            V.copy_(g * g)
+    else:
+        torch._foreach_mul_(square_avgs, decay)
+        torch._foreach_addcmul_(square_avgs, grads, grads, value=1.0 - decay)
+    precond = torch._foreach_sqrt(square_avgs)
+    torch._foreach_add_(precond, eps)
+    torch._foreach_reciprocal_(precond)
+    step = list(grads)
+    if weight_decay:
+        step = torch._foreach_add(grads, params, alpha=weight_decay)
+    torch._foreach_addcmul_(params, precond, step, value=-0.5 * lr)
+    if noise_std > 0:
+        if draw_noise is None:
+            raise ValueError("psgld_update_ needs draw_noise when noise_std > 0.")
+        torch._foreach_sqrt_(precond)
+        for noise, p, root in zip(draw_noise(), params, precond):
+            p.addcmul_(root, noise, value=noise_std)
+
+
+def sampler_step_(
+    method: str,
+    params: Sequence[torch.Tensor],
+    grads: Sequence[torch.Tensor],
+    state: dict,
+    *,
+    lr: float,
+    weight_decay: float,
+    temperature: float,
+    num_data: int,
+    draw_noise: Callable[[], Sequence[torch.Tensor]] | None = None,
+    friction: float = METHOD_DEFAULTS["friction"],
+    precond_decay: float = METHOD_DEFAULTS["precond_decay"],
+    precond_eps: float = METHOD_DEFAULTS["precond_eps"],
+) -> None:
+    """One step of ``method`` (``"sgld"``, ``"sghmc"``, ``"psgld"``) on ``params``, in place.
+
+    The one entry point of the optimizer [`SGLD`][sklearn_apd.SGLD] and of
+    `ParallelChains`: ``state`` is a dict the caller keeps between steps (the
+    momenta or square averages are created in it, as zeros shaped like
+    ``params``, at the first step).
+    """
+    noise_std = sgld_noise_std(lr, temperature, num_data)
+    if method == "sgld":
+        sgld_update_(
+            params,
+            grads,
+            lr=lr,
+            weight_decay=weight_decay,
+            noise_std=noise_std,
+            draw_noise=draw_noise,
+        )
+        return
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} must be one of {list(METHODS)}.")
+    first = "buffers" not in state
+    if first:
+        state["buffers"] = [torch.zeros_like(p) for p in params]
+    if method == "sghmc":
+        sghmc_update_(
+            params,
+            grads,
+            state["buffers"],
+            lr=lr,
+            weight_decay=weight_decay,
+            friction=friction,
+            noise_std=noise_std,
+            draw_noise=draw_noise,
+        )
+    else:
+        psgld_update_(
+            params,
+            grads,
+            state["buffers"],
+            lr=lr,
+            weight_decay=weight_decay,
+            decay=precond_decay,
+            eps=precond_eps,
+            noise_std=noise_std,
+            first=first,
+            draw_noise=draw_noise,
+        )
