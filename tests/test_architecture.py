@@ -32,6 +32,7 @@ LAYERS = {
     "acquisition": 7,
     "adversarial": 7,
     "parallel": 7,
+    "diagnostics": 7,
 }
 
 

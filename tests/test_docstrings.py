@@ -22,6 +22,7 @@ PUBLIC_MODULES = [
     "sklearn_apd.adversarial",
     "sklearn_apd.datasets",
     "sklearn_apd.parallel",
+    "sklearn_apd.diagnostics",
     "sklearn_apd.experiments",
     "sklearn_apd.posteriors",
 ]
