@@ -70,3 +70,32 @@ def test_sgld_classifier_matches_metropolis_reference(two_class_linear):
     assert np.abs(z).max() < 0.15, (s.mean(0), mean)
     rel = np.linalg.norm(np.cov(s.T) - cov) / np.linalg.norm(cov)
     assert rel < 0.15, (np.cov(s.T), cov)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method, lr", [("sghmc", 0.01), ("psgld", 0.005)])
+def test_other_methods_match_metropolis_reference(two_class_linear, method, lr):
+    """SGHMC and pSGLD on the same posterior, as 8 vectorised chains (issue #24)."""
+    X, y = _data()
+    wd = 0.1
+    ref = _metropolis(X, y, wd)
+    mean, cov = ref.mean(0), np.cov(ref.T)
+    clf = SGLDClassifier(
+        module=two_class_linear,
+        method=method,
+        lr=lr,
+        weight_decay=wd,
+        batch_size=len(y),
+        n_chains=8,
+        max_iter=20_000,
+        burn_in=4_000,
+        thinning=10,
+        max_samples=20_000,
+        device="cpu",
+        random_state=0,
+    ).fit(X, y)
+    s = clf.samples_.double().numpy()
+    z = np.linalg.solve(np.linalg.cholesky(cov), s.mean(0) - mean)
+    assert np.abs(z).max() < 0.15, (s.mean(0), mean)
+    rel = np.linalg.norm(np.cov(s.T) - cov) / np.linalg.norm(cov)
+    assert rel < 0.15, (np.cov(s.T), cov)

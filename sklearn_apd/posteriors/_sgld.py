@@ -368,7 +368,7 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         (an RMSprop preconditioner per weight, Li et al. 2016); see
         [`SGLD`][sklearn_apd.SGLD]. Their settings are routed to the
         optimizer: ``optimizer__friction`` (default 0.1),
-        ``optimizer__precond_decay`` (0.99), ``optimizer__precond_eps`` (1e-5).
+        ``optimizer__precond_decay`` (0.999), ``optimizer__precond_eps`` (1e-5).
         The same rule steps one chain and ``n_chains`` vectorised chains. A
         ``warm_start`` fit continues one chain's momenta (optimizer state);
         with ``n_chains > 1`` it restarts them from zero.

@@ -57,8 +57,10 @@ class SGLD(torch.optim.Optimizer):
         The update rule.
     friction : float, default=0.1
         SGHMC's friction ``a`` in (0, 1]; 1 is SGLD.
-    precond_decay : float, default=0.99
-        pSGLD's decay of the squared-gradient average, in [0, 1).
+    precond_decay : float, default=0.999
+        pSGLD's decay of the squared-gradient average, in [0, 1). Li et al.
+        use 0.99; closer to 1 the preconditioner depends less on the current
+        weights, which is the bias the update's omitted Γ term would correct.
     precond_eps : float, default=1e-5
         pSGLD's damping of the preconditioner, > 0.
 
