@@ -76,3 +76,8 @@ def test_regressor_draws_and_errors():
         chain_draws(one.fit(X, y), X, y)
     with pytest.raises(ValueError, match="nothing to report"):
         chain_draws(reg)
+    from sklearn_apd import MCDropoutRegressor
+
+    mcd = MCDropoutRegressor(max_iter=50, batch_size=20, device="cpu").fit(X, y)
+    with pytest.raises(ValueError, match="keeps no chains of samples"):
+        summary(mcd, X, y)

@@ -94,7 +94,12 @@ def chain_draws(estimator, X=None, y=None, *, n_weights=0):
         Without ``y``: ``mean_prediction`` for a regressor (the mean predicted
         value over ``X``), ``mean_max_probability`` for a classifier.
     """
-    check_is_fitted(estimator, "samples_")
+    check_is_fitted(estimator)
+    if not hasattr(estimator, "sample_chains_"):
+        raise ValueError(
+            f"{type(estimator).__name__} keeps no chains of samples; the diagnostics need an "
+            "SGLDClassifier or SGLDRegressor (any method) fitted with n_chains >= 2."
+        )
     order = _chain_order(estimator)
     n_chains, m = order.shape
     samples = estimator.samples_
