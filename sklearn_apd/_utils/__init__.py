@@ -5,7 +5,7 @@
 - `._checks`: argument checks and formatting.
 """
 
-from ._checks import check_positive_int, check_probability_samples, format_bytes
+from ._checks import check_positive_int, check_probability_samples, encode_labels, format_bytes
 from ._progress import progress_bar
 from ._random import (
     STREAM_BATCHES,
@@ -42,6 +42,7 @@ __all__ = [
     "base_seed",
     "check_positive_int",
     "check_probability_samples",
+    "encode_labels",
     "format_bytes",
     "make_generator",
     "numpy_generator",

@@ -15,6 +15,19 @@ def check_positive_int(name: str, value) -> int:
     return int(value)
 
 
+def encode_labels(classes: np.ndarray, y) -> np.ndarray:
+    """Indices of ``y``'s labels in the sorted ``classes`` (a fitted ``classes_``).
+
+    A ValueError lists (up to five) labels the estimator was not fitted on.
+    """
+    y = np.asarray(y)
+    codes = np.clip(np.searchsorted(classes, y), 0, len(classes) - 1)
+    if not np.array_equal(classes[codes], y):
+        unknown = sorted(set(y.tolist()) - set(classes.tolist()))[:5]
+        raise ValueError(f"y holds labels the estimator was not fitted on: {unknown}.")
+    return codes
+
+
 def format_bytes(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if abs(n) < 1024 or unit == "GiB":

@@ -30,7 +30,8 @@ import numpy as np
 import torch
 from sklearn.utils.validation import check_is_fitted
 
-from ..prediction import predictive_outputs
+from .._utils import encode_labels
+from ..prediction import gaussian_moments, predictive_outputs
 
 __all__ = ["chain_draws", "plot_trace", "summary"]
 
@@ -129,32 +130,20 @@ def chain_draws(estimator, X=None, y=None, *, n_weights=0):
         transform=None if regressor else (lambda z: torch.log_softmax(z, -1)),
     ).double()  # (S, n, C) log-probabilities, or (S, n, 2k) raw outputs
     if regressor:
-        k = estimator.n_outputs_
-        mean = torch.as_tensor(estimator.y_mean_, device=out.device)
-        scale = torch.as_tensor(estimator.y_scale_, device=out.device)
-        mu = out[..., :k] * scale + mean
-        log_prec = out[..., k:] - 2 * torch.log(scale)  # precision on y's scale
+        mu, noise_var = gaussian_moments(out, estimator.y_mean_, estimator.y_scale_)
         draws["mean_prediction"] = mu.mean((1, 2)).cpu().numpy().reshape(n_chains, m)
         if y is not None:
             yt = torch.as_tensor(np.asarray(y, dtype=np.float64), device=out.device).reshape(
-                mu.shape[1], k
+                mu.shape[1:]
             )
-            ll = (
-                0.5 * (log_prec - math.log(2 * math.pi))
-                - 0.5 * torch.exp(log_prec) * (yt - mu) ** 2
-            )
+            ll = -0.5 * (torch.log(2 * math.pi * noise_var) + (yt - mu) ** 2 / noise_var)
             draws["log_likelihood"] = ll.sum((1, 2)).cpu().numpy().reshape(n_chains, m)
     else:
         draws["mean_max_probability"] = (
             out.exp().amax(-1).mean(1).cpu().numpy().reshape(n_chains, m)
         )
         if y is not None:
-            codes = np.searchsorted(estimator.classes_, np.asarray(y))
-            if not np.array_equal(
-                estimator.classes_[np.clip(codes, 0, len(estimator.classes_) - 1)], np.asarray(y)
-            ):
-                raise ValueError("y holds labels the estimator was not fitted on.")
-            yt = torch.as_tensor(codes, device=out.device)
+            yt = torch.as_tensor(encode_labels(estimator.classes_, y), device=out.device)
             picked = out.gather(2, yt[None, :, None].expand(out.shape[0], -1, 1))[..., 0]
             draws["log_likelihood"] = picked.sum(1).cpu().numpy().reshape(n_chains, m)
             hits = (out.argmax(-1) == yt[None]).double().mean(1)

@@ -25,7 +25,7 @@ from ._engine import (
     predictive_probabilities,
 )
 from ._mixin import PosteriorDrawsMixin, PosteriorPredictionMixin
-from ._regression import REGRESSION_KINDS, PosteriorRegressionMixin
+from ._regression import REGRESSION_KINDS, PosteriorRegressionMixin, gaussian_moments
 from ._samples import final_step, probability_samples
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "chunked_outputs",
     "chunked_probabilities",
     "final_step",
+    "gaussian_moments",
     "plan_chunks",
     "predictive_outputs",
     "predictive_probabilities",

@@ -11,6 +11,29 @@ from ._mixin import PosteriorDrawsMixin
 REGRESSION_KINDS = ("total", "epistemic", "aleatoric")
 
 
+def gaussian_moments(outputs: torch.Tensor, y_mean, y_scale):
+    """Means and noise variances on ``y``'s scale from raw regression outputs.
+
+    ``outputs`` is ``(..., 2k)`` as [`GaussianOutput`][sklearn_apd.nets.GaussianOutput]
+    returns it (``k`` standardized means, then ``k`` log noise precisions);
+    ``y_mean`` and ``y_scale`` are a fitted regressor's ``y_mean_`` and
+    ``y_scale_``. Returns two float64 tensors of shape ``(..., k)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.prediction import gaussian_moments
+    >>> mu, var = gaussian_moments(torch.tensor([[1.0, 0.0]]), [10.0], [2.0])
+    >>> mu.item(), var.item()
+    (12.0, 4.0)
+    """
+    out = outputs.double()
+    k = out.shape[-1] // 2
+    mean = torch.as_tensor(y_mean, dtype=torch.float64, device=out.device)
+    scale = torch.as_tensor(y_scale, dtype=torch.float64, device=out.device)
+    return out[..., :k] * scale + mean, torch.exp(-out[..., k:]) * scale**2
+
+
 class PosteriorRegressionMixin(PosteriorDrawsMixin):
     """``predict(return_std=)``, ``predict_samples``, ``uncertainty`` from weight draws.
 
@@ -42,13 +65,14 @@ class PosteriorRegressionMixin(PosteriorDrawsMixin):
 
     def _moments(self, X_t, n_draws):
         """Per-draw means and noise variances on ``y``'s scale, each ``(S, n, k)`` float64."""
-        k = self.n_outputs_
-        out = self._draw_outputs(X_t, n_draws, "none", None).double()
-        mean = torch.as_tensor(self.y_mean_, dtype=torch.float64, device=out.device)
-        scale = torch.as_tensor(self.y_scale_, dtype=torch.float64, device=out.device)
-        mu = out[..., :k] * scale + mean
-        noise_var = torch.exp(-out[..., k:]) * scale**2
-        return mu, noise_var
+        out = self._draw_outputs(X_t, n_draws, "none", None)
+        return gaussian_moments(out, self.y_mean_, self.y_scale_)
+
+    def _block_variances(self, X_t, n_draws):
+        """Per input block: the predictive mean, epistemic and aleatoric variances, ``(b, k)``."""
+        for block in self._blocks(X_t, n_draws):
+            mu, noise_var = self._moments(block, n_draws)
+            yield mu.mean(0), mu.var(0, correction=0), noise_var.mean(0)
 
     def _blocks(self, X_t, n_draws):
         """Input blocks whose ``(S, block, 2k)`` outputs stay within ``working_memory``."""
@@ -82,11 +106,9 @@ class PosteriorRegressionMixin(PosteriorDrawsMixin):
         X_t = self._validate_predict_X(X)
         n_draws = self._resolve_n_samples(n_samples)
         means, stds = [], []
-        for block in self._blocks(X_t, n_draws):
-            mu, noise_var = self._moments(block, n_draws)
-            means.append(mu.mean(0))
-            if return_std:
-                stds.append((mu.var(0, correction=0) + noise_var.mean(0)).sqrt())
+        for mean, epistemic, aleatoric in self._block_variances(X_t, n_draws):
+            means.append(mean)
+            stds.append((epistemic + aleatoric).sqrt())
         y_mean = self._shaped(torch.cat(means))
         if return_std:
             return y_mean, self._shaped(torch.cat(stds))
@@ -132,9 +154,7 @@ class PosteriorRegressionMixin(PosteriorDrawsMixin):
         X_t = self._validate_predict_X(X)
         n_draws = self._resolve_n_samples(n_samples)
         parts = []
-        for block in self._blocks(X_t, n_draws):
-            mu, noise_var = self._moments(block, n_draws)
-            epistemic, aleatoric = mu.var(0, correction=0), noise_var.mean(0)
+        for _, epistemic, aleatoric in self._block_variances(X_t, n_draws):
             parts.append(
                 {"total": epistemic + aleatoric, "epistemic": epistemic, "aleatoric": aleatoric}[
                     kind

@@ -13,7 +13,7 @@ from sklearn.base import is_classifier
 from sklearn.pipeline import Pipeline
 from sklearn.utils.validation import check_is_fitted
 
-from ..._utils import STREAM_SAMPLE, check_positive_int, seeded_global_rng
+from ..._utils import STREAM_SAMPLE, check_positive_int, encode_labels, seeded_global_rng
 
 #: Attacks `craft_adversarial()` knows.
 ATTACKS = ("fgsm", "pgd")
@@ -236,12 +236,7 @@ def craft_adversarial(
     y = np.asarray(y)
     if y.shape != (len(X_t),):
         raise ValueError(f"y must have shape ({len(X_t)},); got {y.shape}.")
-    classes = estimator.classes_
-    codes = np.searchsorted(classes, y)
-    codes = np.clip(codes, 0, len(classes) - 1)
-    if not np.array_equal(classes[codes], y):
-        unknown = sorted(set(y.tolist()) - set(classes.tolist()))[:5]
-        raise ValueError(f"y holds labels the estimator was not fitted on: {unknown}.")
+    codes = encode_labels(estimator.classes_, y)
     lo, hi = float(X_t.min()), float(X_t.max())
     if lo < low - 1e-6 or hi > high + 1e-6:
         raise ValueError(
