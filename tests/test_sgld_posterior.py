@@ -73,9 +73,20 @@ def test_sgld_classifier_matches_metropolis_reference(two_class_linear):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("method, lr", [("sghmc", 0.01), ("psgld", 0.005)])
-def test_other_methods_match_metropolis_reference(two_class_linear, method, lr):
-    """SGHMC and pSGLD on the same posterior, as 8 vectorised chains (issue #24)."""
+@pytest.mark.parametrize(
+    "method, lr, schedule",
+    [
+        ("sghmc", 0.01, "constant"),
+        ("psgld", 0.005, "constant"),
+        ("sgld", 0.2, "cyclical"),
+        ("sghmc", 0.02, "cyclical"),
+    ],
+)
+def test_other_methods_match_metropolis_reference(two_class_linear, method, lr, schedule):
+    """SGHMC, pSGLD and the cyclical schedule on the same posterior, as 8 vectorised chains
+    (issue #24). Cyclical: 4 cycles of 5,000 steps, sampling in the second half of each
+    (full batch, there is no minibatch noise to spread the chains at the end of exploration,
+    so the sampling stage must be long enough to relax)."""
     X, y = _data()
     wd = 0.1
     ref = _metropolis(X, y, wd)
@@ -83,6 +94,9 @@ def test_other_methods_match_metropolis_reference(two_class_linear, method, lr):
     clf = SGLDClassifier(
         module=two_class_linear,
         method=method,
+        schedule=schedule,
+        n_cycles=4,
+        exploration_fraction=0.5,
         lr=lr,
         weight_decay=wd,
         batch_size=len(y),

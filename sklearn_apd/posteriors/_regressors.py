@@ -75,6 +75,14 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         The SG-MCMC dynamics, as in [`SGLDClassifier`][sklearn_apd.SGLDClassifier].
         ``"psgld"`` preconditions each weight by its gradient's scale, which
         removes the dependence of the step on the learned noise precision.
+    schedule : {"constant", "cyclical"}, default="constant"
+        The step size over a fit, as in [`SGLDClassifier`][sklearn_apd.SGLDClassifier]:
+        ``"cyclical"`` runs ``n_cycles`` cosine cycles from ``lr`` towards 0
+        and samples only in the last ``1 - exploration_fraction`` of each.
+    n_cycles : int, default=4
+        Cycles of a ``"cyclical"`` fit.
+    exploration_fraction : float, default=0.8
+        The share of each cycle without noise or samples, in [0, 1).
     noise_shape : float, default=1.0
         Shape ``a`` of the Gamma prior on each target's noise precision.
     noise_rate : float, default=0.01
@@ -201,6 +209,9 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         weight_decay=1e-3,
         temperature=1.0,
         method="sgld",
+        schedule="constant",
+        n_cycles=4,
+        exploration_fraction=0.8,
         noise_shape=1.0,
         noise_rate=0.01,
         normalize_y=True,
@@ -227,6 +238,9 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         self.weight_decay = weight_decay
         self.temperature = temperature
         self.method = method
+        self.schedule = schedule
+        self.n_cycles = n_cycles
+        self.exploration_fraction = exploration_fraction
         self.noise_shape = noise_shape
         self.noise_rate = noise_rate
         self.normalize_y = normalize_y

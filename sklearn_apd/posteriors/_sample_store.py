@@ -9,21 +9,6 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 
 
-def kept_iterations(start: int, end: int, burn_in: int, thinning: int) -> int:
-    """How many iterations ``i`` in ``(start, end]`` keep a sample.
-
-    Those with ``i > burn_in`` and ``(i - burn_in) % thinning == 0``.
-    """
-    first = max(burn_in + 1, start + 1)
-    if end < first:
-        return 0
-
-    def count(upto):
-        return max(0, (upto - burn_in) // thinning)
-
-    return count(end) - count(first - 1)
-
-
 class SampleStore:
     """At most ``capacity`` weight vectors, a uniform subset of all offered (algorithm R).
 

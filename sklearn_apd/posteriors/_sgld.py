@@ -19,9 +19,18 @@ from .._utils import (
 )
 from ..exceptions import DivergenceError
 from ..nets import MLP
-from ..sampling import METHODS, SGLD, ChainRun, ParallelChains, chain_minibatches
+from ..sampling import (
+    METHODS,
+    SCHEDULES,
+    SGLD,
+    ChainRun,
+    ParallelChains,
+    chain_minibatches,
+    kept_steps,
+    make_schedule,
+)
 from ._network import NetworkPosteriorClassifier
-from ._sample_store import SampleStore, kept_iterations, pooled_estimator
+from ._sample_store import SampleStore, pooled_estimator
 
 #: The SGLD parameters' constraints, on top of the network estimators' own.
 SGLD_CONSTRAINTS: dict = {
@@ -32,6 +41,9 @@ SGLD_CONSTRAINTS: dict = {
     "max_samples": [Interval(numbers.Integral, 1, None, closed="left")],
     "n_chains": [Interval(numbers.Integral, 1, None, closed="left")],
     "method": [StrOptions(set(METHODS))],
+    "schedule": [StrOptions(set(SCHEDULES))],
+    "n_cycles": [Interval(numbers.Integral, 1, None, closed="left")],
+    "exploration_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
 }
 
 #: The optimizer settings the vectorised chains take from ``optimizer_``.
@@ -99,19 +111,37 @@ class SGLDSamplerMixin:
         else:
             yield from chain_minibatches(n, self.n_chains, self.batch_size, generator)
 
+    def _scheduled_step(self):
+        """Advance the fit's schedule by one step; its ``(lr, temperature)`` per group."""
+        self._schedule_step += 1
+        k = self._schedule_step
+        factor = self._schedule.lr_factor(k)
+        sampling = self._schedule.is_sampling(k)
+        return [
+            (lr * factor, temperature if sampling else 0.0) for lr, temperature in self._base_hyper
+        ]
+
     def train_step(self, batch, **fit_params):
         """skorch hook: one SGLD step on a minibatch (of every chain, with ``n_chains > 1``)."""
+        # A constant schedule leaves the optimizer's lr alone (a user's lr callback keeps it).
+        hyper = self._scheduled_step() if getattr(self, "_schedule", None) is not None else None
         if self.n_chains == 1:
+            if hyper is not None:
+                for group, (lr, temperature) in zip(self.optimizer_.param_groups, hyper):
+                    group["lr"] = lr
+                    if "temperature" in group:
+                        group["temperature"] = temperature
             return super().train_step(batch, **fit_params)
         xb, yb = batch
         group = self.optimizer_.param_groups[0]
+        lr, temperature = hyper[0] if hyper is not None else (group["lr"], group["temperature"])
         losses = self._chains.step(
             xb,
             yb,
             lambda logits, target: self.get_loss(logits, target, training=True),
-            lr=group["lr"],
+            lr=lr,
             weight_decay=group["weight_decay"],
-            temperature=group["temperature"],
+            temperature=temperature,
             num_data=group["num_data"],
             generator=self._train_generator,
             **{key: group[key] for key in _METHOD_KEYS},
@@ -139,8 +169,9 @@ class SGLDSamplerMixin:
         iters_per_epoch = -(-n // self.batch_size)
         total = self._fit_iterations(n)
         start_iter = self.n_iter_
-        end_iter = start_iter + total
-        n_new = kept_iterations(start_iter, end_iter, self.burn_in, self.thinning) * self.n_chains
+        schedule = make_schedule(self.schedule, total, self.n_cycles, self.exploration_fraction)
+        kept = kept_steps(schedule, start_iter, total, self.burn_in, self.thinning)
+        n_new = len(kept) * self.n_chains
         if n_new == 0 and not hasattr(self, "samples_"):
             raise ValueError(
                 f"{type(self).__name__} would keep no samples: it runs {total} "
@@ -150,9 +181,17 @@ class SGLDSamplerMixin:
                     else f"iterations ({self.max_epochs} epochs of {iters_per_epoch} "
                     f"minibatches on {n} points) "
                 )
-                + f"but burn_in={self.burn_in} and thinning={self.thinning}. Raise "
-                "max_epochs, or set max_iter (a budget in iterations, whatever the data "
-                "size), or lower burn_in."
+                + f"but burn_in={self.burn_in} and thinning={self.thinning}"
+                + (
+                    f", and schedule='cyclical' samples only in the last "
+                    f"{1 - self.exploration_fraction:.0%} of each of its {self.n_cycles} "
+                    f"cycles of {schedule.cycle_length} iterations"
+                    if self.schedule == "cyclical"
+                    else ""
+                )
+                + ". Raise max_epochs, or set max_iter (a budget in iterations, whatever the "
+                "data size), or lower burn_in"
+                + (" or exploration_fraction." if self.schedule == "cyclical" else ".")
             )
         if continuing and self.chain_states_.shape[0] != self.n_chains:
             raise ValueError(
@@ -180,9 +219,14 @@ class SGLDSamplerMixin:
         )
         if self.n_chains > 1:
             self._chains = ParallelChains(self.module_, self.layout_, self.chain_states_)
+        groups = self.optimizer_.param_groups
+        self._base_hyper = [(g["lr"], g.get("temperature", 0.0)) for g in groups]
+        self._schedule = schedule if self.schedule == "cyclical" else None
+        self._schedule_step = 0
+        keep = set(kept.tolist())
 
         def after_step(it, loss_sum):
-            if it > self.burn_in and (it - self.burn_in) % self.thinning == 0:
+            if it in keep:
                 if not bool(torch.isfinite(loss_sum)):
                     raise DivergenceError(self._divergence_message("the loss", it))
                 if self.n_chains == 1:
@@ -194,6 +238,12 @@ class SGLDSamplerMixin:
         try:
             self._train_epochs(X, y, after_step)
         finally:
+            if self._schedule is not None:
+                for group, (lr, temperature) in zip(groups, self._base_hyper):
+                    group["lr"] = lr  # the schedule's base values, for a warm fit
+                    if "temperature" in group:
+                        group["temperature"] = temperature
+            del self._schedule, self._schedule_step, self._base_hyper
             if self.n_chains > 1:
                 del self._chains
                 self.layout_.assign(self.module_, self.chain_states_[0])
@@ -286,6 +336,10 @@ class SGLDSamplerMixin:
             divergence_message=self._divergence_message,
             layer_rng=lambda: self._seeded_global_rng(STREAM_LAYERS),
             method_settings={key: group[key] for key in _METHOD_KEYS},
+            schedule=make_schedule(
+                self.schedule, self._fit_iterations(X.shape[0]), self.n_cycles,
+                self.exploration_fraction,
+            ),
         )  # fmt: skip
 
     def collect(self):
@@ -372,6 +426,25 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         The same rule steps one chain and ``n_chains`` vectorised chains. A
         ``warm_start`` fit continues one chain's momenta (optimizer state);
         with ``n_chains > 1`` it restarts them from zero.
+    schedule : {"constant", "cyclical"}, default="constant"
+        The step size over a fit. ``"constant"`` steps with ``lr`` throughout.
+        ``"cyclical"`` (cyclical SG-MCMC, Zhang et al. 2020) splits the fit's
+        iterations into ``n_cycles`` cosine cycles that start at ``lr`` and
+        decay towards 0: the first ``exploration_fraction`` of each cycle
+        takes large steps without noise to reach a new mode, the rest samples
+        it with the method's noise, and only those iterations keep samples
+        (after ``burn_in``, every ``thinning``-th). A ``warm_start`` fit starts
+        its own cycles. See
+        [`CyclicalSchedule`][sklearn_apd.sampling.CyclicalSchedule].
+    n_cycles : int, default=4
+        Cycles of a ``"cyclical"`` fit, each ``ceil(iterations / n_cycles)``
+        iterations long. Ignored by ``"constant"``.
+    exploration_fraction : float, default=0.8
+        The share of each cycle without noise or samples (β of Zhang et al.),
+        in [0, 1). Ignored by ``"constant"``. With 0.8 the samples come from
+        steps of at most ``0.095 lr``: on the bimodal test target
+        (``benchmarks/cyclical_bimodal.py``) they reproduce each mode's width,
+        which 0.5 (steps up to ``0.5 lr``, more minibatch noise) overstates.
     burn_in : int, default=500
         Iterations (minibatch steps) before the first kept sample.
     thinning : int, default=20
@@ -499,6 +572,9 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         weight_decay=1e-3,
         temperature=1.0,
         method="sgld",
+        schedule="constant",
+        n_cycles=4,
+        exploration_fraction=0.8,
         burn_in=500,
         thinning=20,
         max_samples=1000,
@@ -522,6 +598,9 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         self.weight_decay = weight_decay
         self.temperature = temperature
         self.method = method
+        self.schedule = schedule
+        self.n_cycles = n_cycles
+        self.exploration_fraction = exploration_fraction
         self.burn_in = burn_in
         self.thinning = thinning
         self.max_samples = max_samples

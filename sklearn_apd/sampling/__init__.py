@@ -7,6 +7,8 @@
   ``method="sgld" | "sghmc" | "psgld"``);
 - `ParallelChains`: ``K`` chains as one ``(K, P)`` tensor, one
   vectorised step;
+- `ConstantSchedule`, `CyclicalSchedule`: the step-size schedules
+  (``schedule="constant" | "cyclical"``), `make_schedule()` and `kept_steps()`;
 - `ChainRun`: chains of a sampler on one data set (``step``, ``states``);
 - `WeightSampler`: the protocol that APD, the mixture and parallel
   chains use; [`SGLDClassifier`][sklearn_apd.SGLDClassifier] implements it.
@@ -26,15 +28,27 @@ from ._rules import (
     sgld_noise_std,
     sgld_update_,
 )
+from ._schedules import (
+    SCHEDULES,
+    ConstantSchedule,
+    CyclicalSchedule,
+    kept_steps,
+    make_schedule,
+)
 
 __all__ = [
     "METHODS",
     "METHOD_DEFAULTS",
+    "SCHEDULES",
     "SGLD",
     "ChainRun",
+    "ConstantSchedule",
+    "CyclicalSchedule",
     "ParallelChains",
     "WeightSampler",
     "chain_minibatches",
+    "kept_steps",
+    "make_schedule",
     "psgld_update_",
     "sampler_step_",
     "sghmc_update_",

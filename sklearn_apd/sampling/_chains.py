@@ -11,6 +11,7 @@ from torch.func import functional_call, grad_and_value, vmap
 from ..exceptions import DivergenceError
 from ..nets import ParameterLayout
 from ._rules import METHOD_DEFAULTS, sampler_step_
+from ._schedules import ConstantSchedule, CyclicalSchedule
 
 
 def chain_minibatches(n: int, n_chains: int, batch_size: int, generator: torch.Generator):
@@ -151,6 +152,10 @@ class ChainRun:
         ``precond_eps``) as in [`SGLD`][sklearn_apd.SGLD]; None is plain SGLD.
     burn_in : int
         Steps (per chain) before the states count as posterior samples.
+    schedule : ConstantSchedule or CyclicalSchedule or None, default=None
+        The step-size schedule: step ``k`` (1-based) runs at
+        ``lr * schedule.lr_factor(k)``, without noise outside the sampling
+        stages. None is the constant schedule.
     divergence_message : callable
         ``divergence_message(what, step)``: the text of the DivergenceError.
     layer_rng : callable or None, default=None
@@ -180,6 +185,7 @@ class ChainRun:
         divergence_message,
         layer_rng=None,
         method_settings: dict | None = None,
+        schedule: ConstantSchedule | CyclicalSchedule | None = None,
     ):
         self.chains = chains
         self.X, self.y = X, y
@@ -191,6 +197,7 @@ class ChainRun:
             lr=lr, weight_decay=weight_decay, temperature=temperature, **(method_settings or {})
         )
         self.burn_in = burn_in
+        self.schedule = schedule if schedule is not None else ConstantSchedule()
         self.divergence_message = divergence_message
         self.n_steps = 0
         self._batches = self._minibatch_stream()
@@ -217,6 +224,11 @@ class ChainRun:
         """Whether the states are posterior samples (more than ``burn_in`` steps)."""
         return self.n_steps > self.burn_in
 
+    @property
+    def collecting(self) -> bool:
+        """Whether the states are samples to keep: past burn-in, in a sampling stage."""
+        return self.past_burn_in and self.schedule.is_sampling(self.n_steps)
+
     def _minibatch_stream(self):
         n = self.X.shape[0]
         while True:
@@ -229,13 +241,18 @@ class ChainRun:
         [`DivergenceError`][sklearn_apd.DivergenceError].
         """
         idx = next(self._batches)
+        k = self.n_steps + 1
+        hyper = dict(self.hyper)
+        hyper["lr"] *= self.schedule.lr_factor(k)
+        if not self.schedule.is_sampling(k):
+            hyper["temperature"] = 0.0  # exploration: no injected noise
         losses = self.chains.step(
             self.X[idx],
             self.y[idx],
             self.loss_fn,
             num_data=self.X.shape[0],
             generator=self.noise_generator,
-            **self.hyper,
+            **hyper,
         )
         self.n_steps += 1
         if self.past_burn_in and not (

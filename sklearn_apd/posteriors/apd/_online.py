@@ -16,8 +16,9 @@ def fit_online(est, X, y, default_sampler):
     """Distil chains of ``est.sampler`` while they run; sets ``est``'s fitted attributes.
 
     Each round: ``sgld_steps`` steps of ``n_chains`` chains (states after the
-    sampler's ``burn_in`` enter a FIFO buffer of ``buffer_size``), then
-    ``gan_steps`` generator updates on the buffer, until ``max_iter`` updates.
+    sampler's ``burn_in``, in the sampling stages of its schedule, enter a FIFO
+    buffer of ``buffer_size``), then ``gan_steps`` generator updates on the
+    buffer, until ``max_iter`` updates.
 
     With ``standardize=True`` the GAN's per-weight mean and scale come from the
     first buffer: the chains start from the sampler's own initial weights (there
@@ -62,7 +63,7 @@ def fit_online(est, X, y, default_sampler):
                 # T_m SGLD steps of all K chains at once (one vectorised step each).
                 for _ in range(est.sgld_steps):
                     run.step()
-                    if run.past_burn_in:
+                    if run.collecting:
                         n_push = min(k, est.buffer_size)
                         rows = torch.arange(head, head + n_push, device=buffer.device)
                         buffer[rows % est.buffer_size] = run.states[:n_push]
