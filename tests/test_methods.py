@@ -75,3 +75,38 @@ def test_sghmc_learns_the_cubic_toys_noise():
         for name, est in (("sghmc", sghmc), ("sgld", sgld))
     }
     assert 2.0 < noise["sghmc"] < 4.0 < noise["sgld"]  # the true noise is 3
+
+
+@pytest.mark.parametrize("method", ["sghmc", "psgld"])
+def test_warm_vectorised_chains_keep_their_momenta(digits, method):
+    """With n_chains=2, two warm fits of 8 epochs are one fit of 16 (chain_buffers_)."""
+    X, y = digits
+    kw = dict(method=method, lr=0.5 if method == "sghmc" else 0.01, burn_in=10, thinning=13,
+              n_chains=2, **CPU)  # fmt: skip
+    once = SGLDClassifier(max_iter=208, **kw).fit(X, y)
+    warm = SGLDClassifier(max_iter=104, warm_start=True, **kw).fit(X, y)
+    assert warm.chain_buffers_.shape == warm.chain_states_.shape
+    warm.fit(X, y)
+    torch.testing.assert_close(warm.chain_states_, once.chain_states_, rtol=0, atol=0)
+    # a cold refit starts them again
+    cold = warm.set_params(warm_start=False).fit(X, y)
+    assert SGLDClassifier(max_iter=104, **kw).fit(X, y).chain_states_.equal(cold.chain_states_)
+    sgld = SGLDClassifier(n_chains=2, max_iter=20, burn_in=5, thinning=5, **CPU).fit(X, y)
+    assert sgld.chain_buffers_ is None
+
+
+def test_psgld_samples_the_prior_of_weights_the_data_never_move(digits):
+    """The digits have 4 constant pixels: their first-layer weights get no likelihood
+    gradient. pSGLD's preconditioner includes the prior's gradient, so they sample the
+    prior N(0, 1 / (N wd)) at lr=0.05, where a likelihood-only preconditioner (G = 1 / eps)
+    makes their prior step lr * wd / (2 eps) = 2.5 and diverges."""
+    X, y = digits
+    const = np.flatnonzero(X.std(0) == 0)
+    assert len(const) == 4
+    clf = SGLDClassifier(method="psgld", lr=0.05, max_iter=3000, burn_in=1000, thinning=10,
+                         **CPU).fit(X, y)  # fmt: skip
+    w = clf.samples_[:, : 100 * 64].numpy().reshape(-1, 100, 64)[:, :, const]
+    prior_sd = 1 / np.sqrt(len(y) * clf.weight_decay)
+    assert abs(w.std() / prior_sd - 1) < 0.1, (w.std(), prior_sd)
+    assert abs(w.mean()) < 0.05 * prior_sd
+    assert clf.score(X, y) > 0.95

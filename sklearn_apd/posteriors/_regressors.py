@@ -168,6 +168,9 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         The chain each stored sample comes from.
     chain_states_ : torch.Tensor of shape (n_chains, n_parameters_)
         The chains' last states.
+    chain_buffers_ : torch.Tensor of shape (n_chains, n_parameters_) or None
+        The momenta / square averages of ``n_chains > 1`` SGHMC / pSGLD
+        chains, continued by a ``warm_start`` fit; None otherwise.
     n_samples_seen_ : int
         Samples produced by the chains (kept or not).
     n_iter_ : int

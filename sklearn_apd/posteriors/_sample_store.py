@@ -86,7 +86,7 @@ def pooled_estimator(estimators):
 
     The body of ``SGLDClassifier.merge`` (see ``parallel.merge_chains``):
     ``samples_``, ``sample_iterations_``, ``sample_chains_`` (renumbered
-    chain by chain), ``chain_states_``, ``n_samples_seen_``,
+    chain by chain), ``chain_states_``, ``chain_buffers_``, ``n_samples_seen_``,
     ``storage_size_`` and ``n_chains`` of all of them.
     """
     estimators = list(estimators)
@@ -116,6 +116,11 @@ def pooled_estimator(estimators):
     merged.sample_iterations_ = np.concatenate([e.sample_iterations_ for e in estimators])
     merged.sample_chains_ = np.concatenate(chain_ids)
     merged.chain_states_ = torch.cat([e.chain_states_.to(device) for e in estimators])
+    buffers = [getattr(e, "chain_buffers_", None) for e in estimators]
+    # momenta continue where every estimator kept them per chain; otherwise they restart
+    merged.chain_buffers_ = (
+        torch.cat([b.to(device) for b in buffers]) if all(b is not None for b in buffers) else None
+    )
     merged.n_samples_seen_ = int(sum(e.n_samples_seen_ for e in estimators))
     merged.storage_size_ = int(merged.samples_.numel())
     merged.set_params(n_chains=offset)

@@ -90,7 +90,8 @@ class SGLDSamplerMixin:
         self.n_samples_seen_ = 0
         self._reservoir_gen = make_generator(self.random_state, STREAM_RESERVOIR)
         self.chain_states_ = self._chain_starts(self.n_chains)
-        for name in ("samples_", "chain_states_"):
+        self.chain_buffers_ = None
+        for name in ("samples_", "chain_states_", "chain_buffers_"):
             if name not in self.cuda_dependent_attributes_:
                 # pickles move these to the CPU where CUDA is missing, like the module
                 self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, name]
@@ -218,7 +219,9 @@ class SGLDSamplerMixin:
             old, n_new, self.max_samples, self.n_parameters_, self.device_, self._reservoir_gen
         )
         if self.n_chains > 1:
-            self._chains = ParallelChains(self.module_, self.layout_, self.chain_states_)
+            self._chains = ParallelChains(
+                self.module_, self.layout_, self.chain_states_, buffers=self.chain_buffers_
+            )
         groups = self.optimizer_.param_groups
         self._base_hyper = [(g["lr"], g.get("temperature", 0.0)) for g in groups]
         self._schedule = schedule if self.schedule == "cyclical" else None
@@ -245,6 +248,7 @@ class SGLDSamplerMixin:
                         group["temperature"] = temperature
             del self._schedule, self._schedule_step, self._base_hyper
             if self.n_chains > 1:
+                self.chain_buffers_ = self._chains.buffers
                 del self._chains
                 self.layout_.assign(self.module_, self.chain_states_[0])
             else:
@@ -424,8 +428,9 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         optimizer: ``optimizer__friction`` (default 0.1),
         ``optimizer__precond_decay`` (0.999), ``optimizer__precond_eps`` (1e-5).
         The same rule steps one chain and ``n_chains`` vectorised chains. A
-        ``warm_start`` fit continues one chain's momenta (optimizer state);
-        with ``n_chains > 1`` it restarts them from zero.
+        ``warm_start`` fit continues the momenta (square averages): one
+        chain's are optimizer state, ``n_chains > 1`` keep theirs in
+        ``chain_buffers_``.
     schedule : {"constant", "cyclical"}, default="constant"
         The step size over a fit. ``"constant"`` steps with ``lr`` throughout.
         ``"cyclical"`` (cyclical SG-MCMC, Zhang et al. 2020) splits the fit's
@@ -531,6 +536,10 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
     chain_states_ : torch.Tensor of shape (n_chains, n_parameters_)
         The chains' last weights (chain 0 is also in ``module_``); a
         ``warm_start`` fit continues from them.
+    chain_buffers_ : torch.Tensor of shape (n_chains, n_parameters_) or None
+        With ``n_chains > 1`` and ``method="sghmc"`` / ``"psgld"``, the
+        chains' momenta / square averages, continued by a ``warm_start``
+        fit; None otherwise (one chain keeps them in ``optimizer_``).
     n_samples_seen_ : int
         Samples produced by the chain (kept or not).
     n_iter_ : int

@@ -51,9 +51,19 @@ class ParallelChains:
         Flat layout of ``module``'s parameters.
     states : torch.Tensor of shape (K, P)
         Initial weights of the chains; updated in place.
+    buffers : torch.Tensor of shape (K, P) or None, default=None
+        The method's state to continue from (SGHMC's momenta, pSGLD's square
+        averages), e.g. `buffers` of an earlier run; None starts it at the
+        first step.
     """
 
-    def __init__(self, module: nn.Module, layout: ParameterLayout, states: torch.Tensor):
+    def __init__(
+        self,
+        module: nn.Module,
+        layout: ParameterLayout,
+        states: torch.Tensor,
+        buffers: torch.Tensor | None = None,
+    ):
         if states.ndim != 2 or states.shape[1] != layout.n_parameters:
             raise ValueError(
                 f"states must have shape (n_chains, {layout.n_parameters}); got "
@@ -63,12 +73,18 @@ class ParallelChains:
         self.layout = layout
         self.states = states
         self._noise = torch.empty_like(states)
-        self._method_state: dict = {}
+        self._method_state: dict = {} if buffers is None else {"buffers": [buffers]}
 
     @property
     def n_chains(self) -> int:
         """Number of chains ``K`` (rows of the states)."""
         return self.states.shape[0]
+
+    @property
+    def buffers(self) -> torch.Tensor | None:
+        """The ``(K, P)`` momenta or square averages of the method; None for SGLD or before
+        the first step."""
+        return self._method_state.get("buffers", [None])[0]
 
     def step(
         self,
