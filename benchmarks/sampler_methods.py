@@ -58,14 +58,14 @@ CONFIGS = {
 #: the friction (0.1) for SGHMC, whose steps carry momentum over ~1 / friction iterations;
 #: pSGLD's lr multiplies a per-weight preconditioner of ~1 / |gradient|; the cyclical
 #: ``lr`` is the peak.
-#: A grid whose best value came out at its edge was extended by one value.
+#: A grid whose best value came out at its edge was extended, one value at a time.
 LRS = {
-    "sgld": (0.02, 0.05, 0.1, 0.2),
-    "sghmc": (0.002, 0.005, 0.01, 0.02),
+    "sgld": (0.02, 0.05, 0.1, 0.2, 0.5),
+    "sghmc": (0.002, 0.005, 0.01, 0.02, 0.05, 0.1),
     "psgld": (0.0003, 0.001, 0.003),
     "sgld-cyclical": (0.1, 0.2, 0.5),
     "sghmc-cyclical": (0.01, 0.02, 0.05, 0.1),
-    "sgld-cyclical-0.5": (0.1, 0.2),
+    "sgld-cyclical-0.5": (0.1, 0.2, 0.5),
 }
 
 

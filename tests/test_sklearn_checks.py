@@ -36,6 +36,16 @@ def _tiny_sgld():
     )
 
 
+def _tiny_sgld_methods():
+    # The other SG-MCMC methods and the cyclical schedule (issue #24).
+    return [
+        _tiny_sgld().set_params(
+            method="sghmc", lr=0.05, schedule="cyclical", exploration_fraction=0.5
+        ),  # fmt: skip
+        _tiny_sgld().set_params(method="psgld", lr=0.01),
+    ]
+
+
 def _tiny_sgld_regressor():
     return SGLDRegressor(
         lr=0.1,
@@ -56,6 +66,7 @@ def _tiny_sgd(cls, **kw):
 @parametrize_with_checks(
     [
         _tiny_sgld(),
+        *_tiny_sgld_methods(),
         _tiny_sgd(DeterministicClassifier),
         _tiny_sgd(MCDropoutClassifier, n_samples=8, dropout=0.2),
         GaussianMixturePosterior(
