@@ -268,3 +268,11 @@ def test_online_apd_buffers_only_the_sampling_stages_of_a_cyclical_sampler(digit
     # 10 GAN updates end (rounds 2 and 3): 4 steps x 2 chains
     assert apd.n_training_samples_ == 8
     assert apd.predict_proba(X[:3]).shape == (3, 10)
+
+
+def test_psgld_with_the_cyclical_schedule_warns(digits):
+    """The measured bias of that combination (benchmarks/RESULTS.md) is said at fit time."""
+    X, _, y, _ = digits
+    with pytest.warns(UserWarning, match="over-disperses"):
+        SGLDClassifier(method="psgld", lr=0.01, schedule="cyclical", max_iter=40, burn_in=0,
+                       thinning=2, device="cpu").fit(X, y)  # fmt: skip
