@@ -76,6 +76,30 @@ def _reproduce(args) -> int:
     return 0
 
 
+def _report(args) -> int:
+    from .experiments._report import report_blocks, sync_blocks
+
+    blocks = report_blocks(args.results)
+    status = 0
+    for doc in args.docs:
+        path = Path(doc)
+        text = path.read_text()
+        new, changed, unknown = sync_blocks(text, blocks)
+        for block_id in unknown:
+            print(f"{doc}: block {block_id!r} has no results file in {args.results}.")
+            status = 1
+        if args.check:
+            for block_id in changed:
+                print(f"{doc}: block {block_id!r} differs from its results file.")
+            status = status or int(bool(changed))
+        elif changed:
+            path.write_text(new)
+            print(f"{doc}: rewrote {', '.join(changed)}.")
+    if status == 0:
+        print(f"report: {len(args.docs)} file(s) match {args.results}.")
+    return status
+
+
 def _fetch_mnist(data_home) -> None:
     """MNIST's four IDX files under ``data_home``, fetched once from OpenML if missing."""
     from .datasets import check_data, get_data_home, load_mnist
@@ -147,11 +171,28 @@ def main(argv=None) -> int:
         "recomputing them",
     )
     rep.add_argument("-v", "--verbose", type=int, default=1, help="0 silences progress")
+    report = sub.add_parser(
+        "report",
+        help="rewrite the report's marked tables (<!-- report:ID -->) from the results files",
+    )
+    report.add_argument(
+        "docs", nargs="*", default=["docs/reproduction.md"], help="Markdown files to update"
+    )
+    report.add_argument(
+        "--results", default="docs/reproduction", help="folder of the results JSON files"
+    )
+    report.add_argument(
+        "--check",
+        action="store_true",
+        help="change nothing; exit 1 when a marked table differs from its file",
+    )
     args = parser.parse_args(argv)
     if args.command == "demo":
         return _demo(args)
     if args.command == "reproduce":
         return _reproduce(args)
+    if args.command == "report":
+        return _report(args)
     return 2  # pragma: no cover
 
 

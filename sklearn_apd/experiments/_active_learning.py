@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..evaluation import ActiveLearner
-from ._context import pct
+from ._report import pct
 from .budgets import active_learning_fit_params, active_learning_sgld_params
 
 

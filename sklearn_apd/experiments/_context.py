@@ -257,7 +257,3 @@ def jsonable(x):
     if isinstance(x, np.ndarray):
         return x.tolist()
     return str(x)
-
-
-def pct(x):
-    return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * x:.1f}"

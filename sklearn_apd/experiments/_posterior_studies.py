@@ -8,7 +8,7 @@ from sklearn.frozen import FrozenEstimator
 
 from ..evaluation.metrics import ood_auroc, uncertainty_scores
 from ..posteriors import GaussianMixturePosterior
-from ._context import pct
+from ._report import pct
 from .paper import paper_results
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 from sklearn.frozen import FrozenEstimator
 
 from ..datasets import make_toy2d
 from ..posteriors import APDClassifier, DeterministicClassifier, SGLDClassifier
+from ._report import render_toy2d
 
 
 # ------------------------------------------------------------------ toy2d
@@ -46,18 +49,5 @@ def run_toy2d(ctx):
     fig.colorbar(im, ax=axes.tolist(), shrink=0.8)
     fig.savefig(ctx.out / "toy2d_entropy.png", dpi=100)
     plt.close(fig)
-    lines = [
-        "Figure 2: mean predictive entropy (nats) at the training points and on a ring of",
-        "radius 6 away from the decision boundary.",
-        "The paper shows SGLD and APD uncertain away from the data and SGD not.",
-        "",
-        "| method | mean entropy near | mean entropy far | train accuracy |",
-        "|---|---|---|---|",
-    ]
-    for name, r in results.items():
-        lines.append(
-            f"| {name} | {r['mean_entropy_near']:.3f} | {r['mean_entropy_far']:.3f} "
-            f"| {r['train_accuracy']:.2f} |"
-        )
-    lines.append("\n![entropy maps](toy2d_entropy.png)")
-    return results, "\n".join(lines)
+    markdown = render_toy2d(results, asdict(ctx.b))
+    return results, markdown + "\n\n![entropy maps](toy2d_entropy.png)"

@@ -1,0 +1,299 @@
+"""The reproduction report, rendered from results files: one renderer per experiment.
+
+Every table of ``docs/reproduction.md`` that stands between the markers
+``<!-- report:ID -->`` and ``<!-- /report:ID -->`` is the output of a renderer here on
+the committed file ``ID.json`` (``docs/reproduction/``), or, for ``ID`` ending in
+``_seeds``, on all the seed files of one experiment and budget. ``reproduce`` writes
+each experiment's ``results.md`` with the same renderer, and ``sklearn-apd report``
+rewrites (``--check``: compares) the marked blocks, so the report cannot drift from
+its files; ``tests/test_report.py`` runs the check on the committed docs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .paper import paper_results
+
+
+def pct(x):
+    """A fraction as a percentage with one decimal; "-" for None or NaN."""
+    return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * x:.1f}"
+
+
+# ------------------------------------------------------------- one run each
+def render_toy2d(results, settings):
+    """Figure 2: mean predictive entropy near and far from the toy's data."""
+    lines = [
+        "Figure 2: mean predictive entropy (nats) at the training points and on a ring of",
+        "radius 6 away from the decision boundary.",
+        "The paper shows SGLD and APD uncertain away from the data and SGD not.",
+        "",
+        "| method | mean entropy near | mean entropy far | train accuracy |",
+        "|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        lines.append(
+            f"| {name} | {r['mean_entropy_near']:.3f} | {r['mean_entropy_far']:.3f} "
+            f"| {r['train_accuracy']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def render_classification(results, settings):
+    """Table 1: test accuracy and fit time of each method on fcNN1 and fcNN2."""
+    paper = paper_results()["table1_accuracy"]
+    lines = [
+        f"Table 1: test accuracy on {settings['n_test']} MNIST test images (trained on "
+        f"{settings['n_train']:,}).",
+        "",
+        "| network | method | ours | paper | fit time (s) |",
+        "|---|---|---|---|---|",
+    ]
+    for hidden, rows in results.items():
+        for name, r in rows.items():
+            ref = paper[hidden].get(name)
+            lines.append(
+                f"| {hidden} | {name} | {pct(r['accuracy'])} | {pct(ref)} | {r['fit_time_s']} |"
+            )
+    return "\n".join(lines)
+
+
+#: The paper's Table 2 columns are AUROC, AUPR+, AUPR-; in the reference code
+#: (utils.show_ood_detection_results_softmax) AUPR+ labels the OOD inputs positive and
+#: scores them by the uncertainty (AUPR-out), AUPR- labels the in-distribution inputs
+#: positive (AUPR-in): (our column, index of the paper's value).
+_TABLE2_COLUMNS = (("AUROC", 0), ("AUPR-in", 2), ("AUPR-out", 1))
+_TABLE2_SHORT = {"variation_ratio": "VR", "bald": "BALD"}
+
+
+def render_anomaly_auroc(results, settings):
+    """fcNN2's accuracy (Table 1) and the AUROC of every kind, OOD set and method (Table 2)."""
+    paper = paper_results()
+    n = settings["n_test"]
+    lines = []
+    if "ood" in results:  # files before 2026-11-25 hold {method: ood rows} and no accuracy
+        table1 = paper["table1_accuracy"]["fcNN2"]
+        accs = ", ".join(
+            f"{name} {pct(acc)} [{pct(table1.get(name))}]"
+            for name, acc in results["accuracy"].items()
+        )
+        fits = ", ".join(f"{name} {t}" for name, t in results["fit_time_s"].items())
+        lines += [
+            f"Test accuracy (%) on the first {n:,} MNIST test images (paper's Table 1, fcNN2, "
+            f"all 10,000 test images, in brackets): {accs}. Fit times (s): {fits}.",
+            "",
+        ]
+    ood = results.get("ood", results)
+    table2 = paper["table2_anomaly_fcNN2_ood_scale5_percent"]
+    kinds = list(dict.fromkeys(r["kind"] for r in next(iter(ood.values()))))
+    lines += [
+        f"AUROC (%) for MNIST test vs each OOD set ({n:,} images each, x5); paper's Table 2 in "
+        "brackets (it lists VR and BALD only):",
+        "",
+        "| OOD set | method | " + " | ".join(_KIND_NAMES.get(k, k) for k in kinds) + " |",
+        "|---|---|" + "---|" * len(kinds),
+    ]
+    cells: dict = {}
+    for kind, ood_set, name, row in _ood_rows(ood):
+        ref = table2.get(_TABLE2_SHORT.get(kind, ""), {}).get(ood_set, {}).get(name)
+        cell = f"{pct(row['AUROC'])} [{ref[0]}]" if ref else pct(row["AUROC"])
+        cells.setdefault((ood_set, name), []).append(cell)
+    for (ood_set, name), row in cells.items():
+        lines.append(f"| {ood_set} | {name} | " + " | ".join(row) + " |")
+    return "\n".join(lines)
+
+
+def render_anomaly_aupr(results, settings):
+    """Table 2 in full: AUROC, AUPR-in and AUPR-out of every kind, OOD set and method."""
+    n = settings["n_test"]
+    table2 = paper_results()["table2_anomaly_fcNN2_ood_scale5_percent"]
+    lines = [
+        f"Table 2 (fcNN2): MNIST test ({n}) vs each OOD set ({n} points, "
+        "x5), AUROC / AUPR-in / AUPR-out in %. Paper values in brackets (VR and BALD only; "
+        "the paper's AUPR+ is AUPR-out and its AUPR- is AUPR-in: the reference code's "
+        "AUPR+ treats OOD inputs as the positive class).",
+        "",
+        "| kind | OOD set | method | AUROC | AUPR-in | AUPR-out |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind, ood_set, name, row in _ood_rows(results.get("ood", results)):
+        ref = table2.get(_TABLE2_SHORT.get(kind, ""), {}).get(ood_set, {}).get(name)
+        cells = [
+            f"{pct(row[col])} [{ref[i]}]" if ref else pct(row[col]) for col, i in _TABLE2_COLUMNS
+        ]
+        lines.append(f"| {kind} | {ood_set} | {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+_KIND_NAMES = {"variation_ratio": "VR", "bald": "BALD", "model_variance": "model variance"}
+
+
+def render_anomaly(results, settings):
+    """Both anomaly tables, as ``reproduce`` writes them to ``results.md``."""
+    return (
+        render_anomaly_auroc(results, settings) + "\n\n" + render_anomaly_aupr(results, settings)
+    )
+
+
+def _ood_rows(ood):
+    """(kind, OOD set, method, row) of ``ood_report`` rows per method, kind-major."""
+    first = next(iter(ood.values()))
+    kinds = list(dict.fromkeys(r["kind"] for r in first))
+    sets = list(dict.fromkeys(r["ood_set"] for r in first))
+    for kind in kinds:
+        for ood_set in sets:
+            for name, rows in ood.items():
+                row = next(r for r in rows if r["kind"] == kind and r["ood_set"] == ood_set)
+                yield kind, ood_set, name, row
+
+
+def render_adversarial(results, settings):
+    """Table 3: detection AUROC of adversarial examples crafted on each posterior."""
+    paper = paper_results()["table3_adversarial_detection_auroc_percent"]
+    auroc = results["auroc"]
+    attacks = list(auroc)
+    sources = list(auroc[attacks[0]])
+    detectors = list(auroc[attacks[0]][sources[0]])
+    lines = [
+        f"Table 3: detection AUROC (%) by model variance ({settings['adv_samples']:,} draws) "
+        f"of the successful adversarial examples crafted from {results['n_images']:,} "
+        "validation images on one posterior sample of the source (eps 0.3 on [-1, 1] inputs, "
+        "FGSM and 40-step PGD); paper in brackets.",
+        "",
+        "| attack | source (success rate) | " + " | ".join(detectors) + " |",
+        "|---|---|" + "---|" * len(detectors),
+    ]
+    for attack in attacks:
+        for source in sources:
+            cells = []
+            for det in detectors:
+                ref = paper.get(source, {}).get(attack.upper(), {}).get(det)
+                cells.append(f"{pct(auroc[attack][source][det])} [{ref}]")
+            rate = results["success_rate"][attack][source]
+            lines.append(
+                f"| {attack.upper()} | {source} ({rate:.2f}) | " + " | ".join(cells) + " |"
+            )
+    return "\n".join(lines)
+
+
+#: Renderer of each experiment's results (``reproduce`` and ``report`` share them).
+RENDERERS = {
+    "toy2d": render_toy2d,
+    "classification": render_classification,
+    "anomaly": render_anomaly,
+    "adversarial": render_adversarial,
+}
+#: Blocks of the report that show part of an experiment's results: ``{suffix: renderer}``
+#: (the block ``ID`` is the file's stem plus the suffix); the others show ``RENDERERS``'.
+REPORT_PARTS = {"anomaly": {"": render_anomaly_auroc, "_aupr": render_anomaly_aupr}}
+
+
+# ----------------------------------------------------------- over the seeds
+def _spread(values):
+    v = 100 * np.asarray(values, dtype=float)
+    return f"{v.mean():.1f} ({v.min():.1f}-{v.max():.1f})"
+
+
+def _seed_header(records):
+    seeds = ", ".join(str(r["seed"]) for r in records)
+    return f"Mean over seeds {seeds} (min-max in brackets), in %."
+
+
+def render_anomaly_seeds(records):
+    """Table 2 over seeds: AUROC of each kind, OOD set and method."""
+    lines = [
+        _seed_header(records) + " AUROC of MNIST test vs each OOD set (fcNN2).",
+        "",
+        "| kind | OOD set | " + " | ".join(records[0]["results"]["ood"]) + " |",
+        "|---|---|" + "---|" * len(records[0]["results"]["ood"]),
+    ]
+    cells: dict = {}
+    for rec in records:
+        for kind, ood_set, name, row in _ood_rows(rec["results"]["ood"]):
+            cells.setdefault((kind, ood_set), {}).setdefault(name, []).append(row["AUROC"])
+    for (kind, ood_set), by_method in cells.items():
+        lines.append(
+            f"| {kind} | {ood_set} | " + " | ".join(_spread(v) for v in by_method.values()) + " |"
+        )
+    return "\n".join(lines)
+
+
+def render_adversarial_seeds(records):
+    """Table 3 over seeds: detection AUROC per attack, source and detector."""
+    first = records[0]["results"]["auroc"]
+    attacks = list(first)
+    sources = list(first[attacks[0]])
+    detectors = list(first[attacks[0]][sources[0]])
+    lines = [
+        _seed_header(records) + " Detection AUROC of successful adversarial examples.",
+        "",
+        "| attack | source | " + " | ".join(detectors) + " |",
+        "|---|---|" + "---|" * len(detectors),
+    ]
+    for attack in attacks:
+        for source in sources:
+            cells = [
+                _spread([r["results"]["auroc"][attack][source][d] for r in records])
+                for d in detectors
+            ]
+            lines.append(f"| {attack.upper()} | {source} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+SEED_RENDERERS = {"anomaly": render_anomaly_seeds, "adversarial": render_adversarial_seeds}
+
+
+# ------------------------------------------------------------------ blocks
+_SEED_SUFFIX = re.compile(r"_seed\d+$")
+
+
+def report_blocks(folder) -> dict[str, str]:
+    """Every block the results in ``folder`` render: ``{ID: markdown}``.
+
+    ``ID`` is a file's stem (``anomaly_large``) for each ``*.json`` whose
+    experiment has a renderer, and ``EXPERIMENT_BUDGET_seeds``
+    (``adversarial_large_seeds``) where a budget has more than one seed file.
+    """
+    blocks, groups = {}, {}
+    for path in sorted(Path(folder).glob("*.json")):
+        record = json.loads(path.read_text())
+        name = record.get("experiment")
+        if name in RENDERERS:
+            parts = REPORT_PARTS.get(name, {"": RENDERERS[name]})
+            for suffix, render in parts.items():
+                blocks[path.stem + suffix] = render(record["results"], record["settings"])
+            groups.setdefault((name, _SEED_SUFFIX.sub("", path.stem)), []).append(record)
+    for (name, stem), records in groups.items():
+        if name in SEED_RENDERERS and len(records) > 1:
+            records = sorted(records, key=lambda r: r["seed"])
+            blocks[f"{stem}_seeds"] = SEED_RENDERERS[name](records)
+    return blocks
+
+
+_BLOCK = re.compile(r"(<!-- report:(\S+) -->\n)(.*?)(<!-- /report:\2 -->)", re.S)
+
+
+def sync_blocks(text: str, blocks: dict[str, str]) -> tuple[str, list[str], list[str]]:
+    """``text`` with every marked block replaced by its rendering.
+
+    Returns the new text, the IDs whose content changed and the IDs marked in
+    ``text`` that no file renders.
+    """
+    changed, unknown = [], []
+
+    def replace(m):
+        start, block_id, body, end = m.groups()
+        if block_id not in blocks:
+            unknown.append(block_id)
+            return m.group(0)
+        new = blocks[block_id] + "\n"
+        if body != new:
+            changed.append(block_id)
+        return start + new + end
+
+    return _BLOCK.sub(replace, text), changed, unknown
