@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 
 from sklearn.frozen import FrozenEstimator
 
 from ..evaluation.metrics import ood_auroc, uncertainty_scores
 from ..posteriors import GaussianMixturePosterior
-from ._report import pct
-from .paper import paper_results
+from ._report import render_gan_variants, render_mixture, render_sample_size
 
 
 # ------------------------------------------------------------ sample-size
@@ -44,25 +44,13 @@ def run_sample_size(ctx):
     fig.tight_layout()
     fig.savefig(ctx.out / "sample_size.png", dpi=100)
     plt.close(fig)
-    lines = [
-        "Figures 3 and 6: notMNIST AUROC (%) vs the number of test-time samples "
-        f"(fcNN1; SGLD draws from its {results['SGLD_stored_samples']} stored samples "
-        "with replacement beyond that; MC dropout draws fresh masks).",
-        "",
-        "| samples | " + " | ".join(f"{n} {k}" for n in names for k in ("entropy", "bald")) + " |",
-        "|---" * (1 + 2 * len(names)) + "|",
-    ]
-    for i, c in enumerate(counts):
-        cells = [pct(results[n][k][i]) for n in names for k in ("entropy", "bald")]
-        lines.append(f"| {c} | " + " | ".join(cells) + " |")
-    lines.append("\n![sample size](sample_size.png)")
-    return results, "\n".join(lines)
+    markdown = render_sample_size(results, asdict(ctx.b))
+    return results, markdown + "\n\n![sample size](sample_size.png)"
 
 
 # ---------------------------------------------------------------- mixture
 def run_mixture(ctx):
     """Figure 5: Gaussian mixtures of growing size against SGLD and APD."""
-    paper = paper_results()["mixture_study_fcNN1_notMNIST"]
     X, y, *_, Xt, _ = ctx.mnist()
     sgld, apd = ctx.fitted("SGLD")[0], ctx.fitted("APD")[0]
     out = ctx.ood_sets()["notMNIST"]
@@ -77,6 +65,7 @@ def run_mixture(ctx):
         }
 
     results = {"SGLD": entry(sgld), "APD": entry(apd)}
+    results["SGLD"]["stored_samples"] = int(sgld.samples_.shape[0])
     for k in ctx.b.mixture_components:
         if k > sgld.samples_.shape[0]:
             break
@@ -101,29 +90,8 @@ def run_mixture(ctx):
     fig.tight_layout()
     fig.savefig(ctx.out / "mixture.png", dpi=100)
     plt.close(fig)
-    lines = [
-        "Figure 5: notMNIST AUROC (%) by predictive entropy (the paper's measure) and by "
-        "BALD, and storage (floats) of each posterior (fcNN1), "
-        f"{ctx.b.n_samples} draws each.",
-        f"Paper: a 60-component mixture ({paper['MoG_60_components_parameters']:,} floats) "
-        f"keeps {100 * paper['MoG_60_retained_fraction_of_SGLD']:.1f}% of SGLD's AUROC; "
-        f"APD ({paper['APD_hidden20_parameters']:,} floats) keeps "
-        f"{100 * paper['APD_retained_fraction_of_SGLD']:.1f}%. SGLD's storage is its "
-        f"{sgld.samples_.shape[0]:,} stored samples ({ctx.b.n_samples} of them drawn "
-        "per prediction).",
-        "",
-        "| posterior | AUROC entropy | fraction of SGLD | AUROC BALD | fraction of SGLD "
-        "| storage (floats) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, r in results.items():
-        cells = [
-            f"{pct(r[key])} | " + (f"{r[key] / ref[key]:.3f}" if ref[key] > 0 else "-")
-            for key in ("auroc_entropy", "auroc_bald")
-        ]
-        lines.append(f"| {name} | {' | '.join(cells)} | {r['storage']:,} |")
-    lines.append("\n![mixture](mixture.png)")
-    return results, "\n".join(lines)
+    markdown = render_mixture(results, asdict(ctx.b))
+    return results, markdown + "\n\n![mixture](mixture.png)"
 
 
 # ----------------------------------------------------------- gan-variants
@@ -172,27 +140,5 @@ def run_gan_variants(ctx):
     fig.tight_layout()
     fig.savefig(ctx.out / "gan_variants.png", dpi=100)
     plt.close(fig)
-    lines = [
-        "Figure 7: the GAN objective of the distillation (fcNN1, notMNIST AUROC, %, by "
-        "variation ratio as the paper's figure, and by BALD) over "
-        f"{ctx.b.apd_iter} generator updates; WGAN-GP at the budget's lr "
-        f"{ctx.b.apd_lr:g}, WGAN and GAN with their own optimizers (APDClassifier's "
-        "defaults: RMSprop 5e-5; Adam 2e-4, one discriminator step).",
-        "",
-        "| posterior | updates | accuracy | AUROC (VR) | AUROC (BALD) |",
-        "|---|---|---|---|---|",
-    ]
-    for gan in ("wgan-gp", "wgan", "gan"):
-        c = results[gan]["curve"]
-        for i, it in enumerate(c["iteration"]):
-            lines.append(
-                f"| {gan} | {it} | {pct(c['accuracy'][i])} | "
-                f"{pct(c['auroc_variation_ratio'][i])} | {pct(c['auroc_bald'][i])} |"
-            )
-    r = results["SGLD"]
-    lines.append(
-        f"| SGLD | - | {pct(r['accuracy'])} | {pct(r['auroc_variation_ratio'])} "
-        f"| {pct(r['auroc_bald'])} |"
-    )
-    lines.append("\n![gan variants](gan_variants.png)")
-    return results, "\n".join(lines)
+    markdown = render_gan_variants(results, asdict(ctx.b))
+    return results, markdown + "\n\n![gan variants](gan_variants.png)"

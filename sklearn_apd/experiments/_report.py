@@ -181,12 +181,95 @@ def render_adversarial(results, settings):
     return "\n".join(lines)
 
 
+def render_sample_size(results, settings):
+    """Figures 3 and 6: notMNIST AUROC against the number of test-time samples."""
+    names = [n for n in ("SGLD", "APD", "MC-Drop") if n in results]
+    lines = [
+        "Figures 3 and 6: notMNIST AUROC (%) vs the number of test-time samples "
+        f"(fcNN1; SGLD draws from its {results['SGLD_stored_samples']} stored samples "
+        "with replacement beyond that; MC dropout draws fresh masks).",
+        "",
+        "| samples | " + " | ".join(f"{n} {k}" for n in names for k in ("entropy", "bald")) + " |",
+        "|---" * (1 + 2 * len(names)) + "|",
+    ]
+    for i, c in enumerate(results["n_samples"]):
+        cells = [pct(results[n][k][i]) for n in names for k in ("entropy", "bald")]
+        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_mixture(results, settings):
+    """Figure 5: mixtures of growing size against SGLD and APD, AUROC and storage."""
+    paper = paper_results()["mixture_study_fcNN1_notMNIST"]
+    ref = results["SGLD"]
+    stored = ref.get("stored_samples")
+    stored = f"{stored:,} stored samples" if stored else "stored samples"
+    lines = [
+        "Figure 5: notMNIST AUROC (%) by predictive entropy (the paper's measure) and by "
+        "BALD, and storage (floats) of each posterior (fcNN1), "
+        f"{settings['n_samples']} draws each.",
+        f"Paper: a 60-component mixture ({paper['MoG_60_components_parameters']:,} floats) "
+        f"keeps {100 * paper['MoG_60_retained_fraction_of_SGLD']:.1f}% of SGLD's AUROC; "
+        f"APD ({paper['APD_hidden20_parameters']:,} floats) keeps "
+        f"{100 * paper['APD_retained_fraction_of_SGLD']:.1f}%. SGLD's storage is its "
+        f"{stored} ({settings['n_samples']} of them drawn per prediction).",
+        "",
+        "| posterior | AUROC entropy | fraction of SGLD | AUROC BALD | fraction of SGLD "
+        "| storage (floats) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        cells = []
+        for key in ("auroc_entropy", "auroc_bald"):
+            if key not in r:  # files before 2026-12-03 hold BALD only
+                cells.append("- | -")
+                continue
+            frac = f"{r[key] / ref[key]:.3f}" if ref[key] > 0 else "-"
+            cells.append(f"{pct(r[key])} | {frac}")
+        lines.append(f"| {name} | {' | '.join(cells)} | {r['storage']:,} |")
+    return "\n".join(lines)
+
+
+def render_gan_variants(results, settings):
+    """Figure 7: accuracy and notMNIST AUROC of each GAN objective over its updates."""
+    gans = [g for g in ("wgan-gp", "wgan", "gan") if g in results]
+    lines = [
+        "Figure 7: the GAN objective of the distillation (fcNN1, notMNIST AUROC, %, by "
+        "variation ratio as the paper's figure, and by BALD) over "
+        f"{settings['apd_iter']} generator updates; WGAN-GP at the budget's lr "
+        f"{settings['apd_lr']:g}, WGAN and GAN with their own optimizers (APDClassifier's "
+        "defaults: RMSprop 5e-5; Adam 2e-4, one discriminator step).",
+        "",
+        "| posterior | updates | accuracy | AUROC (VR) | AUROC (BALD) |",
+        "|---|---|---|---|---|",
+    ]
+    for gan in gans:
+        # files before 2026-12-03 hold the last checkpoint only, and BALD only
+        last = {k: [v] for k, v in results[gan].items()} | {"iteration": [settings["apd_iter"]]}
+        c = results[gan].get("curve", last)
+        for i, it in enumerate(c["iteration"]):
+            vr = c.get("auroc_variation_ratio", [None] * (i + 1))[i]
+            lines.append(
+                f"| {gan} | {it} | {pct(c['accuracy'][i])} | {pct(vr)} | "
+                f"{pct(c['auroc_bald'][i])} |"
+            )
+    r = results["SGLD"]
+    lines.append(
+        f"| SGLD | - | {pct(r['accuracy'])} | {pct(r.get('auroc_variation_ratio'))} "
+        f"| {pct(r['auroc_bald'])} |"
+    )
+    return "\n".join(lines)
+
+
 #: Renderer of each experiment's results (``reproduce`` and ``report`` share them).
 RENDERERS = {
     "toy2d": render_toy2d,
     "classification": render_classification,
     "anomaly": render_anomaly,
     "adversarial": render_adversarial,
+    "sample-size": render_sample_size,
+    "mixture": render_mixture,
+    "gan-variants": render_gan_variants,
 }
 #: Blocks of the report that show part of an experiment's results: ``{suffix: renderer}``
 #: (the block ``ID`` is the file's stem plus the suffix); the others show ``RENDERERS``'.
@@ -245,7 +328,80 @@ def render_adversarial_seeds(records):
     return "\n".join(lines)
 
 
-SEED_RENDERERS = {"anomaly": render_anomaly_seeds, "adversarial": render_adversarial_seeds}
+def render_sample_size_seeds(records):
+    """Figures 3 and 6 over seeds: notMNIST AUROC at each number of test-time samples."""
+    first = records[0]["results"]
+    names = [n for n in ("SGLD", "APD", "MC-Drop") if all(n in r["results"] for r in records)]
+    cols = [(n, k) for n in names for k in ("entropy", "bald")]
+    lines = [
+        _seed_header(records) + " notMNIST AUROC vs the number of test-time samples (fcNN1).",
+        "",
+        "| samples | " + " | ".join(f"{n} {k}" for n, k in cols) + " |",
+        "|---" * (1 + len(cols)) + "|",
+    ]
+    for i, c in enumerate(first["n_samples"]):
+        cells = [_spread([r["results"][n][k][i] for r in records]) for n, k in cols]
+        lines.append(f"| {c} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def render_mixture_seeds(records):
+    """Figure 5 over seeds: each posterior's AUROC and its fraction of SGLD's."""
+    names = list(records[0]["results"])
+    kinds = [
+        k
+        for k in ("auroc_entropy", "auroc_bald")
+        if all(k in r["results"][n] for r in records for n in names)
+    ]
+    head = " | ".join(f"{k[6:]} AUROC | {k[6:]} fraction of SGLD" for k in kinds)
+    lines = [
+        _seed_header(records) + " notMNIST AUROC of each posterior (fcNN1); fractions of "
+        "SGLD's AUROC of the same seed, not in %.",
+        "",
+        f"| posterior | {head} | storage (floats) |",
+        "|---|" + "---|---|" * len(kinds) + "---|",
+    ]
+    for name in names:
+        cells = []
+        for k in kinds:
+            values = [r["results"][name][k] for r in records]
+            fracs = np.array([v / r["results"]["SGLD"][k] for v, r in zip(values, records)])
+            cells += [_spread(values), f"{fracs.mean():.3f} ({fracs.min():.3f}-{fracs.max():.3f})"]
+        storage = records[0]["results"][name]["storage"]
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {storage:,} |")
+    return "\n".join(lines)
+
+
+def render_gan_variants_seeds(records):
+    """Figure 7 over seeds: accuracy and notMNIST AUROC after the last update."""
+    names = list(records[0]["results"])
+    keys = [
+        k
+        for k in ("accuracy", "auroc_variation_ratio", "auroc_bald")
+        if all(k in r["results"][n] for r in records for n in names)
+    ]
+    labels = {"accuracy": "accuracy", "auroc_variation_ratio": "AUROC (VR)",
+              "auroc_bald": "AUROC (BALD)"}  # fmt: skip
+    lines = [
+        _seed_header(records) + " After the last generator update; SGLD is the distilled "
+        "posterior.",
+        "",
+        "| posterior | " + " | ".join(labels[k] for k in keys) + " |",
+        "|---|" + "---|" * len(keys),
+    ]
+    for name in names:
+        cells = [_spread([r["results"][name][k] for r in records]) for k in keys]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+SEED_RENDERERS = {
+    "anomaly": render_anomaly_seeds,
+    "adversarial": render_adversarial_seeds,
+    "sample-size": render_sample_size_seeds,
+    "mixture": render_mixture_seeds,
+    "gan-variants": render_gan_variants_seeds,
+}
 
 
 # ------------------------------------------------------------------ blocks
