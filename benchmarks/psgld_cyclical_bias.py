@@ -23,9 +23,9 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
+from conftest import TwoClassLinear  # noqa: E402
 from test_sgld_posterior import _data, _metropolis  # noqa: E402
 
 from sklearn_apd import SGLDClassifier  # noqa: E402
@@ -38,18 +38,6 @@ RUNS = [
     ("cyclical, decay 0.999", "cyclical", 50, 0.999),
     ("cyclical, decay 0.9999", "cyclical", 50, 0.9999),
 ]
-
-
-class TwoClassLinear(torch.nn.Module):
-    """Logistic regression as logits, class 0 fixed at 0 (the test's module)."""
-
-    def __init__(self):
-        super().__init__()
-        self.lin = torch.nn.Linear(2, 1)
-
-    def forward(self, x):
-        z = self.lin(x)
-        return torch.cat([torch.zeros_like(z), z], 1)
 
 
 def main():

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+import torch
 from sklearn.datasets import load_digits
 
 
@@ -41,21 +42,22 @@ def toy2d():
     return {"X": X, "y": y, "far": far, "common": common, "sgd": sgd, "sgld": sgld}
 
 
-@pytest.fixture(scope="session")
-def two_class_linear():
-    """A module class: logistic regression as logits, class 0 fixed at 0.
+class TwoClassLinear(torch.nn.Module):
+    """Logistic regression as logits, class 0 fixed at 0.
 
     Three identifiable weights (``lin.weight`` (1, 2), ``lin.bias`` (1,)).
     """
-    import torch
 
-    class TwoClassLinear(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.lin = torch.nn.Linear(2, 1)
+    def __init__(self):
+        super().__init__()
+        self.lin = torch.nn.Linear(2, 1)
 
-        def forward(self, x):
-            z = self.lin(x)
-            return torch.cat([torch.zeros_like(z), z], 1)
+    def forward(self, x):
+        z = self.lin(x)
+        return torch.cat([torch.zeros_like(z), z], 1)
 
+
+@pytest.fixture(scope="session")
+def two_class_linear():
+    """The module class `TwoClassLinear`."""
     return TwoClassLinear
