@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 
 from ..evaluation import ActiveLearner
-from ._report import pct
+from ._report import render_active_learning
 from .budgets import active_learning_fit_params, active_learning_sgld_params
 
 
@@ -69,25 +71,8 @@ def run_active_learning(ctx):
     fig.tight_layout()
     fig.savefig(ctx.out / "active_learning.png", dpi=100)
     plt.close(fig)
-    lines = [
-        "Figure 4: test accuracy vs acquired labels (fcNN1, entropy acquisition, "
-        f"2 initial labels per class, 10 per round, pool scored on {b.al_pool} random points; "
-        f"every fit {b.al_epochs} full-batch iterations, SGLD at temperature "
-        f"{b.al_temperature:g} with weight decay {b.al_weight_decay:g}, "
-        "the reference code's setting; APD "
-        f"trains one GAN across rounds, {b.al_apd_iter} more updates per round).",
-        "",
-        "| method | first | last | mean over the curve | fit time (s) | query time (s) |",
-        "|---|---|---|---|---|---|",
-    ]
-    for name, r in results.items():
-        acc = r["accuracy"]
-        lines.append(
-            f"| {name} | {pct(acc[0])} | {pct(acc[-1])} ({r['n_labels'][-1]} labels) "
-            f"| {pct(float(np.mean(acc)))} | {r['fit_time_s']} | {r['query_time_s']} |"
-        )
-    lines.append("\n![active learning](active_learning.png)")
-    return results, "\n".join(lines)
+    markdown = render_active_learning(results, asdict(b))
+    return results, markdown + "\n\n![active learning](active_learning.png)"
 
 
 def _part_key(name):

@@ -261,6 +261,55 @@ def render_gan_variants(results, settings):
     return "\n".join(lines)
 
 
+def render_active_learning(results, settings):
+    """Figure 4: first and last accuracy, mean over the curve, and time of each method."""
+    setting = ""
+    if "al_epochs" in settings:  # files before 2026-12-02 do not record them
+        setting = (
+            f"; every fit {settings['al_epochs']} full-batch iterations, SGLD at temperature "
+            f"{settings['al_temperature']:g} with weight decay {settings['al_weight_decay']:g}, "
+            "the reference code's setting"
+        )
+    lines = [
+        "Figure 4: test accuracy vs acquired labels (fcNN1, entropy acquisition, "
+        f"2 initial labels per class, 10 per round, pool scored on {settings['al_pool']} random "
+        f"points{setting}; APD trains one GAN across rounds, {settings['al_apd_iter']} more "
+        "updates per round).",
+        "",
+        "| method | first | last | mean over the curve | fit time (s) | query time (s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        acc = r["accuracy"]
+        lines.append(
+            f"| {name} | {pct(acc[0])} | {pct(acc[-1])} ({r['n_labels'][-1]} labels) "
+            f"| {pct(float(np.mean(acc)))} | {r['fit_time_s']} | {r['query_time_s']} |"
+        )
+    return "\n".join(lines)
+
+
+def _checkpoints(n_labels, every=50):
+    """Indices of the first count, every ``every`` labels after it, and the last."""
+    keep = [i for i, n in enumerate(n_labels) if (n - n_labels[0]) % every == 0]
+    return keep if keep[-1] == len(n_labels) - 1 else [*keep, len(n_labels) - 1]
+
+
+def render_active_learning_curve(results, settings):
+    """Figure 4 as a table: accuracy at every 50 labels and the mean over the curve."""
+    n_labels = next(iter(results.values()))["n_labels"]
+    idx = _checkpoints(n_labels)
+    lines = [
+        "Test accuracy (%) by acquired labels:",
+        "",
+        "| method | " + " | ".join(str(n_labels[i]) for i in idx) + " | mean over the curve |",
+        "|---|" + "---|" * (len(idx) + 1),
+    ]
+    for name, r in results.items():
+        cells = [pct(r["accuracy"][i]) for i in idx] + [pct(float(np.mean(r["accuracy"])))]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 #: Renderer of each experiment's results (``reproduce`` and ``report`` share them).
 RENDERERS = {
     "toy2d": render_toy2d,
@@ -270,10 +319,14 @@ RENDERERS = {
     "sample-size": render_sample_size,
     "mixture": render_mixture,
     "gan-variants": render_gan_variants,
+    "active-learning": render_active_learning,
 }
 #: Blocks of the report that show part of an experiment's results: ``{suffix: renderer}``
 #: (the block ``ID`` is the file's stem plus the suffix); the others show ``RENDERERS``'.
-REPORT_PARTS = {"anomaly": {"": render_anomaly_auroc, "_aupr": render_anomaly_aupr}}
+REPORT_PARTS = {
+    "anomaly": {"": render_anomaly_auroc, "_aupr": render_anomaly_aupr},
+    "active-learning": {"": render_active_learning_curve},
+}
 
 
 # ----------------------------------------------------------- over the seeds
@@ -395,7 +448,29 @@ def render_gan_variants_seeds(records):
     return "\n".join(lines)
 
 
+def render_active_learning_seeds(records):
+    """Figure 4 over seeds: accuracy at the first, middle and last count, and the curve's mean."""
+    first = records[0]["results"]
+    n_labels = next(iter(first.values()))["n_labels"]
+    idx = sorted({0, len(n_labels) // 2, len(n_labels) - 1})
+    lines = [
+        _seed_header(records) + " Test accuracy by acquired labels.",
+        "",
+        "| method | "
+        + " | ".join(f"{n_labels[i]} labels" for i in idx)
+        + " | mean over the curve |",
+        "|---|" + "---|" * (len(idx) + 1),
+    ]
+    for name in first:
+        curves = [r["results"][name]["accuracy"] for r in records]
+        cells = [_spread([c[i] for c in curves]) for i in idx]
+        cells.append(_spread([float(np.mean(c)) for c in curves]))
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 SEED_RENDERERS = {
+    "active-learning": render_active_learning_seeds,
     "anomaly": render_anomaly_seeds,
     "adversarial": render_adversarial_seeds,
     "sample-size": render_sample_size_seeds,
