@@ -178,8 +178,8 @@ class SGLDSamplerMixin:
                 "swings with each cycle (small gradients at the end of exploration, larger ones "
                 "while sampling), which the pSGLD update's omitted correction term no longer "
                 "makes negligible; on the package's logistic-regression test the covariance is "
-                "12-37% off (benchmarks/RESULTS.md). Prefer method='sgld' or 'sghmc' with the "
-                "cyclical schedule.",
+                "37% off at the default precond_decay (benchmarks/RESULTS.md). Prefer "
+                "method='sgld' or 'sghmc' with the cyclical schedule.",
                 UserWarning,
                 stacklevel=3,
             )
