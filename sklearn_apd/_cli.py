@@ -77,7 +77,7 @@ def _reproduce(args) -> int:
 
 
 def _report(args) -> int:
-    from .experiments._report import report_blocks, sync_blocks
+    from .experiments import report_blocks, sync_blocks
 
     blocks = report_blocks(args.results)
     status = 0

@@ -16,11 +16,14 @@ every network fit.
 
 Public names: `EXPERIMENTS`, `BUDGETS` (``Budget`` per name),
 `INPUT_RANGE`, the active-learning settings, `run_experiment()`,
-`iter_experiments()`, `paper_results()` and the machine description
-`cpu_description()` (benchmarks record it too).
+`iter_experiments()`, `paper_results()`, the machine description
+`cpu_description()` (benchmarks record it too), and the report's
+`report_blocks()` / `sync_blocks()` (``sklearn-apd report``: the tables of
+``docs/reproduction.md`` rendered from the committed results files).
 """
 
 from ._context import ExperimentContext
+from ._report import RENDERERS, report_blocks, sync_blocks
 from ._run import RUNNERS, iter_experiments, required_data, run_experiment
 from .budgets import (
     BUDGETS,
@@ -35,6 +38,7 @@ from .paper import paper_results
 
 __all__ = [
     "BUDGETS",
+    "RENDERERS",
     "Budget",
     "EXPERIMENTS",
     "ExperimentContext",
@@ -48,4 +52,6 @@ __all__ = [
     "paper_results",
     "required_data",
     "run_experiment",
+    "report_blocks",
+    "sync_blocks",
 ]
