@@ -34,6 +34,9 @@ def test_cyclical_schedule_follows_the_cosine_of_zhang_et_al():
     assert [s.is_sampling(k) for k in range(1, 11)] == [False] * 8 + [True] * 2
     steps = np.arange(1, 35)
     np.testing.assert_array_equal(s.sampling_mask(steps), [s.is_sampling(k) for k in steps])
+    assert s.step_settings(1, 0.4, 0.5) == (0.4, 0.0)  # exploration: no noise
+    assert s.step_settings(10, 0.4, 0.5) == (0.4 * s.lr_factor(10), 0.5)
+    assert ConstantSchedule().step_settings(7, 0.4, 0.5) == (0.4, 0.5)
 
 
 @pytest.mark.parametrize("schedule", [ConstantSchedule(), CyclicalSchedule(7, 0.5)])
@@ -156,8 +159,7 @@ def _cyclical_chains(X, y, wd, lr, schedule, steps, n_chains=512, seed=0, **meth
                generator=torch.Generator().manual_seed(seed), **method)  # fmt: skip
     group, kept = opt.param_groups[0], []
     for k in range(1, steps + 1):
-        group["lr"] = lr * schedule.lr_factor(k)
-        group["temperature"] = 1.0 if schedule.is_sampling(k) else 0.0
+        group["lr"], group["temperature"] = schedule.step_settings(k, lr, 1.0)
         opt.zero_grad()
         (0.5 * (yt[None] - theta @ Xt.T).pow(2)).mean(1).sum().backward()
         opt.step()

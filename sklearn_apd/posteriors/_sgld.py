@@ -117,11 +117,7 @@ class SGLDSamplerMixin:
         """Advance the fit's schedule by one step; its ``(lr, temperature)`` per group."""
         self._schedule_step += 1
         k = self._schedule_step
-        factor = self._schedule.lr_factor(k)
-        sampling = self._schedule.is_sampling(k)
-        return [
-            (lr * factor, temperature if sampling else 0.0) for lr, temperature in self._base_hyper
-        ]
+        return [self._schedule.step_settings(k, lr, t) for lr, t in self._base_hyper]
 
     def train_step(self, batch, **fit_params):
         """skorch hook: one SGLD step on a minibatch (of every chain, with ``n_chains > 1``)."""

@@ -259,9 +259,9 @@ class ChainRun:
         idx = next(self._batches)
         k = self.n_steps + 1
         hyper = dict(self.hyper)
-        hyper["lr"] *= self.schedule.lr_factor(k)
-        if not self.schedule.is_sampling(k):
-            hyper["temperature"] = 0.0  # exploration: no injected noise
+        hyper["lr"], hyper["temperature"] = self.schedule.step_settings(
+            k, hyper["lr"], hyper["temperature"]
+        )
         losses = self.chains.step(
             self.X[idx],
             self.y[idx],

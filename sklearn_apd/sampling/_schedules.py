@@ -27,6 +27,10 @@ class ConstantSchedule:
         """`is_sampling()` of an integer array of steps."""
         return np.ones(np.shape(steps), dtype=bool)
 
+    def step_settings(self, step: int, lr: float, temperature: float) -> tuple[float, float]:
+        """The ``(lr, temperature)`` of ``step``: the base values, unchanged."""
+        return lr, temperature
+
 
 @dataclass(frozen=True)
 class CyclicalSchedule:
@@ -87,6 +91,11 @@ class CyclicalSchedule:
         """`is_sampling()` of an integer array of steps."""
         steps = np.asarray(steps)
         return ((steps - 1) % self.cycle_length) / self.cycle_length >= self.exploration_fraction
+
+    def step_settings(self, step: int, lr: float, temperature: float) -> tuple[float, float]:
+        """The ``(lr, temperature)`` of ``step``: ``lr`` scaled by `lr_factor()`, and no noise
+        (temperature 0) outside the sampling stages."""
+        return lr * self.lr_factor(step), temperature if self.is_sampling(step) else 0.0
 
 
 def make_schedule(
