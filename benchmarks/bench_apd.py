@@ -14,22 +14,24 @@ per iteration, each implementation's own floor and ratio, the ratio to the
 straightforward iteration's floor (the issue's yardstick: the work the
 algorithm asks for) and the speed-up.
 
-Usage: python benchmarks/bench_apd.py [--iters 10]
+On ``--device cuda`` both implementations run on the GPU and the peak is the
+GPU's fp32 product (the clock waits for the GPU).
+
+Usage: python benchmarks/bench_apd.py [--iters 10] [--device cpu|cuda]
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
+from _device import add_device_argument, clock, machine_line, matmul_peak
 from sklearn.frozen import FrozenEstimator
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 from sklearn_apd import APDClassifier, SGLDClassifier
-from sklearn_apd.experiments import cpu_description
 from sklearn_apd.posteriors.apd._trainer import GANTrainer
 
 # In-place products count as their out-of-place forms (flop_registry lacks them).
@@ -57,36 +59,25 @@ class CountFlops(TorchDispatchMode):
         return out
 
 
-def matmul_peak():
-    a, b = torch.randn(4096, 4096), torch.randn(4096, 4096)
-    a @ b
-    times = []
-    for _ in range(3):
-        t0 = time.perf_counter()
-        a @ b
-        times.append(time.perf_counter() - t0)
-    return 2 * 4096**3 / min(times) / 1e9
-
-
 def reference_step(apd, draw_real, critic, optimizers, generator, gen):
     """The straightforward iteration (explicit fakes, penalty by double backward).
 
     ``apd``: the trainer's resolved settings (objective, batch, n_critic, ...).
     """
     opt_c, opt_g = optimizers
-    g_net, b, d = generator.net, apd.batch_size, apd.latent_dim
+    g_net, b, d, device = generator.net, apd.batch_size, apd.latent_dim, gen.device
     bce = torch.nn.functional.binary_cross_entropy_with_logits
     for _ in range(apd.n_critic):
         real = draw_real(b)
         with torch.no_grad():
-            fake = g_net(torch.randn(b, d, generator=gen))
+            fake = g_net(torch.randn(b, d, generator=gen, device=device))
         d_real, d_fake = critic(real), critic(fake)
         if apd.gan == "gan":
             loss = bce(d_real, torch.ones_like(d_real)) + bce(d_fake, torch.zeros_like(d_fake))
         else:
             loss = d_fake.mean() - d_real.mean()
         if apd.gan == "wgan-gp":
-            eps = torch.rand(b, 1, generator=gen)
+            eps = torch.rand(b, 1, generator=gen, device=device)
             mix = torch.lerp(fake, real, eps).requires_grad_(True)
             (grad,) = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
             loss = loss + apd.gp_weight * ((grad.norm(2, dim=1) - 1) ** 2).mean()
@@ -97,40 +88,39 @@ def reference_step(apd, draw_real, critic, optimizers, generator, gen):
             with torch.no_grad():
                 for q in critic.parameters():
                     q.clamp_(-apd.clip_value, apd.clip_value)
-    d_fake = critic(g_net(torch.randn(b, d, generator=gen)))
+    d_fake = critic(g_net(torch.randn(b, d, generator=gen, device=device)))
     loss = bce(d_fake, torch.ones_like(d_fake)) if apd.gan == "gan" else -d_fake.mean()
     opt_g.zero_grad(set_to_none=True)
     loss.backward()
     opt_g.step()
 
 
-def measure(step, args, iters):
+def measure(step, args, iters, device):
     with CountFlops() as counter:
         step(*args)
-    t0 = time.perf_counter()
+    t0 = clock(device)
     for _ in range(iters):
         step(*args)
-    return counter.flops, (time.perf_counter() - t0) / iters
+    return counter.flops, (clock(device) - t0) / iters
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=10)
+    add_device_argument(ap)
     args = ap.parse_args()
-    print(
-        f"# bench_apd  {time.strftime('%Y-%m-%d')}  {cpu_description()}  "
-        f"torch {torch.__version__}  threads {torch.get_num_threads()}"
-    )
-    peak = matmul_peak()
+    device = args.device
+    print(machine_line("bench_apd", device))
+    peak = matmul_peak(3, device)
     print(f"fp32 matmul 4096^3 peak: {peak:.1f} GFLOP/s")
     rng = np.random.default_rng(0)
     X = rng.random((1000, 784), dtype=np.float32)
     y = rng.integers(0, 10, 1000)
-    sgld = SGLDClassifier(max_epochs=1, burn_in=0, thinning=1, device="cpu", random_state=0)
+    sgld = SGLDClassifier(max_epochs=1, burn_in=0, thinning=1, device=device, random_state=0)
     sgld.fit(X, y)
     # 2,000 vectors around the fitted weights stand in for SGLD samples.
     base = sgld.samples_[-1]
-    sgld.samples_ = base + 0.01 * torch.randn(2000, base.numel())
+    sgld.samples_ = base + 0.01 * torch.randn(2000, base.numel(), device=base.device)
     print(
         "| objective | implementation | FLOPs / iteration | seconds / iteration "
         "| floor (own FLOPs) | ratio | ratio to the straightforward floor | speed-up |"
@@ -138,20 +128,20 @@ def main():
     print("|---|---|---|---|---|---|---|---|")
     for gan in ("wgan-gp", "wgan", "gan"):
         apd = APDClassifier(
-            FrozenEstimator(sgld), gan=gan, max_iter=1, device="cpu", random_state=0
+            FrozenEstimator(sgld), gan=gan, max_iter=1, device=device, random_state=0
         )
         apd.fit(X, y)  # builds everything; one iteration of warm-up
         samples = sgld.samples_
 
         def draw(b, samples=samples):
-            return samples[torch.randint(samples.shape[0], (b,))]
+            return samples[torch.randint(samples.shape[0], (b,), device=samples.device)]
 
         results = {}
         for name in ("straightforward", "sklearn-apd"):
             trainer = GANTrainer.new(apd, samples.shape[1], samples)  # a fresh GAN each
             settings = trainer.settings  # the objective's optimizer, lr, n_critic
             if name == "sklearn-apd":
-                flops, secs = measure(trainer.step, (draw, 1), args.iters)
+                flops, secs = measure(trainer.step, (draw, 1), args.iters, device)
             else:
                 optimizers = trainer.optimizers  # RMSprop for "wgan"
                 if settings.optimizer == "adam":  # plain (unfused), as a loop writes it
@@ -162,7 +152,9 @@ def main():
                         for o in optimizers
                     )
                 step_args = (settings, draw, trainer.critic, optimizers, trainer.generator)
-                flops, secs = measure(reference_step, (*step_args, trainer.rng), args.iters)
+                flops, secs = measure(
+                    reference_step, (*step_args, trainer.rng), args.iters, device
+                )
             results[name] = (flops, secs)
         ref_floor = results["straightforward"][0] / (peak * 1e9)
         for name, (flops, secs) in results.items():

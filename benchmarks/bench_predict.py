@@ -6,21 +6,22 @@ For fcNN1 (784-100-10) and fcNN2 (784-400-400-10): ``predict_proba`` with
 measured in the same run (the practical peak). Also reported: a naive
 ``einsum`` evaluation (one batched product per layer, as in ANCHORS.md) and
 the peak resident memory the call adds (Linux: VmHWM after resetting it
-through /proc/self/clear_refs).
+through /proc/self/clear_refs; on CUDA: the peak of allocated GPU memory above
+what was allocated before the call).
 
 Usage: python benchmarks/bench_predict.py [--repeats 3] [--working-memory MiB]
+       [--device cpu|cuda]
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
+from _device import add_device_argument, best_time, machine_line, matmul_peak
 
 from sklearn_apd import SGLDClassifier
-from sklearn_apd.experiments import cpu_description
 
 
 def _rss_kib(field):
@@ -31,8 +32,18 @@ def _rss_kib(field):
     return 0
 
 
-def peak_memory_mib(fn):
-    """Run fn; return (result, MiB of peak RSS above the RSS before the call)."""
+def peak_memory_mib(fn, device="cpu"):
+    """Run fn; return (result, MiB of peak memory above the memory before the call).
+
+    The CPU's resident set, or the GPU memory torch allocates on CUDA.
+    """
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
+        base = torch.cuda.memory_allocated(device)
+        out = fn()
+        torch.cuda.synchronize(device)
+        return out, (torch.cuda.max_memory_allocated(device) - base) / 2**20
     try:
         with open("/proc/self/clear_refs", "w") as f:
             f.write("5")
@@ -41,22 +52,6 @@ def peak_memory_mib(fn):
     base = _rss_kib("VmRSS:")
     out = fn()
     return out, (_rss_kib("VmHWM:") - base) / 1024
-
-
-def best_time(fn, repeats):
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
-
-def matmul_peak(repeats):
-    a = torch.randn(4096, 4096)
-    b = torch.randn(4096, 4096)
-    a @ b
-    return 2 * 4096**3 / best_time(lambda: a @ b, repeats) / 1e9
 
 
 def naive_einsum(samples, X, hidden):
@@ -80,17 +75,17 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--working-memory", type=float, default=None)
+    add_device_argument(ap)
     args = ap.parse_args()
-    print(
-        f"# bench_predict  {time.strftime('%Y-%m-%d')}  {cpu_description()}  "
-        f"torch {torch.__version__}  threads {torch.get_num_threads()}"
-    )
-    peak = matmul_peak(args.repeats)
+    device = args.device
+    print(machine_line("bench_predict", device))
+    peak = matmul_peak(args.repeats, device)
     print(f"fp32 matmul 4096^3 peak: {peak:.1f} GFLOP/s")
     rng = np.random.default_rng(0)
     X_train = rng.random((50_000, 784), dtype=np.float32)
     y_train = rng.integers(0, 10, 50_000)
     X = rng.random((10_000, 784), dtype=np.float32)
+    X_dev = torch.from_numpy(X).to(device)  # the naive evaluation's inputs, on the device
     print("| network | method | seconds | GFLOP/s | % of peak | peak extra memory |")
     print("|---|---|---|---|---|---|")
     for name, hidden in [("fcNN1", (100,)), ("fcNN2", (400, 400))]:
@@ -101,7 +96,7 @@ def main():
             thinning=2,
             max_samples=200,
             n_samples=200,
-            device="cpu",
+            device=device,
             random_state=0,
             working_memory=args.working_memory,
         ).fit(X_train, y_train)
@@ -109,12 +104,12 @@ def main():
         runs = {
             "predict_proba": lambda clf=clf: clf.predict_proba(X),
             "naive einsum": lambda clf=clf, hidden=hidden: naive_einsum(
-                clf.samples_, torch.from_numpy(X), hidden
+                clf.samples_, X_dev, hidden
             ),
         }
         for method, fn in runs.items():
-            _, mem = peak_memory_mib(fn)
-            t = best_time(fn, args.repeats)
+            _, mem = peak_memory_mib(fn, device)
+            t = best_time(fn, args.repeats, device)
             gf = flops / t / 1e9
             print(
                 f"| {name} | {method} | {t:.2f} | {gf:.1f} | {100 * gf / peak:.0f}% "
@@ -122,7 +117,7 @@ def main():
             )
         # Both use the same 200 stored draws: the answers must agree.
         a = clf.predict_proba(X[:500])
-        b = naive_einsum(clf.samples_, torch.from_numpy(X[:500]), hidden).numpy()
+        b = naive_einsum(clf.samples_, X_dev[:500], hidden).cpu().numpy()
         assert np.abs(a - b).max() < 1e-4, np.abs(a - b).max()
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "GaussianOutput",
     "LeNet",
     "ParameterLayout",
+    "mlp_cross_entropy_grad_",
     "n_parameters",
 ]
 
@@ -115,9 +116,83 @@ class MLP(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Class logits of a batch (rows flattened first)."""
         x = x.reshape(x.shape[0], -1)
-        for layer in self.layers[:-1]:
-            x = self.drop(torch.relu(layer(x)))
-        return self.layers[-1](x)
+        layers = self.layers
+        last = len(layers) - 1
+        for i, layer in enumerate(layers):  # no ModuleList slice: it builds a new list per call
+            x = layer(x)
+            if i < last:
+                x = self.drop(torch.relu(x))
+        return x
+
+
+@torch.no_grad()
+def mlp_cross_entropy_grad_(
+    mlp: MLP, x: torch.Tensor, y: torch.Tensor, grads: Sequence[torch.Tensor]
+) -> torch.Tensor:
+    """Mean cross-entropy of an `MLP` (no dropout) on a batch, and its gradient, by hand.
+
+    The forward pass and the backward pass written out for the ReLU network::
+
+        a₀ = x,  hₗ = aₗ₋₁ Wₗᵀ + bₗ,  aₗ = max(hₗ, 0),  z = h_L
+        L̄ = −1/B Σᵢ log softmax(zᵢ)[yᵢ]
+        δ_L = (softmax(z) − onehot(y)) / B,  ∂L̄/∂Wₗ = δₗᵀ aₗ₋₁,  ∂L̄/∂bₗ = Σᵢ δₗ,ᵢ
+        δₗ₋₁ = (δₗ Wₗ) ⊙ [aₗ₋₁ > 0]
+
+    It computes what ``cross_entropy(mlp(x), y).backward()`` computes (to
+    float32 rounding: ``tests/test_nets.py`` compares both), without autograd's
+    graph and per-operation bookkeeping, which on the paper's small networks
+    costs as much as the arithmetic. The estimators use it for an `MLP` without
+    dropout under the default ``CrossEntropyLoss``; any other module or loss
+    goes through autograd.
+
+    Parameters
+    ----------
+    mlp : MLP
+        Its ``dropout`` must be 0.
+    x : torch.Tensor of shape (B, ...)
+        Inputs (rows flattened as in ``MLP.forward``).
+    y : torch.Tensor of shape (B,)
+        Class indices (int64).
+    grads : sequence of torch.Tensor
+        One tensor per parameter of ``mlp`` in ``parameters()`` order (weight,
+        bias of each layer), shaped like it; overwritten with the gradient.
+
+    Returns
+    -------
+    loss : torch.Tensor
+        The mean cross-entropy, a 0-d tensor.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.nets import MLP, mlp_cross_entropy_grad_
+    >>> net = MLP((4,), n_features_in=3, n_classes=2)
+    >>> grads = [torch.empty_like(p) for p in net.parameters()]
+    >>> x, y = torch.ones(5, 3), torch.zeros(5, dtype=torch.long)
+    >>> loss = mlp_cross_entropy_grad_(net, x, y, grads)
+    >>> loss.shape, grads[0].shape
+    (torch.Size([]), torch.Size([4, 3]))
+    """
+    if mlp.dropout:
+        raise ValueError("mlp_cross_entropy_grad_ needs an MLP without dropout.")
+    layers = list(mlp.layers)
+    acts = [x.reshape(x.shape[0], -1)]
+    for layer in layers[:-1]:
+        acts.append(torch.addmm(layer.bias, acts[-1], layer.weight.t()).relu_())
+    last = layers[-1]
+    logp = torch.log_softmax(torch.addmm(last.bias, acts[-1], last.weight.t()), dim=1)
+    loss = torch.nn.functional.nll_loss(logp, y)
+    delta = logp.exp_()  # softmax, in place of the log-probabilities
+    batch = delta.shape[0]
+    delta.view(-1)[torch.arange(batch, device=y.device) * delta.shape[1] + y] -= 1.0
+    delta.mul_(1.0 / batch)
+    for k in range(len(layers) - 1, -1, -1):
+        a_prev = acts[k]
+        torch.mm(delta.t(), a_prev, out=grads[2 * k])
+        torch.sum(delta, dim=0, out=grads[2 * k + 1])
+        if k:
+            delta = torch.ops.aten.threshold_backward(delta @ layers[k].weight, a_prev, 0.0)
+    return loss
 
 
 def n_parameters(hidden_units, n_features_in: int, n_classes: int) -> int:

@@ -55,8 +55,8 @@ def test_success_is_checked_against_the_attacked_sample(models):
     sgld, X, y = models["sgld"], models["X"], models["y"]
     adv = craft_adversarial(sgld, X, y, attack="pgd", epsilon=0.1, sample=3, steps=10)
     torch.testing.assert_close(adv.weights, sgld.samples_[3].cpu())
-    net = copy.deepcopy(sgld.module_)
-    sgld.layout_.assign(net, sgld.samples_[3])
+    net = copy.deepcopy(sgld.module_).cpu()  # the arrays are on the CPU, wherever sgld ran
+    sgld.layout_.assign(net, sgld.samples_[3].cpu())
     with torch.no_grad():
         pred_adv = net(torch.from_numpy(adv.X_adv)).argmax(1).numpy()
         pred_clean = net(torch.from_numpy(X)).argmax(1).numpy()

@@ -281,6 +281,7 @@ def test_parallel_chains_merge_regressors(toy):
         merge_chains([merged, other])
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks loading without a GPU")
 def test_a_gpu_fit_loads_on_a_cpu_only_machine(toy):
     """A pickle that says ``device_ = cuda`` maps to the CPU with one warning (all four)."""
     import warnings

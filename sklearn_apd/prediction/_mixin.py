@@ -47,7 +47,17 @@ class PosteriorDrawsMixin:
         return self._to_tensor(X)
 
     def _to_tensor(self, X):
-        # Copy: the input may be read-only (memmap) and must never be aliased.
+        # The package only reads its inputs, so a writeable C-contiguous float32 array on
+        # the CPU is shared, not copied (a copy of MNIST's 157 MB costs 0.03-0.5 s); a
+        # read-only one (a memmap) is copied, since torch cannot wrap it.
+        if (
+            self.device_.type == "cpu"
+            and isinstance(X, np.ndarray)
+            and X.dtype == np.float32
+            and X.flags.c_contiguous
+            and X.flags.writeable
+        ):
+            return torch.from_numpy(X)
         return torch.tensor(np.ascontiguousarray(X), device=self.device_)
 
     def _resolve_n_samples(self, n_samples):
