@@ -127,7 +127,12 @@ class MLP(nn.Module):
 
 @torch.no_grad()
 def mlp_cross_entropy_grad_(
-    mlp: MLP, x: torch.Tensor, y: torch.Tensor, grads: Sequence[torch.Tensor]
+    mlp: MLP,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    grads: Sequence[torch.Tensor] | None = None,
+    *,
+    descent: tuple[float, float] | None = None,
 ) -> torch.Tensor:
     """Mean cross-entropy of an `MLP` (no dropout) on a batch, and its gradient, by hand.
 
@@ -145,6 +150,17 @@ def mlp_cross_entropy_grad_(
     dropout under the default ``CrossEntropyLoss``; any other module or loss
     goes through autograd.
 
+    With ``descent=(c, a)`` the gradient is not stored but applied, in place
+    and layer by layer as the backward pass reaches it::
+
+        θ ← c θ − a ∇L̄(θ)
+
+    each weight matrix in one ``addmm_`` (the decay, the product and the step
+    in one pass over the weights), each bias in one ``addmv_``. This is the
+    gradient part of the SGLD update (``c = 1 − αλ/2``, ``a = α/2``; the
+    `SGLD` optimizer adds the noise), without a gradient buffer or the passes
+    over the parameters that reading one back costs.
+
     Parameters
     ----------
     mlp : MLP
@@ -153,9 +169,12 @@ def mlp_cross_entropy_grad_(
         Inputs (rows flattened as in ``MLP.forward``).
     y : torch.Tensor of shape (B,)
         Class indices (int64).
-    grads : sequence of torch.Tensor
+    grads : sequence of torch.Tensor or None, default=None
         One tensor per parameter of ``mlp`` in ``parameters()`` order (weight,
         bias of each layer), shaped like it; overwritten with the gradient.
+        Needed unless ``descent`` is given.
+    descent : (float, float) or None, default=None
+        ``(c, a)``: update the parameters as above instead of writing ``grads``.
 
     Returns
     -------
@@ -175,6 +194,8 @@ def mlp_cross_entropy_grad_(
     """
     if mlp.dropout:
         raise ValueError("mlp_cross_entropy_grad_ needs an MLP without dropout.")
+    if (grads is None) == (descent is None):
+        raise ValueError("mlp_cross_entropy_grad_ takes exactly one of grads and descent.")
     layers = list(mlp.layers)
     acts = [x.reshape(x.shape[0], -1)]
     for layer in layers[:-1]:
@@ -184,14 +205,23 @@ def mlp_cross_entropy_grad_(
     loss = torch.nn.functional.nll_loss(logp, y)
     delta = logp.exp_()  # softmax, in place of the log-probabilities
     batch = delta.shape[0]
-    delta.view(-1)[torch.arange(batch, device=y.device) * delta.shape[1] + y] -= 1.0
+    # softmax - onehot(y), scaled by 1/B: one scatter of -1/B after the scaling
     delta.mul_(1.0 / batch)
+    delta.scatter_add_(1, y.view(-1, 1), delta.new_full((batch, 1), -1.0 / batch))
+    if descent is not None:
+        decay, step = descent
+        ones = delta.new_ones(batch)
     for k in range(len(layers) - 1, -1, -1):
-        a_prev = acts[k]
-        torch.mm(delta.t(), a_prev, out=grads[2 * k])
-        torch.sum(delta, dim=0, out=grads[2 * k + 1])
-        if k:
-            delta = torch.ops.aten.threshold_backward(delta @ layers[k].weight, a_prev, 0.0)
+        a_prev, layer = acts[k], layers[k]
+        # the next layer's delta needs this layer's weights before they change
+        below = torch.ops.aten.threshold_backward(delta @ layer.weight, a_prev, 0.0) if k else None
+        if descent is None:
+            torch.mm(delta.t(), a_prev, out=grads[2 * k])
+            torch.sum(delta, dim=0, out=grads[2 * k + 1])
+        else:
+            layer.weight.addmm_(delta.t(), a_prev, beta=decay, alpha=-step)
+            layer.bias.addmv_(delta.t(), ones, beta=decay, alpha=-step)
+        delta = below
     return loss
 
 
@@ -551,9 +581,16 @@ class ParameterLayout:
         self.numels = [p.numel() for _, p in named]
         self.n_parameters = int(sum(self.numels))
 
-    def flatten(self, module: nn.Module) -> torch.Tensor:
-        """The module's current parameters as one float32 vector of length P."""
-        return torch.cat([p.detach().reshape(-1).to(torch.float32) for p in module.parameters()])
+    def flatten(self, module: nn.Module, out: torch.Tensor | None = None) -> torch.Tensor:
+        """The module's current parameters as one float32 vector of length P.
+
+        ``out``: a float32 tensor of length P (on the parameters' device) to write
+        into instead of a new one.
+        """
+        parts = [p.detach().reshape(-1).to(torch.float32) for p in module.parameters()]
+        if out is None:
+            return torch.cat(parts)
+        return torch.cat(parts, out=out)
 
     def unflatten(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
         """Views of a ``(s, P)`` batch of vectors as ``{name: (s, *shape)}``."""

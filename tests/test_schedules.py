@@ -118,7 +118,10 @@ def test_one_chain_and_vectorised_chains_follow_the_same_schedule(digits):
     with run.running():
         for _ in range(60):
             run.step()
-    torch.testing.assert_close(run.states[0], one.chain_states_[0], rtol=1e-4, atol=1e-5)
+    # to float32 rounding: fit fuses the gradient step into its hand-written backward pass
+    # (nets.mlp_cross_entropy_grad_), the chains take autograd's gradient; 60 steps at
+    # lr 0.5 grew the rounding to 1.1e-5 on one of 7,510 weights
+    torch.testing.assert_close(run.states[0], one.chain_states_[0], rtol=1e-4, atol=5e-5)
     assert run.collecting  # step 60: the end of its cycle, a sampling step
 
 

@@ -24,7 +24,7 @@ from ._random import (
     seed_from_random_state,
     seeded_global_rng,
 )
-from ._torch import TorchPickleMixin, resolve_device
+from ._torch import TorchPickleMixin, all_finite, resolve_device
 
 __all__ = [
     "progress_bar",
@@ -39,6 +39,7 @@ __all__ = [
     "STREAM_TRAIN",
     "STREAM_WARM",
     "TorchPickleMixin",
+    "all_finite",
     "base_seed",
     "check_positive_int",
     "check_probability_samples",

@@ -29,6 +29,22 @@ def resolve_device(device) -> torch.device:
     return dev
 
 
+def all_finite(tensors) -> bool:
+    """Whether every element of every tensor is finite (no NaN, no ±inf).
+
+    A finite sum proves it (a NaN or an infinity makes the sum non-finite) at
+    the cost of one reduction; only when a sum is not finite (a NaN, an
+    infinity, or finite values whose sum overflows) is the element-wise check
+    run, so the answer is exact. This is the divergence check of every step
+    that keeps a sample.
+    """
+    for t in tensors:
+        if t.numel() and not bool(torch.isfinite(t.sum())):
+            if not bool(torch.isfinite(t).all()):
+                return False
+    return True
+
+
 def _holds_torch(value) -> bool:
     """A tensor or module, or a dict / list / tuple with one inside."""
     if isinstance(value, (torch.Tensor, torch.nn.Module)):

@@ -25,7 +25,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import validate_data
 from skorch import NeuralNet
-from skorch.callbacks import EpochTimer, PrintLog
+from skorch.callbacks import Callback, EpochTimer, PrintLog
 from skorch.history import History
 
 from .._utils import (
@@ -40,6 +40,7 @@ from .._utils import (
 from ..exceptions import DivergenceError
 from ..nets import MLP, ParameterLayout, mlp_cross_entropy_grad_
 from ..prediction import PosteriorDrawsMixin, PosteriorPredictionMixin
+from ..sampling import SGLD
 from ._routed_params import RoutedParamsMixin
 
 
@@ -352,6 +353,15 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         )
         it = self.n_iter_
         self._manual_grads = self._manual_gradient_buffers()
+        batch_hooks = self._has_batch_hooks()
+        group_params = self.optimizer_.param_groups[0]["params"]
+        module_params = list(self.module_.parameters())
+        self._fuse_update = (
+            self._manual_grads is not None
+            and not batch_hooks
+            and len(group_params) == len(module_params)
+            and all(a is b for a, b in zip(group_params, module_params))
+        )
         try:
             with self._seeded_global_rng(STREAM_LAYERS):
                 done = 0
@@ -361,14 +371,19 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
                     loss_sum = torch.zeros((), device=self.device_)
                     steps = 0
                     for idx in self._iterate_minibatches(n, generator):
-                        batch = (X[idx], y[idx])  # idx: (b,), or (n_chains, b)
-                        self.notify("on_batch_begin", batch=batch, training=True)
+                        if idx.dim() == 1:  # index_select: a third of X[idx]'s cost
+                            batch = (X.index_select(0, idx), y.index_select(0, idx))
+                        else:  # (n_chains, b)
+                            batch = (X[idx], y[idx])
+                        if batch_hooks:
+                            self.notify("on_batch_begin", batch=batch, training=True)
                         loss = self.train_step(batch)
                         loss_sum += loss
                         it += 1
                         if after_step is not None:
                             after_step(it, loss_sum)
-                        self.notify("on_batch_end", batch=batch, training=True, loss=loss)
+                        if batch_hooks:
+                            self.notify("on_batch_end", batch=batch, training=True, loss=loss)
                         bar.update(1)
                         steps += 1
                         if done + steps == total:
@@ -387,7 +402,23 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         finally:
             bar.close()
             self.n_iter_ = it
-            del self._manual_grads
+            del self._manual_grads, self._fuse_update
+
+    def _has_batch_hooks(self):
+        """Whether the estimator or one of its callbacks acts on ``on_batch_begin/end``.
+
+        skorch's own default callbacks act per epoch only, and this class's
+        ``on_batch_begin`` is a no-op; the per-batch notifications cost a few
+        microseconds a step, so they are sent only when something overrides them.
+        """
+
+        def overrides(obj, base, name):
+            return getattr(type(obj), name, None) is not getattr(base, name)
+
+        names = ("on_batch_begin", "on_batch_end")
+        return any(overrides(self, NetworkPosterior, name) for name in names) or any(
+            overrides(cb, Callback, name) for _, cb in self.callbacks_ for name in names
+        )
 
     #: Take `nets.mlp_cross_entropy_grad_` instead of autograd where it applies (tests
     #: switch it off to compare both).
@@ -425,6 +456,18 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
             grads.append(p.grad)
         return grads
 
+    def _fused_factors(self):
+        """``(c, a)`` for an update fused into the hand-written gradient, or None.
+
+        Only the `SGLD` optimizer over exactly the module's parameters, when it
+        offers them (`SGLD.gradient_step_factors`), and no per-batch callback
+        (one might read the gradients, which the fused update never stores).
+        """
+        opt = self.optimizer_
+        if not (self._fuse_update and isinstance(opt, SGLD)):
+            return None
+        return opt.gradient_step_factors()
+
     def _iterate_minibatches(self, n, generator):
         """Index tensors of one shuffled pass over ``n`` points."""
         perm = torch.randperm(n, generator=generator, device=generator.device)
@@ -440,6 +483,11 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         xb, yb = batch
         grads = getattr(self, "_manual_grads", None)
         if grads is not None:  # the same gradient, without autograd (an MLP's own)
+            factors = self._fused_factors()
+            if factors is not None:  # SGLD: gradient step inside the backward pass
+                loss = mlp_cross_entropy_grad_(self.module_, xb, yb, descent=factors)
+                self.optimizer_.step_noise_()
+                return loss
             loss = mlp_cross_entropy_grad_(self.module_, xb, yb, grads)
         else:
             self.optimizer_.zero_grad(set_to_none=True)

@@ -52,7 +52,17 @@ class SampleStore:
         self.device = device
 
     def offer(self, flat, iteration, chain, n_seen):
-        """Offer one vector; ``n_seen`` vectors were offered before it (all fits)."""
+        """Offer one vector; ``n_seen`` vectors were offered before it (all fits).
+
+        ``flat`` is a tensor of length P, or a callable that writes the vector
+        into the row it is given (called only when the vector is kept, so a
+        vector the reservoir turns down is never built).
+
+        Returns
+        -------
+        row : torch.Tensor or None
+            The row now holding the vector, or None if it was not kept.
+        """
         capacity = self.rows.shape[0]
         if self.n_stored < capacity:
             slot = self.n_stored
@@ -60,11 +70,15 @@ class SampleStore:
         else:
             slot = int(torch.randint(n_seen + 1, (1,), generator=self.generator))
             if slot >= capacity:
-                slot = None
-        if slot is not None:
-            self.rows[slot] = flat
-            self.iterations[slot] = iteration
-            self.chains[slot] = chain
+                return None
+        row = self.rows[slot]
+        if callable(flat):
+            flat(row)
+        else:
+            row.copy_(flat)
+        self.iterations[slot] = iteration
+        self.chains[slot] = chain
+        return row
 
     def finish(self):
         """``(samples, iterations, chains)`` in chronological order, or None if empty."""

@@ -15,6 +15,7 @@ from .._utils import (
     STREAM_LAYERS,
     STREAM_RESERVOIR,
     STREAM_TRAIN,
+    all_finite,
     format_bytes,
     make_generator,
 )
@@ -150,12 +151,21 @@ class SGLDSamplerMixin:
         return {"n_stored": self._store.n_stored}
 
     def _keep_sample(self, iteration, flat=None, chain=0):
-        """Offer a weight vector (default: the module's) to the store."""
+        """Offer a weight vector (default: the module's, written straight into its row)."""
         if flat is None:
-            flat = self.layout_.flatten(self.module_)
-        if not bool(torch.isfinite(flat).all()):
-            raise DivergenceError(self._divergence_message("the weights", iteration))
-        self._store.offer(flat, iteration, chain, self.n_samples_seen_)
+            params = list(self.module_.parameters())
+            if not all_finite(params):
+                raise DivergenceError(self._divergence_message("the weights", iteration))
+            self._store.offer(
+                lambda row: self.layout_.flatten(self.module_, out=row),
+                iteration,
+                chain,
+                self.n_samples_seen_,
+            )
+        else:
+            if not all_finite([flat]):
+                raise DivergenceError(self._divergence_message("the weights", iteration))
+            self._store.offer(flat, iteration, chain, self.n_samples_seen_)
         self.n_samples_seen_ += 1
 
     def _fit_posterior(self, X, y, continuing=False):

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, grad_and_value, vmap
 
+from .._utils import all_finite
 from ..exceptions import DivergenceError
 from ..nets import ParameterLayout
 from ._rules import METHOD_DEFAULTS, sampler_step_
@@ -271,8 +272,6 @@ class ChainRun:
             **hyper,
         )
         self.n_steps += 1
-        if self.past_burn_in and not (
-            bool(losses.isfinite().all()) and bool(self.states.isfinite().all())
-        ):
+        if self.past_burn_in and not all_finite((losses, self.states)):
             raise DivergenceError(self.divergence_message("SGLD", self.n_steps))
         return losses

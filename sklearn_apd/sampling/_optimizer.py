@@ -6,8 +6,9 @@ import math
 from collections.abc import Callable, Iterable
 
 import torch
+from torch.optim import optimizer as _torch_optimizer
 
-from ._rules import METHOD_DEFAULTS, METHODS, sampler_step_
+from ._rules import METHOD_DEFAULTS, METHODS, sampler_step_, sgld_noise_std
 
 __all__ = ["SGLD"]
 
@@ -123,23 +124,81 @@ class SGLD(torch.optim.Optimizer):
         )
         super().__init__(params, defaults)
         self.generator = generator
-        self._noise_buffers: dict[int, torch.Tensor] = {}
+        self._noise_buffers: dict[int, tuple] = {}
 
     def _noise_views(self, group, params):
-        """Fresh N(0, 1) noise for ``params``, drawn with one call into one buffer."""
-        total = sum(p.numel() for p in params)
-        p0 = params[0]
+        """Fresh N(0, 1) noise for ``params``, drawn with one call into one buffer.
+
+        The buffer and its views are kept per group and made anew only when the
+        parameters' shapes, device or dtype change.
+        """
         key = id(group)
-        buf = self._noise_buffers.get(key)
-        if buf is None or buf.numel() != total or buf.device != p0.device or buf.dtype != p0.dtype:
-            buf = torch.empty(total, device=p0.device, dtype=p0.dtype)
-            self._noise_buffers[key] = buf
-        buf.normal_(generator=self.generator)
-        views, start = [], 0
-        for p in params:
-            views.append(buf[start : start + p.numel()].view_as(p))
-            start += p.numel()
-        return views
+        cached = self._noise_buffers.get(key)
+        p0 = params[0]
+        shapes = [p.shape for p in params]
+        if (
+            cached is None
+            or cached[1] != shapes
+            or cached[0].device != p0.device
+            or cached[0].dtype != p0.dtype
+        ):
+            buf = torch.empty(sum(p.numel() for p in params), device=p0.device, dtype=p0.dtype)
+            views, start = [], 0
+            for p in params:
+                views.append(buf[start : start + p.numel()].view_as(p))
+                start += p.numel()
+            cached = (buf, shapes, views)
+            self._noise_buffers[key] = cached
+        cached[0].normal_(generator=self.generator)
+        return cached[2]
+
+    def gradient_step_factors(self) -> tuple[float, float] | None:
+        """``(c, a)`` of the update's gradient part, for a caller that applies it fused.
+
+        With method ``"sgld"`` the update is θ ← c θ − a ∇L̄(θ) + σ ξ with
+        c = 1 − αλ/2 and a = α/2. A caller that can apply the first two terms
+        in its own backward pass (`nets.mlp_cross_entropy_grad_` with
+        ``descent=``) takes ``(c, a)`` here, then calls `step_noise_` for the
+        noise; the result is `step`'s to float32 rounding. ``None`` (call
+        `step`) for several parameter groups, another method (its state must
+        see the gradient), a subclass with its own ``step``, or step hooks
+        (they expect `step` to run).
+        """
+        if (
+            len(self.param_groups) != 1
+            or type(self).step is not SGLD.step
+            or self._has_step_hooks()
+        ):
+            return None
+        group = self.param_groups[0]
+        if group["method"] != "sgld":
+            return None
+        lr = group["lr"]
+        return 1.0 - 0.5 * lr * group["weight_decay"], 0.5 * lr
+
+    @torch.no_grad()
+    def step_noise_(self) -> None:
+        """The noise part σ ξ of one ``"sgld"`` update (see `gradient_step_factors`)."""
+        group = self.param_groups[0]
+        std = sgld_noise_std(group["lr"], group["temperature"], group["num_data"])
+        if std > 0:
+            params = group["params"]
+            torch._foreach_add_(params, self._noise_views(group, params), alpha=std)
+
+    def _has_step_hooks(self) -> bool:
+        """Step hooks of this optimizer or torch's global ones (private names, read safely).
+
+        A name a future torch drops counts as "maybe hooks", so `step` runs then.
+        """
+        try:
+            return bool(
+                self._optimizer_step_pre_hooks
+                or self._optimizer_step_post_hooks
+                or _torch_optimizer._global_optimizer_pre_hooks
+                or _torch_optimizer._global_optimizer_post_hooks
+            )
+        except AttributeError:  # pragma: no cover - another torch's internals
+            return True
 
     @torch.no_grad()
     def step(self, closure: Callable[[], torch.Tensor] | None = None):
