@@ -344,3 +344,83 @@ def test_fit_and_predict_leave_a_shared_input_unchanged(digits):
     readonly = X.copy()
     readonly.flags.writeable = False  # a memmap-like input is copied, without a warning
     clf.fit(readonly, y)
+
+
+def test_fused_descent_is_the_gradient_step():
+    """descent=(c, a) leaves the weights where c * w - a * grad puts them."""
+    from sklearn_apd.nets import mlp_cross_entropy_grad_
+
+    torch.manual_seed(1)
+    net = MLP((16, 9), n_features_in=12, n_classes=4)
+    x, y = torch.randn(40, 12), torch.randint(0, 4, (40,))
+    grads = [torch.empty_like(p) for p in net.parameters()]
+    before = [p.detach().clone() for p in net.parameters()]
+    loss = mlp_cross_entropy_grad_(net, x, y, grads)
+    fused_loss = mlp_cross_entropy_grad_(net, x, y, descent=(0.99, 0.3))
+    assert torch.equal(loss, fused_loss)
+    for p, w, g in zip(net.parameters(), before, grads):
+        torch.testing.assert_close(p.detach(), 0.99 * w - 0.3 * g, rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="exactly one of grads and descent"):
+        mlp_cross_entropy_grad_(net, x, y)
+    with pytest.raises(ValueError, match="exactly one of grads and descent"):
+        mlp_cross_entropy_grad_(net, x, y, grads, descent=(1.0, 0.1))
+
+
+def test_sgld_offers_the_fused_step_only_when_step_would_do_the_same():
+    from sklearn_apd import SGLD
+
+    w = torch.nn.Parameter(torch.zeros(3))
+    opt = SGLD([w], lr=0.1, weight_decay=0.5, num_data=10)
+    assert opt.gradient_step_factors() == (1 - 0.5 * 0.1 * 0.5, 0.05)
+    assert SGLD([w], method="sghmc").gradient_step_factors() is None  # momenta see the gradient
+    two = SGLD([{"params": [w]}, {"params": [torch.nn.Parameter(torch.zeros(1))]}])
+    assert two.gradient_step_factors() is None
+
+    class OwnStep(SGLD):
+        def step(self, closure=None):
+            return super().step(closure)
+
+    assert OwnStep([w]).gradient_step_factors() is None
+    handle = opt.register_step_pre_hook(lambda *a: None)
+    assert opt.gradient_step_factors() is None
+    handle.remove()
+    assert opt.gradient_step_factors() is not None
+    # the noise part alone: sqrt(T lr / N) * N(0, 1)
+    opt = SGLD([w], lr=0.1, num_data=10, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        w.zero_()
+    opt.step_noise_()
+    expected = torch.randn(3, generator=torch.Generator().manual_seed(0)) * (0.1 / 10) ** 0.5
+    torch.testing.assert_close(w.detach(), expected)
+
+
+def test_batch_callbacks_still_see_every_batch_and_its_gradient(digits):
+    """A callback acting per batch turns the fused update off: it sees each step's gradient."""
+    from skorch.callbacks import Callback
+
+    from sklearn_apd import SGLDClassifier
+
+    X, _, y, _ = digits
+    seen = []
+
+    class GradNorm(Callback):
+        def on_batch_end(self, net, batch=None, training=None, **kwargs):
+            seen.append(float(net.module_.layers[0].weight.grad.norm()))
+
+    clf = SGLDClassifier(
+        max_iter=30, burn_in=0, thinning=10, callbacks=[("g", GradNorm())], random_state=0
+    ).fit(X, y)
+    assert len(seen) == clf.n_iter_ == 30
+    assert len(set(seen)) == 30 and all(v > 0 for v in seen)
+
+
+def test_flatten_into_a_given_row():
+    from sklearn_apd.nets import ParameterLayout
+
+    net = MLP((5,), n_features_in=3, n_classes=2)
+    layout = ParameterLayout(net)
+    store = torch.full((2, layout.n_parameters), float("nan"))
+    out = layout.flatten(net, out=store[1])
+    assert out.data_ptr() == store[1].data_ptr()
+    torch.testing.assert_close(store[1], layout.flatten(net))
+    assert torch.isnan(store[0]).all()

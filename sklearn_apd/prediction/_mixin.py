@@ -9,11 +9,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .. import uncertainty as _uncertainty
 from .._utils import STREAM_PREDICT, STREAM_SAMPLE, check_positive_int, make_generator
-from ._engine import chunk_rows, predictive_outputs
-
-
-def _softmax(logits):
-    return torch.softmax(logits, -1)
+from ._engine import chunk_rows, predictive_outputs, softmax_
 
 
 class PosteriorDrawsMixin:
@@ -134,7 +130,7 @@ class PosteriorPredictionMixin(PosteriorDrawsMixin):
     """
 
     def _proba(self, X_t, n_draws, reduce):
-        return self._draw_outputs(X_t, n_draws, reduce, _softmax)
+        return self._draw_outputs(X_t, n_draws, reduce, softmax_)
 
     def predict_proba(self, X, n_samples=None):
         """Posterior predictive class probabilities (Eq. 8 of the paper).
