@@ -107,8 +107,8 @@ def seeded_global_rng(random_state, stream: int, device):
         yield
         return
     # Only the generators in use are seeded and restored: torch.manual_seed would
-    # also seed every CUDA device (left changed), and on a machine without CUDA
-    # it records a traceback for a lazy CUDA seed, ~0.7 ms a call.
+    # also seed every CUDA device (left changed after the block), and on a machine
+    # without CUDA it queues a lazy CUDA seed with a formatted traceback (0.07 ms).
     dev = torch.device(device)
     if dev.type == "cuda":
         index = dev.index if dev.index is not None else torch.cuda.current_device()
