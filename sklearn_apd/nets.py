@@ -22,6 +22,7 @@ __all__ = [
     "LeNet",
     "ParameterLayout",
     "mlp_cross_entropy_grad_",
+    "mlp_cross_entropy_grads_batched",
     "n_parameters",
 ]
 
@@ -223,6 +224,69 @@ def mlp_cross_entropy_grad_(
             layer.bias.addmv_(delta.t(), ones, beta=decay, alpha=-step)
         delta = below
     return loss
+
+
+@torch.no_grad()
+def mlp_cross_entropy_grads_batched(
+    params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """`mlp_cross_entropy_grad_` for ``K`` weight vectors of one `MLP` at once.
+
+    The same formulas with batched products: chain ``k`` evaluates its own
+    minibatch ``x[k]`` under its own weights. What
+    ``vmap(grad_and_value(...))`` computes for the vectorised chains, without
+    its per-operation transforms.
+
+    Parameters
+    ----------
+    params : dict of str to torch.Tensor
+        ``ParameterLayout.unflatten`` of a ``(K, P)`` tensor: ``(K, *shape)``
+        views named ``layers.i.weight`` / ``layers.i.bias`` (an `MLP`'s names,
+        in order).
+    x : torch.Tensor of shape (K, B, ...)
+    y : torch.Tensor of shape (K, B)
+        Class indices (int64).
+
+    Returns
+    -------
+    losses : torch.Tensor of shape (K,)
+        Each chain's mean cross-entropy.
+    grads : list of torch.Tensor
+        The gradients in ``params``' order, each ``(K, *shape)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.nets import MLP, ParameterLayout, mlp_cross_entropy_grads_batched
+    >>> net = MLP((4,), n_features_in=3, n_classes=2)
+    >>> layout = ParameterLayout(net)
+    >>> states = torch.randn(5, layout.n_parameters)
+    >>> x, y = torch.ones(5, 7, 3), torch.zeros(5, 7, dtype=torch.long)
+    >>> losses, grads = mlp_cross_entropy_grads_batched(layout.unflatten(states), x, y)
+    >>> losses.shape, grads[0].shape
+    (torch.Size([5]), torch.Size([5, 4, 3]))
+    """
+    n_layers = len(params) // 2
+    weights = [params[f"layers.{i}.weight"] for i in range(n_layers)]  # (K, out, in)
+    biases = [params[f"layers.{i}.bias"] for i in range(n_layers)]  # (K, out)
+    k, batch = y.shape
+    acts = [x.reshape(k, batch, -1)]
+    for w, b in zip(weights[:-1], biases[:-1]):
+        acts.append(torch.baddbmm(b.unsqueeze(1), acts[-1], w.transpose(1, 2)).relu_())
+    z = torch.baddbmm(biases[-1].unsqueeze(1), acts[-1], weights[-1].transpose(1, 2))
+    logp = torch.log_softmax(z, dim=2)
+    target = y.unsqueeze(2)
+    losses = logp.gather(2, target).squeeze(2).mean(1).neg_()
+    delta = logp.exp_().mul_(1.0 / batch)  # (softmax - onehot) / B, as in the unbatched one
+    delta.scatter_add_(2, target, delta.new_full((k, batch, 1), -1.0 / batch))
+    grads = [None] * (2 * n_layers)
+    for i in range(n_layers - 1, -1, -1):
+        a_prev = acts[i]
+        grads[2 * i] = torch.bmm(delta.transpose(1, 2), a_prev)
+        grads[2 * i + 1] = delta.sum(1)
+        if i:
+            delta = torch.ops.aten.threshold_backward(torch.bmm(delta, weights[i]), a_prev, 0.0)
+    return losses, grads
 
 
 def n_parameters(hidden_units, n_features_in: int, n_classes: int) -> int:

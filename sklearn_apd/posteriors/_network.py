@@ -427,13 +427,27 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
     def _manual_gradient_buffers(self):
         """The parameters' ``.grad`` tensors for the hand-written MLP gradient, or None.
 
+        None unless `_manual_gradient_applies`.
+        """
+        if not self._manual_gradient_applies():
+            return None
+        grads = []
+        for p in self.module_.parameters():
+            if p.grad is None or p.grad.shape != p.shape:
+                p.grad = torch.zeros_like(p)
+            grads.append(p.grad)
+        return grads
+
+    def _manual_gradient_applies(self):
+        """Whether `nets.mlp_cross_entropy_grad_` (and its batched form) computes this loss.
+
         It applies to exactly what it computes: an `MLP` without dropout (not a
         subclass, no hooks) under ``CrossEntropyLoss`` with its defaults and this
         class's ``get_loss``, float32 weights that all train. Anything else
         (another network, loss or ``get_loss``) trains through autograd.
         """
         module, criterion = self.module_, self.criterion_
-        if not (
+        return bool(
             self._use_manual_gradient
             and type(module) is MLP
             and not module.dropout
@@ -447,14 +461,7 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
                 for m in module.modules()
             )
             and all(p.requires_grad and p.dtype == torch.float32 for p in module.parameters())
-        ):
-            return None
-        grads = []
-        for p in module.parameters():
-            if p.grad is None or p.grad.shape != p.shape:
-                p.grad = torch.zeros_like(p)
-            grads.append(p.grad)
-        return grads
+        )
 
     def _fused_factors(self):
         """``(c, a)`` for an update fused into the hand-written gradient, or None.

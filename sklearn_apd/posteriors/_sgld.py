@@ -238,7 +238,11 @@ class SGLDSamplerMixin:
         )
         if self.n_chains > 1:
             self._chains = ParallelChains(
-                self.module_, self.layout_, self.chain_states_, buffers=self.chain_buffers_
+                self.module_,
+                self.layout_,
+                self.chain_states_,
+                buffers=self.chain_buffers_,
+                mlp_gradient=self._manual_gradient_applies(),
             )
         groups = self.optimizer_.param_groups
         self._base_hyper = [(g["lr"], g.get("temperature", 0.0)) for g in groups]
@@ -344,7 +348,12 @@ class SGLDSamplerMixin:
         group = self.optimizer_.param_groups[0]
         self.module_.train()
         return ChainRun(
-            ParallelChains(self.module_, self.layout_, self._chain_starts(n_chains)),
+            ParallelChains(
+                self.module_,
+                self.layout_,
+                self._chain_starts(n_chains),
+                mlp_gradient=self._manual_gradient_applies(),
+            ),
             self._to_tensor(X),
             torch.as_tensor(y, device=self.device_),
             lambda logits, target: self.get_loss(logits, target, training=True),

@@ -10,7 +10,7 @@ from torch.func import functional_call, grad_and_value, vmap
 
 from .._utils import all_finite
 from ..exceptions import DivergenceError
-from ..nets import ParameterLayout
+from ..nets import ParameterLayout, mlp_cross_entropy_grads_batched
 from ._rules import METHOD_DEFAULTS, sampler_step_
 from ._schedules import ConstantSchedule, CyclicalSchedule
 
@@ -56,6 +56,11 @@ class ParallelChains:
         The method's state to continue from (SGHMC's momenta, pSGLD's square
         averages), e.g. `buffers` of an earlier run; None starts it at the
         first step.
+    mlp_gradient : bool, default=False
+        Take the losses and gradients from
+        `nets.mlp_cross_entropy_grads_batched` instead of ``vmap``: only for
+        an `MLP` without dropout under the mean cross-entropy, which the
+        caller vouches for (``loss_fn`` is then not called).
     """
 
     def __init__(
@@ -64,6 +69,7 @@ class ParallelChains:
         layout: ParameterLayout,
         states: torch.Tensor,
         buffers: torch.Tensor | None = None,
+        mlp_gradient: bool = False,
     ):
         if states.ndim != 2 or states.shape[1] != layout.n_parameters:
             raise ValueError(
@@ -75,6 +81,7 @@ class ParallelChains:
         self.states = states
         self._noise = torch.empty_like(states)
         self._method_state: dict = {} if buffers is None else {"buffers": [buffers]}
+        self.mlp_gradient = mlp_gradient
 
     @property
     def n_chains(self) -> int:
@@ -109,13 +116,17 @@ class ParallelChains:
         returns the mean minibatch loss. Returns the ``(K,)`` losses.
         """
         module = self.module
-
-        def loss_of(params, x, y):
-            return loss_fn(functional_call(module, params, (x,)), y)
-
         params = self.layout.unflatten(self.states)
-        grads, losses = vmap(grad_and_value(loss_of), randomness="different")(params, xb, yb)
-        flat_grad = torch.cat([grads[name].reshape(self.n_chains, -1) for name in params], 1)
+        if self.mlp_gradient:
+            losses, grads = mlp_cross_entropy_grads_batched(params, xb, yb)
+        else:
+
+            def loss_of(params, x, y):
+                return loss_fn(functional_call(module, params, (x,)), y)
+
+            named, losses = vmap(grad_and_value(loss_of), randomness="different")(params, xb, yb)
+            grads = [named[name] for name in params]
+        flat_grad = torch.cat([g.reshape(self.n_chains, -1) for g in grads], 1)
 
         def draw_noise():
             self._noise.normal_(generator=generator)
