@@ -33,7 +33,9 @@ class ParallelChains:
     A step evaluates the minibatch loss of every chain with
     `torch.func.functional_call()` under `torch.func.vmap()` (for an
     MLP, batched matrix products instead of K small ones), takes per-chain
-    gradients with `torch.func.grad_and_value()` and applies the SGLD
+    gradients with `torch.func.grad_and_value()` (for an MLP under the mean
+    cross-entropy, ``mlp_gradient=True``, both come from the hand-written
+    `nets.mlp_cross_entropy_grads_batched` instead) and applies the SGLD
     update of [`SGLD`][sklearn_apd.SGLD] (the same `sgld_update_()`) to
     the whole ``(K, P)`` tensor::
 
