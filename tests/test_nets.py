@@ -307,7 +307,9 @@ def test_hand_written_gradient_only_where_it_applies(digits):
         original = est._manual_gradient_buffers
 
         def wrapped():
-            seen[type(est).__name__ + str(est.get_params().get("criterion__weight"))] = (
+            params = est.get_params()
+            key = type(est).__name__ + str(params.get("criterion__weight"))
+            seen[key + str(params.get("criterion__ignore_index", ""))] = (
                 out := original()
             ) is not None
             return out
@@ -320,6 +322,7 @@ def test_hand_written_gradient_only_where_it_applies(digits):
         Smoothed(max_iter=20, burn_in=0, random_state=0),
         MCDropoutClassifier(max_epochs=1, random_state=0),
         SGLDClassifier(max_iter=20, burn_in=0, random_state=0, criterion__weight=torch.ones(10)),
+        SGLDClassifier(max_iter=20, burn_in=0, random_state=0, criterion__ignore_index=0),
     ]
     for est in cases:
         record(est).fit(X, y)
@@ -328,6 +331,7 @@ def test_hand_written_gradient_only_where_it_applies(digits):
         "SmoothedNone": False,
         "MCDropoutClassifierNone": False,
         "SGLDClassifiertensor([1., 1., 1., 1., 1., 1., 1., 1., 1., 1.])": False,
+        "SGLDClassifierNone0": False,  # ignore_index names an encoded class
     }
 
 

@@ -455,6 +455,7 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
             and criterion.weight is None
             and criterion.reduction == "mean"
             and criterion.label_smoothing == 0.0
+            and criterion.ignore_index == -100  # the default: no encoded class is ignored
             and type(self).get_loss is NetworkPosterior.get_loss
             and all(
                 not (m._forward_hooks or m._forward_pre_hooks or m._backward_hooks)
