@@ -1,0 +1,69 @@
+"""The fixed cost of ``fit`` on small data (an active-learning round), per estimator.
+
+``fit`` on the first n of 500 random 784-feature rows (n = 20, 100, 500),
+batch 32, 10 classes. The fixed cost is the time of a 10-iteration fit less
+10 iterations at the rate of a 210-iteration fit (the difference of the two,
+over 200 iterations), each the median of ``--repeats`` fits. SGLD keeps a
+sample every iteration (thinning 1), the most the sample store can cost.
+
+Usage: python benchmarks/bench_small_fit.py [--repeats 5] [--device cpu|cuda]
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from _device import add_device_argument, clock, machine_line
+
+from sklearn_apd import DeterministicClassifier, MCDropoutClassifier, SGLDClassifier
+
+MAKERS = {
+    "SGLDClassifier (thinning 1)": lambda k, dev: SGLDClassifier(
+        max_iter=k, burn_in=0, thinning=1, batch_size=32, random_state=0, device=dev
+    ),
+    "MCDropoutClassifier": lambda k, dev: MCDropoutClassifier(
+        max_iter=k, batch_size=32, random_state=0, device=dev
+    ),
+    "DeterministicClassifier": lambda k, dev: DeterministicClassifier(
+        max_iter=k, batch_size=32, random_state=0, device=dev
+    ),
+}
+
+
+def fit_seconds(make, X, y, iterations, repeats, device):
+    times = []
+    for _ in range(repeats):
+        est = make(iterations, device)
+        t0 = clock(device)
+        est.fit(X, y)
+        times.append(clock(device) - t0)
+    return float(np.median(times))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    add_device_argument(ap)
+    args = ap.parse_args()
+    print(machine_line("bench_small_fit", args.device))
+    rng = np.random.default_rng(0)
+    X = rng.random((500, 784), dtype=np.float32)
+    y = np.arange(500) % 10
+    fit_seconds(MAKERS["DeterministicClassifier"], X, y, 10, 1, args.device)  # warm-up
+    print("| estimator | rows | fit of 10 iterations | per iteration | fixed cost |")
+    print("|---|---|---|---|---|")
+    for name, make in MAKERS.items():
+        for n in (20, 100, 500):
+            short = fit_seconds(make, X[:n], y[:n], 10, args.repeats, args.device)
+            long = fit_seconds(make, X[:n], y[:n], 210, args.repeats, args.device)
+            per = (long - short) / 200
+            print(
+                f"| {name} | {n} | {1e3 * short:.1f} ms | {1e3 * per:.2f} ms "
+                f"| {1e3 * (short - 10 * per):.1f} ms |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
