@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU check (issue #25, item 5): the default test suite on CUDA, then the
-# fit / predict / APD / chains benchmarks on the GPU with the plain PyTorch
+# fit / predict / APD / chains / small-data benchmarks on the GPU with the plain PyTorch
 # loop beside them. One script, so that a lent device's minutes go to running.
 #
 # Where:  the repository root of a machine with a CUDA GPU and a python3 that
@@ -72,3 +72,4 @@ step bench_predict "$b" python3 benchmarks/bench_predict.py --device cuda --repe
 step bench_apd "$b" python3 benchmarks/bench_apd.py --device cuda --iters 20
 step bench_chains "$b" python3 benchmarks/bench_chains.py --device cuda --iters 1000 \
     --repeats 3 --chains 1 4 16
+step bench_small_fit "$b" python3 benchmarks/bench_small_fit.py --device cuda --repeats 3
