@@ -358,6 +358,7 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         module_params = list(self.module_.parameters())
         self._fuse_update = (
             self._manual_grads is not None
+            and isinstance(self.optimizer_, SGLD)
             and not batch_hooks
             and len(group_params) == len(module_params)
             and all(a is b for a, b in zip(group_params, module_params))
@@ -471,10 +472,7 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         offers them (`SGLD.gradient_step_factors`), and no per-batch callback
         (one might read the gradients, which the fused update never stores).
         """
-        opt = self.optimizer_
-        if not (self._fuse_update and isinstance(opt, SGLD)):
-            return None
-        return opt.gradient_step_factors()
+        return self.optimizer_.gradient_step_factors() if self._fuse_update else None
 
     def _iterate_minibatches(self, n, generator):
         """Index tensors of one shuffled pass over ``n`` points."""

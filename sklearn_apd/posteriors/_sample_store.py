@@ -57,11 +57,6 @@ class SampleStore:
         ``flat`` is a tensor of length P, or a callable that writes the vector
         into the row it is given (called only when the vector is kept, so a
         vector the reservoir turns down is never built).
-
-        Returns
-        -------
-        row : torch.Tensor or None
-            The row now holding the vector, or None if it was not kept.
         """
         capacity = self.rows.shape[0]
         if self.n_stored < capacity:
@@ -70,15 +65,13 @@ class SampleStore:
         else:
             slot = int(torch.randint(n_seen + 1, (1,), generator=self.generator))
             if slot >= capacity:
-                return None
-        row = self.rows[slot]
+                return
         if callable(flat):
-            flat(row)
+            flat(self.rows[slot])
         else:
-            row.copy_(flat)
+            self.rows[slot] = flat
         self.iterations[slot] = iteration
         self.chains[slot] = chain
-        return row
 
     def finish(self):
         """``(samples, iterations, chains)`` in chronological order, or None if empty."""

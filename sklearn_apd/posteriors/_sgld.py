@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 import warnings
 
@@ -153,19 +154,13 @@ class SGLDSamplerMixin:
     def _keep_sample(self, iteration, flat=None, chain=0):
         """Offer a weight vector (default: the module's, written straight into its row)."""
         if flat is None:
-            params = list(self.module_.parameters())
-            if not all_finite(params):
-                raise DivergenceError(self._divergence_message("the weights", iteration))
-            self._store.offer(
-                lambda row: self.layout_.flatten(self.module_, out=row),
-                iteration,
-                chain,
-                self.n_samples_seen_,
-            )
+            tensors = list(self.module_.parameters())
+            vector = functools.partial(self.layout_.flatten, self.module_)  # vector(row)
         else:
-            if not all_finite([flat]):
-                raise DivergenceError(self._divergence_message("the weights", iteration))
-            self._store.offer(flat, iteration, chain, self.n_samples_seen_)
+            tensors, vector = [flat], flat
+        if not all_finite(tensors):
+            raise DivergenceError(self._divergence_message("the weights", iteration))
+        self._store.offer(vector, iteration, chain, self.n_samples_seen_)
         self.n_samples_seen_ += 1
 
     def _fit_posterior(self, X, y, continuing=False):
