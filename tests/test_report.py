@@ -8,6 +8,7 @@ from sklearn_apd._cli import main
 from sklearn_apd.experiments._report import (
     RENDERERS,
     render_adversarial_seeds,
+    render_anomaly_seeds,
     report_blocks,
     sync_blocks,
 )
@@ -70,3 +71,16 @@ def test_the_seed_table_is_the_mean_and_range_of_the_seeds():
     text = render_adversarial_seeds([record(0, 0.90), record(1, 0.96), record(2, 0.93)])
     assert "| FGSM | SGLD | 93.0 (90.0-96.0) | 50.0 (50.0-50.0) |" in text
     assert text.startswith("Mean over seeds 0, 1, 2")
+
+
+def test_the_anomaly_seed_table_gives_sglds_lead_over_apd_per_seed():
+    def record(seed, sgld, apd):
+        rows = {
+            name: [{"ood_set": "notMNIST", "kind": "bald", "AUROC": value}]
+            for name, value in (("SGLD", sgld), ("APD", apd))
+        }
+        return {"seed": seed, "results": {"ood": rows}}
+
+    text = render_anomaly_seeds([record(0, 0.99, 0.98), record(1, 0.97, 0.976)])
+    assert "| bald | notMNIST | 98.0 (97.0-99.0) | 97.8 (97.6-98.0) |" in text
+    assert "| bald | notMNIST | 1.0 / -0.6 | 0.2 |" in text
