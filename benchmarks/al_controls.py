@@ -33,10 +33,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from al_apd_updates import labelled_sets, mnist, sgld
+from al_apd_updates import FCNN1_AL_FIT, labelled_sets, mnist, sgld
 
 from sklearn_apd import ActiveLearner, DeterministicClassifier, MCDropoutClassifier
-from sklearn_apd.experiments import BUDGETS, active_learning_fit_params, cpu_description
+from sklearn_apd.experiments import BUDGETS, cpu_description
 
 CURVES = (
     ("SGLD", "entropy"),
@@ -51,14 +51,13 @@ CURVES = (
 
 
 def estimator(name, b, seed, temperature=None):
-    """``reproduce active-learning``'s estimator of that name (``"SGLD T=0.01"``: another T)."""
+    """The fcNN1 Figure 4 protocol's estimator of that name (``"SGLD T=0.01"``: another T)."""
     if name.startswith("SGLD T="):
         return sgld(b, seed).set_params(temperature=float(name.split("=", 1)[1]))
     if name == "SGLD":
         est = sgld(b, seed)
         return est if temperature is None else est.set_params(temperature=temperature)
-    net = dict(module__hidden_units="fcNN1", random_state=seed, verbose=0)
-    net.update(active_learning_fit_params(b))
+    net = dict(FCNN1_AL_FIT, random_state=seed, verbose=0)
     if name == "MC-Drop":
         return MCDropoutClassifier(n_samples=b.n_samples, **net)
     return DeterministicClassifier(**net)

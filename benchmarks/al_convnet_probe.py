@@ -45,10 +45,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+sys.path.insert(0, str(Path(__file__).parent))
+from al_apd_updates import FCNN1_AL_FIT, FCNN1_AL_SGLD
+
 from sklearn_apd import DeterministicClassifier, SGLDClassifier
 from sklearn_apd import datasets as D
-from sklearn_apd.experiments import BUDGETS, INPUT_RANGE, cpu_description
-from sklearn_apd.experiments.budgets import active_learning_fit_params
+from sklearn_apd.experiments import INPUT_RANGE, cpu_description
 from sklearn_apd.nets import MLP, ConvNet, LeNet
 
 RESULTS = Path(__file__).parent / "results"
@@ -80,16 +82,11 @@ def mnist_pool_and_test(n_test):
 
 def estimator(net, method, n, iters, seed):
     """The unfitted estimator of ``net:method`` for ``n`` labels."""
-    b = BUDGETS["large"]
     common = dict(random_state=seed, verbose=0)
-    if net == "fcnn1-al":  # reproduce active-learning's own fit of fcNN1
-        fit = dict(active_learning_fit_params(b), module__hidden_units="fcNN1")
+    if net == "fcnn1-al":  # the fcNN1 Figure 4 protocol's own fit
         if method in ("sgd", "adam"):  # the experiment's SGD baseline
-            return DeterministicClassifier(**fit, **common)
-        return SGLDClassifier(
-            **fit, burn_in=b.al_epochs // 6, thinning=20, temperature=b.al_temperature,
-            weight_decay=b.al_weight_decay, n_samples=20, **common,
-        )  # fmt: skip
+            return DeterministicClassifier(**FCNN1_AL_FIT, **common)
+        return SGLDClassifier(**FCNN1_AL_SGLD, n_samples=20, **common)
     module = {"fcnn1": MLP, "lenet": LeNet}.get(net, ConvNet)
     if net == "fcnn1":
         common["module__hidden_units"] = "fcNN1"
@@ -101,7 +98,7 @@ def estimator(net, method, n, iters, seed):
     if method == "sgdm":
         return DeterministicClassifier(lr=0.05, momentum=0.9, weight_decay=1e-3, **fit)
     return SGLDClassifier(
-        lr=0.05, temperature=b.al_temperature, weight_decay=b.al_weight_decay,
+        lr=0.05, temperature=FCNN1_AL_SGLD["temperature"], weight_decay=0.05,
         burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=20, **fit,
     )  # fmt: skip
 

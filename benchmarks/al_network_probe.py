@@ -10,10 +10,21 @@ this network with padded convolutions; a NAME containing "lenet" runs it
 results/al_network_probe_SEED_mcd-adam-lenet@300-QUERY.json, printed lines in
 results/al_network_probe_lenet.txt).
 
+SGLD on LeNet (#20, item 5: which SGLD Figure 4 can use): a NAME
+``sgld-lenet-tT@ITERS`` samples nets.LeNet with SGLD at temperature T, lr 0.05,
+weight decay 0.05 (prior precision N x 0.05), ITERS iterations of batch
+``min(n, 64)``, a third burn-in, 20 samples (so the pool is scored with as many
+draws as MC dropout's); ``sghmc-lenet-tT@ITERS`` the same with
+``method="sghmc"`` (friction 0.1, so momentum 0.9 as SGD with momentum);
+``sgd-lenet@ITERS`` is the SGLD step without noise or momentum
+(``DeterministicClassifier``, weight decay 0.05; Figure 4's "SGD" curve has since
+taken SGHMC's momentum, 0.9).
+
 Usage: NT=1 python benchmarks/al_network_probe.py ROUNDS SEED NAME@ITERS:QUERY ...
-       e.g. mcd-adam-small@300:bald
-       python benchmarks/al_network_probe.py summary NAME@ITERS
-       (a Markdown table of the committed curves of NAME over seeds and queries)
+       e.g. mcd-adam-small@300:bald, sgld-lenet-t0.01@1000:entropy
+       python benchmarks/al_network_probe.py summary NAME@ITERS [ROUNDS]
+       (a Markdown table of the committed curves of NAME over seeds and queries,
+       each cut to its first ROUNDS rounds when given)
 
 ``ActiveLearner(query=Q, pool_subsample=2000, random_state=SEED)`` with no
 estimator fits exactly "mcd-adam-lenet@300" (its default takes the learner's
@@ -31,7 +42,7 @@ from torch import nn
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
 from al_apd_updates import mnist
 
-from sklearn_apd import ActiveLearner, MCDropoutClassifier
+from sklearn_apd import ActiveLearner, DeterministicClassifier, MCDropoutClassifier, SGLDClassifier
 from sklearn_apd.experiments import BUDGETS
 from sklearn_apd.nets import LeNet
 
@@ -72,7 +83,7 @@ class GalNet(nn.Module):
         return self.out(self.d2(torch.relu(self.fc(x))))
 
 
-def summary(name):
+def summary(name, rounds=None):
     """Mean accuracy over the curve, over rounds 7-15 and at the end, per seed and query."""
     import glob
 
@@ -82,6 +93,7 @@ def summary(name):
     for path in sorted(glob.glob(f"benchmarks/results/al_network_probe_*_{name}-*.json")):
         seed = path.split("al_network_probe_")[1].split("_")[0]
         for spec, acc in json.load(open(path)).items():
+            acc = acc if rounds is None else acc[: rounds + 1]
             curves.setdefault(spec.split(":")[1], {})[seed] = np.array(acc)
     rows = [
         "| acquisition | seed | first | last (labels) | mean over the curve | mean, rounds 7-15 |"
@@ -104,7 +116,7 @@ def summary(name):
 
 
 if sys.argv[1] == "summary":
-    summary(sys.argv[2])
+    summary(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else None)
     sys.exit(0)
 torch.set_num_threads(int(os.environ.get("NT", "2")))
 b = BUDGETS["large"]
@@ -129,6 +141,16 @@ for spec in which:
         )
     elif name.startswith("mcd-sgd"):
         est = MCDropoutClassifier(lr=0.05, momentum=0.9, weight_decay=1e-3, n_samples=20, **common)
+    elif name.startswith(("sgld-", "sghmc-")):
+        iters = common["max_iter"]
+        est = SGLDClassifier(
+            method=name.split("-")[0],
+            lr=0.05, weight_decay=0.05, temperature=float(name.split("-t")[1].split("@")[0]),
+            burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=20,
+            **common,
+        )  # fmt: skip
+    elif name.startswith("sgd-"):
+        est = DeterministicClassifier(lr=0.05, weight_decay=0.05, **common)
     t0 = time.perf_counter()
     L = ActiveLearner(
         est, query=query, batch_size=10, n_rounds=rounds, pool_subsample=2000, random_state=seed

@@ -162,12 +162,39 @@ def test_mnist_experiments_quick(tmp_path, experiment):
     assert record["results"]
 
 
+def test_active_learning_settings_build_each_budgets_network():
+    """Figure 4's fit settings: the budget's network, and SGLD keeps ``al_samples`` states."""
+    import dataclasses
+
+    from sklearn_apd import SGLDClassifier, nets
+    from sklearn_apd.experiments import (
+        BUDGETS,
+        active_learning_fit_params,
+        active_learning_sgd_params,
+        active_learning_sgld_params,
+    )
+
+    for b in BUDGETS.values():
+        params = active_learning_sgld_params(b)
+        assert params["module"] is getattr(nets, b.al_network)
+        assert params["max_iter"] == b.al_iter and params["temperature"] == b.al_temperature
+        assert params["method"] == b.al_method
+        if b.al_method == "sghmc":  # SGHMC's friction is one minus SGD's momentum
+            assert params["optimizer__friction"] == pytest.approx(1 - b.al_momentum)
+        assert active_learning_sgd_params(b)["momentum"] == b.al_momentum
+        est = SGLDClassifier(**params)
+        kept = range(est.burn_in + est.thinning, b.al_iter + 1, est.thinning)
+        assert len(kept) >= b.al_samples == est.n_samples
+    fc = active_learning_fit_params(dataclasses.replace(b, al_network="fcNN2"))
+    assert fc["module"] is nets.MLP and fc["module__hidden_units"] == "fcNN2"
+
+
 @needs_data
 def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     """Figure 4's runner on a tiny budget: from 20 labels, every method learns."""
     tiny_budget(
         monkeypatch, n_train=1000, n_test=300, n_samples=10, apd_iter=3,
-        al_rounds=2, al_pool=200, al_apd_iter=3, al_epochs=150,  # 150 iterations on 20 labels
+        al_rounds=2, al_pool=200, al_apd_iter=3, al_iter=300, al_samples=5,
     )  # fmt: skip
     record = run_experiment("active-learning", data_home=SHARED, out=tmp_path)
     res = record["results"]
@@ -200,9 +227,11 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     monkeypatch.setattr(_active_learning, "ActiveLearner", CountingLearner)
     again = run_experiment("active-learning", data_home=SHARED, out=tmp_path, resume=True)
     assert fitted == ["DeterministicClassifier"]
+    # APD runs last (the longest curve); the results keep Figure 4's order.
     assert again["resumed_parts"] == [
-        "curve_sgld", "curve_apd", "curve_mc_drop", "curve_sgld_random"
+        "curve_sgld", "curve_mc_drop", "curve_sgld_random", "curve_apd"
     ]  # fmt: skip
+    assert list(again["results"]) == ["SGLD", "APD", "MC-Drop", "SGD", "SGLD, random"]
     for name in ("SGLD", "APD", "MC-Drop", "SGLD, random"):
         assert again["results"][name] == res[name]
     assert again["results"]["SGD"]["accuracy"] == res["SGD"]["accuracy"]  # same seed, same run

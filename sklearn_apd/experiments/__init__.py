@@ -31,6 +31,7 @@ from .budgets import (
     INPUT_RANGE,
     Budget,
     active_learning_fit_params,
+    active_learning_sgd_params,
     active_learning_sgld_params,
 )
 from .machine import cpu_description, device_name
@@ -45,6 +46,7 @@ __all__ = [
     "INPUT_RANGE",
     "RUNNERS",
     "active_learning_fit_params",
+    "active_learning_sgd_params",
     "active_learning_sgld_params",
     "cpu_description",
     "device_name",

@@ -267,11 +267,12 @@ def render_active_learning(results, settings):
     if "al_network" in settings:  # files from 2026-12-04 on
         network = settings["al_network"]
         setting = (
-            f"; every fit {settings['al_iter']} steps of {settings['al_lr']:g} on minibatches "
-            f"of up to {settings['al_batch']} labels, weight decay "
-            f"{settings['al_weight_decay']:g}; SGLD at temperature "
-            f"{settings['al_temperature']:g} keeps {settings['al_samples']} states; MC dropout "
-            "is ActiveLearner()'s own estimator"
+            f"; every fit {settings['al_iter']} steps of {settings['al_lr']:g} (momentum "
+            f"{settings['al_momentum']:g}) on minibatches of up to {settings['al_batch']} labels, "
+            f"weight decay {settings['al_weight_decay']:g}; the SGLD curves sample with "
+            f"method={settings['al_method']!r} at temperature {settings['al_temperature']:g} "
+            f"and keep {settings['al_samples']} states; SGD is the same dynamics without noise; "
+            "MC dropout is ActiveLearner()'s own estimator"
         )
     elif "al_epochs" in settings:  # files of 2026-12-02 and 2026-12-03
         setting = (

@@ -1,0 +1,148 @@
+"""APD in active learning (#20, item 1): does APD acquire worse points, or predict worse?
+
+Not a speed benchmark. Figure 4 (``reproduce active-learning``) distils SGLD
+into one GAN carried across rounds. Three APD curves on Figure 4's protocol
+and settings (``budgets.active_learning_*_params``, pool of the 50,000 MNIST
+training images, 20 initial labels, 10 per round by entropy over
+``al_pool`` random pool points, accuracy on the first ``n_test`` test images),
+next to the SGLD curve whose labelled sets the third one uses:
+
+- ``sgld``: SGLD acquiring by entropy (Figure 4's "SGLD"); its labelled set
+  of every round is saved with the curve;
+- ``carried``: APD acquiring by entropy, one GAN carried across rounds
+  (Figure 4's "APD");
+- ``fresh``: APD acquiring by entropy, a new GAN every round with the same
+  number of updates (``al_apd_iter``);
+- ``on-sgld``: the carried APD fitted round by round on the ``sgld`` curve's
+  labelled sets (no acquisition of its own): with ``carried`` it separates
+  "APD acquires worse points" from "APD predicts worse". Needs the ``sgld``
+  curve of the same seed and rounds first.
+
+Usage::
+
+    NT=2 python benchmarks/al_apd_curves.py --data-home ../shared/data --seed 0 \
+        --rounds 15 --budget large sgld carried fresh on-sgld
+    python benchmarks/al_apd_curves.py summary
+
+Results: ``benchmarks/results/al_apd_curves_SEED_VARIANT.json`` (curve, times,
+settings); ``summary`` prints a Markdown table over the committed files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+from al_apd_updates import mnist
+
+from sklearn_apd import ActiveLearner, APDClassifier, SGLDClassifier
+from sklearn_apd.experiments import BUDGETS, active_learning_sgld_params, cpu_description
+
+RESULTS = Path(__file__).parent / "results"
+VARIANTS = ("sgld", "carried", "fresh", "on-sgld")
+
+
+def path(seed, variant):
+    return RESULTS / f"al_apd_curves_{seed}_{variant}.json"
+
+
+def estimators(b, seed):
+    sgld = SGLDClassifier(**active_learning_sgld_params(b), random_state=seed, verbose=0)
+    apd = APDClassifier(
+        sgld, max_iter=b.al_apd_iter, lr=b.apd_lr, standardize=b.apd_standardize,
+        n_samples=b.al_samples, random_state=seed, verbose=0,
+    )  # fmt: skip
+    return sgld, apd
+
+
+def run(variant, b, seed, rounds, X, y, Xt, yt):
+    sgld, apd = estimators(b, seed)
+    t0 = time.perf_counter()
+    if variant == "on-sgld":
+        ref = json.loads(path(seed, "sgld").read_text())
+        if len(ref["labelled"]) < rounds + 1:
+            raise SystemExit(f"the sgld curve of seed {seed} has fewer than {rounds} rounds")
+        apd.set_params(warm_start=True)
+        accuracy = []
+        for idx in ref["labelled"][: rounds + 1]:
+            apd.fit(X[idx], y[idx])  # a new SGLD run, the GAN carried on
+            accuracy.append(float(np.mean(apd.predict(Xt) == yt)))
+        return {"accuracy": accuracy, "wall_time_s": round(time.perf_counter() - t0, 1)}
+    est, warm = {"sgld": (sgld, False), "carried": (apd, True), "fresh": (apd, False)}[variant]
+    learner = ActiveLearner(
+        est, query="entropy", batch_size=10, n_rounds=rounds, pool_subsample=b.al_pool,
+        warm_start=warm, random_state=seed,
+    )  # fmt: skip
+    learner.fit(X, y, eval_set=(Xt, yt))
+    out = {
+        "accuracy": learner.learning_curve_["score"].tolist(),
+        "wall_time_s": round(time.perf_counter() - t0, 1),
+    }
+    if variant == "sgld":  # each round's labelled set (acquisition order), for on-sgld
+        n_labels = learner.learning_curve_["n_labels"]
+        out["labelled"] = [learner.labeled_indices_[:n].tolist() for n in n_labels]
+    return out
+
+
+def summary():
+    curves = {}
+    for p in sorted(glob.glob(str(RESULTS / "al_apd_curves_*_*.json"))):
+        seed, variant = Path(p).stem.split("_")[-2:]
+        curves.setdefault(variant, {})[seed] = np.array(
+            json.loads(Path(p).read_text())["accuracy"]
+        )
+    print("| curve | seeds | mean over the curve | mean, rounds 7-15 | last |")
+    print("|---|---|---|---|---|")
+    for variant in VARIANTS:
+        by_seed = curves.get(variant)
+        if not by_seed:
+            continue
+        n = min(len(a) for a in by_seed.values())
+        stack = 100 * np.stack([a[:n] for a in by_seed.values()])
+        print(
+            f"| {variant} | {','.join(sorted(by_seed))} | {stack.mean():.1f} "
+            f"| {stack[:, 7:16].mean():.1f} | {stack[:, -1].mean():.1f} |"
+        )
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("variants", nargs="+", help=f"{', '.join(VARIANTS)}, or summary")
+    p.add_argument("--data-home", default=os.environ.get("SKLEARN_APD_DATA"))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--rounds", type=int, default=15)
+    p.add_argument("--budget", default="large", choices=sorted(BUDGETS))
+    args = p.parse_args(argv)
+    if args.variants == ["summary"]:
+        return summary()
+    unknown = set(args.variants) - set(VARIANTS)
+    if unknown:
+        p.error(f"unknown variants {sorted(unknown)}; choose from {VARIANTS}")
+    torch.set_num_threads(int(os.environ.get("NT", torch.get_num_threads())))
+    b = BUDGETS[args.budget]
+    X, y, Xt, yt = mnist(args.data_home, b)
+    for variant in args.variants:
+        res = run(variant, b, args.seed, args.rounds, X, y, Xt, yt)
+        res.update(
+            machine=cpu_description(), date=time.strftime("%Y-%m-%d"), seed=args.seed,
+            rounds=args.rounds, budget=args.budget, settings=asdict(b),
+        )  # fmt: skip
+        path(args.seed, variant).write_text(json.dumps(res))
+        acc = 100 * np.array(res["accuracy"])
+        print(
+            f"{variant} seed {args.seed}: mean {acc.mean():.1f} last {acc[-1]:.1f} "
+            f"[{res['wall_time_s']:.0f} s]",
+            " ".join(f"{a:.1f}" for a in acc),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
