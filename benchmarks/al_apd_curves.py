@@ -106,9 +106,10 @@ def summary():
             continue
         n = min(len(a) for a in by_seed.values())
         stack = 100 * np.stack([a[:n] for a in by_seed.values()])
+        late = f"{stack[:, 7:16].mean():.1f}" if n > 7 else "-"
         print(
             f"| {variant} | {','.join(sorted(by_seed))} | {stack.mean():.1f} "
-            f"| {stack[:, 7:16].mean():.1f} | {stack[:, -1].mean():.1f} |"
+            f"| {late} | {stack[:, -1].mean():.1f} |"
         )
 
 
