@@ -16,9 +16,9 @@ weight decay 0.05 (prior precision N x 0.05), ITERS iterations of batch
 ``min(n, 64)``, a third burn-in, 20 samples (so the pool is scored with as many
 draws as MC dropout's); ``sghmc-lenet-tT@ITERS`` the same with
 ``method="sghmc"`` (friction 0.1, so momentum 0.9 as SGD with momentum);
-``sgd-lenet@ITERS`` is the SGLD step without noise or momentum
-(``DeterministicClassifier``, weight decay 0.05; Figure 4's "SGD" curve has since
-taken SGHMC's momentum, 0.9).
+``sgd-lenet@ITERS`` is ``DeterministicClassifier`` at lr 0.05, weight decay
+0.05, no momentum: twice SGLD's gradient step, since the SG-MCMC rules step
+lr / 2 (Figure 4's "SGD" curve is now SGHMC's update without noise instead).
 
 Usage: NT=1 python benchmarks/al_network_probe.py ROUNDS SEED NAME@ITERS:QUERY ...
        e.g. mcd-adam-small@300:bald, sgld-lenet-t0.01@1000:entropy

@@ -181,12 +181,40 @@ def test_active_learning_settings_build_each_budgets_network():
         assert params["method"] == b.al_method
         if b.al_method == "sghmc":  # SGHMC's friction is one minus SGD's momentum
             assert params["optimizer__friction"] == pytest.approx(1 - b.al_momentum)
-        assert active_learning_sgd_params(b)["momentum"] == b.al_momentum
+        sgd = active_learning_sgd_params(b)
+        assert sgd["momentum"] == b.al_momentum and sgd["lr"] == b.al_lr / 2
         est = SGLDClassifier(**params)
         kept = range(est.burn_in + est.thinning, b.al_iter + 1, est.thinning)
         assert len(kept) >= b.al_samples == est.n_samples
     fc = active_learning_fit_params(dataclasses.replace(b, al_network="fcNN2"))
     assert fc["module"] is nets.MLP and fc["module__hidden_units"] == "fcNN2"
+
+
+def test_active_learning_sgd_is_the_samplers_update_without_noise():
+    """Figure 4's SGD (torch SGD, half lr, momentum) steps as SGHMC at temperature 0."""
+    import torch
+
+    from sklearn_apd.experiments import BUDGETS, active_learning_sgd_params
+    from sklearn_apd.sampling import sghmc_update_
+
+    b = BUDGETS["large"]
+    sgd = active_learning_sgd_params(b)
+    gen = torch.Generator().manual_seed(0)
+    w_sgd = torch.randn(5, generator=gen)
+    w_hmc, v = w_sgd.clone(), torch.zeros(5)
+    w_sgd.requires_grad_(True)
+    opt = torch.optim.SGD(
+        [w_sgd], lr=sgd["lr"], momentum=sgd["momentum"], weight_decay=sgd["weight_decay"]
+    )
+    for _ in range(4):
+        g = torch.randn(5, generator=gen)
+        w_sgd.grad = g.clone()
+        opt.step()
+        sghmc_update_(
+            [w_hmc], [g], [v], lr=b.al_lr, weight_decay=b.al_weight_decay,
+            friction=1 - b.al_momentum, noise_std=0.0,
+        )  # fmt: skip
+    torch.testing.assert_close(w_sgd.detach(), w_hmc, rtol=1e-5, atol=1e-6)
 
 
 @needs_data

@@ -63,16 +63,16 @@ class Budget:
     mixture_components: tuple
     # Active learning (Figure 4). Every fit, at every round: nets.LeNet for
     # al_iter iterations of minibatches of min(labels, al_batch) (a budget in
-    # iterations, so 20 labels get as many steps as 520), step al_lr with
-    # momentum al_momentum, weight decay al_weight_decay (the prior precision
-    # N x 0.05). The "SGLD" curve samples with SGLDClassifier(method=al_method)
-    # (SGHMC: friction 1 - al_momentum) at temperature al_temperature and
-    # keeps al_samples states after a third as burn-in; "SGD" is the same
-    # dynamics without the noise. Chosen by benchmarks/al_network_probe.py
-    # (docs/reproduction.md): under the paper's fcNN1 no acquisition beat
-    # random; LeNet is the measured few-label network; on it plain SGLD at
-    # this step under-trains in 1,000 steps (1.2 points of mean accuracy below
-    # SGD on the entropy curve, 2.6 below SGHMC).
+    # iterations, so 20 labels get as many steps as 520), step al_lr, weight
+    # decay al_weight_decay (the prior precision N x 0.05). The "SGLD" curves
+    # sample with SGLDClassifier(method=al_method) (SGHMC: friction
+    # 1 - al_momentum) at temperature al_temperature and keep al_samples
+    # states after a third as burn-in; "SGD" is the same dynamics without the
+    # noise (active_learning_sgd_params). Chosen by
+    # benchmarks/al_network_probe.py (docs/reproduction.md): under the paper's
+    # fcNN1 no acquisition beat random; LeNet is the measured few-label
+    # network; on it plain SGLD at this step is 1.2 points of mean accuracy
+    # below SGD with twice its gradient step and 2.6 below SGHMC.
     al_network: str = "LeNet"
     al_iter: int = 1000
     al_batch: int = 64
@@ -143,8 +143,14 @@ def active_learning_fit_params(b):
 
 
 def active_learning_sgd_params(b):
-    """Active learning's SGD: the sampler's dynamics without its noise (``b.al_momentum``)."""
-    return dict(active_learning_fit_params(b), momentum=b.al_momentum)
+    """Active learning's SGD: the sampler's dynamics without its noise.
+
+    The package's SG-MCMC rules step ``lr / 2`` along the mean-loss gradient
+    (and decay by ``lr * weight_decay / 2``; ``sampling.sgld_update_``), torch's
+    SGD ``lr``: half the learning rate and momentum ``b.al_momentum`` make the
+    same update as SGHMC with friction ``1 - b.al_momentum`` at temperature 0.
+    """
+    return dict(active_learning_fit_params(b), lr=b.al_lr / 2, momentum=b.al_momentum)
 
 
 def active_learning_sgld_params(b):
