@@ -58,7 +58,7 @@ def plain_sgld_loop(X, y, hidden, n_iter, lr=0.05, wd=1e-3, batch=100, seed=0):
     return n_iter / (clock(device) - t0)
 
 
-def package_fit(X, y, hidden, n_iter, batch=100, device="cpu"):
+def package_fit(X, y, hidden, n_iter, batch=100, device="cpu", temperature=1.0):
     """End-to-end ``fit`` (validation and set-up included) of ``n_iter`` iterations."""
     n = X.shape[0]
     epochs = max(1, n_iter * batch // n)
@@ -71,6 +71,7 @@ def package_fit(X, y, hidden, n_iter, batch=100, device="cpu"):
         burn_in=0,
         thinning=20,
         max_samples=1000,
+        temperature=temperature,
         device=device,
         random_state=0,
     )
