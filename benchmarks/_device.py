@@ -7,6 +7,7 @@ calls ``torch.cuda.synchronize`` before it reads the clock.
 
 from __future__ import annotations
 
+import statistics
 import time
 
 import torch
@@ -59,3 +60,16 @@ def matmul_peak(repeats: int = 3, device="cpu") -> float:
     b = torch.randn(4096, 4096, device=device)
     a @ b
     return 2 * 4096**3 / best_time(lambda: a @ b, repeats, device) / 1e9
+
+
+def alternating_medians(runs: dict, repeats: int) -> dict:
+    """``{name: median of repeats}`` of each ``runs[name]()``, calling them in turn.
+
+    One call of each per repeat, so a drift of the machine's speed over the
+    run hits every entry alike (the side-by-side measurements of this folder).
+    """
+    values = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            values[name].append(run())
+    return {name: statistics.median(v) for name, v in values.items()}

@@ -20,7 +20,8 @@ draws as MC dropout's); ``sghmc-lenet-tT@ITERS`` the same with
 0.05, no momentum: twice SGLD's gradient step, since the SG-MCMC rules step
 lr / 2 (Figure 4's "SGD" curve is now SGHMC's update without noise instead).
 
-Usage: NT=1 python benchmarks/al_network_probe.py ROUNDS SEED NAME@ITERS:QUERY ...
+Usage: NT=1 [EVAL=validation] python benchmarks/al_network_probe.py ROUNDS SEED SPEC ...
+       (SPEC is NAME@ITERS:QUERY)
        e.g. mcd-adam-small@300:bald, sgld-lenet-t0.01@1000:entropy
        python benchmarks/al_network_probe.py summary NAME@ITERS [ROUNDS]
        (a Markdown table of the committed curves of NAME over seeds and queries,
@@ -84,14 +85,20 @@ class GalNet(nn.Module):
 
 
 def summary(name, rounds=None):
-    """Mean accuracy over the curve, over rounds 7-15 and at the end, per seed and query."""
+    """Mean accuracy over the curve, over rounds 7-15 and at the end, per seed and query.
+
+    ``EVAL=validation`` summarises the curves scored on validation images.
+    """
     import glob
 
     import numpy as np
 
+    prefix = (
+        "al_network_probe_val_" if os.environ.get("EVAL") == "validation" else "al_network_probe_"
+    )
     curves = {}
-    for path in sorted(glob.glob(f"benchmarks/results/al_network_probe_*_{name}-*.json")):
-        seed = path.split("al_network_probe_")[1].split("_")[0]
+    for path in sorted(glob.glob(f"benchmarks/results/{prefix}[0-9]*_{name}-*.json")):
+        seed = path.split(prefix)[1].split("_")[0]
         for spec, acc in json.load(open(path)).items():
             acc = acc if rounds is None else acc[: rounds + 1]
             curves.setdefault(spec.split(":")[1], {})[seed] = np.array(acc)
@@ -122,6 +129,22 @@ torch.set_num_threads(int(os.environ.get("NT", "2")))
 b = BUDGETS["large"]
 X, y, Xt, yt = mnist(os.environ.get("SKLEARN_APD_DATA", "../shared/data"), b)
 Xt, yt = Xt[:1000], yt[:1000]
+# EVAL=validation scores the curves on the first 1,000 of the 10,000 validation
+# images (the last 10,000 training images, never in the pool) instead of test
+# images, for choices that must not be made on Figure 4's test set; its curves
+# go to al_network_probe_val_SEED_....json.
+EVAL = os.environ.get("EVAL", "test")
+if EVAL not in ("test", "validation"):
+    raise ValueError(f"EVAL must be 'test' or 'validation', got {EVAL!r}")
+if EVAL == "validation":
+    from sklearn_apd.datasets import load_mnist
+    from sklearn_apd.experiments import INPUT_RANGE
+
+    Xt, yt = load_mnist(
+        "validation", data_home=os.environ.get("SKLEARN_APD_DATA", "../shared/data"),
+        input_range=INPUT_RANGE, return_X_y=True,
+    )  # fmt: skip
+    Xt, yt = Xt[:1000], yt[:1000]
 rounds = int(sys.argv[1])
 seed = int(sys.argv[2])
 which = sys.argv[3:]
@@ -167,7 +190,7 @@ for spec in which:
 json.dump(
     res,
     open(
-        f"benchmarks/results/al_network_probe_{seed}_"
+        f"benchmarks/results/al_network_probe_{'val_' if EVAL == 'validation' else ''}{seed}_"
         + "_".join(w.replace(":", "-") for w in which)
         + ".json",
         "w",

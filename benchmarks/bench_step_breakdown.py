@@ -22,11 +22,10 @@ Usage: python benchmarks/bench_step_breakdown.py [--iters 3000] [--repeats 3]
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import torch
-from _device import machine_line
+from _device import alternating_medians, machine_line
 from bench_fit import package_fit, plain_sgld_loop
 
 N_ROWS, N_WEIGHTS = 50_000, 79_510
@@ -72,16 +71,11 @@ def main():
         "noise draw + add": lambda: noise_ms(args.iters, add=True),
         "plain loop": lambda: 1e3 / plain_sgld_loop(Xt, yt, "fcNN1", args.iters),
     }
-    times = {name: [] for name in rows}
-    for _ in range(args.repeats):  # alternating: one of each per repeat
-        for name, run in rows.items():
-            times[name].append(run())
+    times = alternating_medians(rows, args.repeats)
     print("| part | ms per step | of the fit |")
     print("|---|---|---|")
-    fit = statistics.median(times["fit"])
-    for name, values in times.items():
-        ms = statistics.median(values)
-        print(f"| {name} | {ms:.3f} | {ms / fit:.2f} |")
+    for name, ms in times.items():
+        print(f"| {name} | {ms:.3f} | {ms / times['fit']:.2f} |")
 
 
 if __name__ == "__main__":
