@@ -16,7 +16,10 @@ next to the SGLD curve whose labelled sets the third one uses:
 - ``on-sgld``: the carried APD fitted round by round on the ``sgld`` curve's
   labelled sets (no acquisition of its own): with ``carried`` it separates
   "APD acquires worse points" from "APD predicts worse". Needs the ``sgld``
-  curve of the same seed and rounds first.
+  curve of the same seed and rounds first, or ``--labels-from`` Figure 4's
+  own SGLD curve (its ``labeled_indices``); ``sgld`` and ``carried`` follow
+  the protocol of Figure 4's first rounds, so Figure 4's curves can stand in
+  for them (equal up to float rounding, which differs with the thread count).
 
 Usage::
 
@@ -62,16 +65,32 @@ def estimators(b, seed):
     return sgld, apd
 
 
-def run(variant, b, seed, rounds, X, y, Xt, yt):
+def sgld_labelled_sets(seed, rounds, labels_from=None):
+    """Each round's labelled set of SGLD's entropy curve: this script's ``sgld`` curve of
+    ``seed``, or Figure 4's (``labels_from``: a ``reproduce active-learning`` results.json,
+    or its part ``curve_sgld.json``, which record ``labeled_indices`` since 2026-12-04).
+    """
+    if labels_from:
+        record = json.loads(Path(labels_from).read_text())
+        curve = record["result"] if "result" in record else record["results"]["SGLD"]
+        if "labeled_indices" not in curve:
+            raise SystemExit(f"{labels_from} records no labeled_indices (made before 2026-12-04)")
+        sets = [curve["labeled_indices"][:n] for n in curve["n_labels"]]
+    else:
+        sets = json.loads(path(seed, "sgld").read_text())["labelled"]
+    if len(sets) < rounds + 1:
+        raise SystemExit(f"the SGLD curve has {len(sets) - 1} rounds, fewer than {rounds}")
+    return sets[: rounds + 1]
+
+
+def run(variant, b, seed, rounds, X, y, Xt, yt, labels_from=None):
     sgld, apd = estimators(b, seed)
     t0 = time.perf_counter()
     if variant == "on-sgld":
-        ref = json.loads(path(seed, "sgld").read_text())
-        if len(ref["labelled"]) < rounds + 1:
-            raise SystemExit(f"the sgld curve of seed {seed} has fewer than {rounds} rounds")
+        sets = sgld_labelled_sets(seed, rounds, labels_from)
         apd.set_params(warm_start=True)
         accuracy = []
-        for idx in ref["labelled"][: rounds + 1]:
+        for idx in sets:
             apd.fit(X[idx], y[idx])  # a new SGLD run, the GAN carried on
             accuracy.append(float(np.mean(apd.predict(Xt) == yt)))
         return {"accuracy": accuracy, "wall_time_s": round(time.perf_counter() - t0, 1)}
@@ -120,6 +139,12 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rounds", type=int, default=15)
     p.add_argument("--budget", default="large", choices=sorted(BUDGETS))
+    p.add_argument(
+        "--labels-from",
+        default=None,
+        help="on-sgld: take SGLD's labelled sets from Figure 4's results.json or curve_sgld.json "
+        "instead of this script's sgld curve",
+    )
     args = p.parse_args(argv)
     if args.variants == ["summary"]:
         return summary()
@@ -130,7 +155,7 @@ def main(argv=None):
     b = BUDGETS[args.budget]
     X, y, Xt, yt = mnist(args.data_home, b)
     for variant in args.variants:
-        res = run(variant, b, args.seed, args.rounds, X, y, Xt, yt)
+        res = run(variant, b, args.seed, args.rounds, X, y, Xt, yt, args.labels_from)
         res.update(
             machine=cpu_description(), date=time.strftime("%Y-%m-%d"), seed=args.seed,
             rounds=args.rounds, budget=args.budget, settings=asdict(b),

@@ -232,6 +232,13 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
         # 20 MNIST labels already put an MLP at twice chance (10%) or more.
         assert min(r["accuracy"]) > 0.2, r
         assert r["fit_time_s"] > 0 and r["query_time_s"] >= 0
+        # the labelled pool rows in acquisition order: 20 initial, 10 a round
+        assert len(r["labeled_indices"]) == 40 == len(set(r["labeled_indices"]))
+    # The same initial set for every curve (the learner's seed); random
+    # acquisition then labels other rows than entropy.
+    initial = {tuple(r["labeled_indices"][:20]) for r in res.values()}
+    assert len(initial) == 1
+    assert res["SGLD"]["labeled_indices"] != res["SGLD, random"]["labeled_indices"]
     folder = tmp_path / "active-learning"
     assert (folder / "active_learning.png").stat().st_size > 10_000
     assert "| APD |" in (folder / "results.md").read_text()

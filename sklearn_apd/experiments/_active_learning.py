@@ -55,6 +55,10 @@ def run_active_learning(ctx):
             # updates) and acquisition (scoring the pool).
             "fit_time_s": round(float(np.sum(curve["fit_time"])), 1),
             "query_time_s": round(float(np.sum(curve["query_time"])), 1),
+            # The pool rows labelled, in acquisition order (the initial set
+            # first, then batch_size a round): another posterior can be fitted
+            # on this curve's labelled sets (benchmarks/al_apd_curves.py).
+            "labeled_indices": learner.labeled_indices_.tolist(),
         }
 
     # Each curve is saved when it ends (parts/), so an interrupted run keeps
@@ -82,3 +86,29 @@ def run_active_learning(ctx):
 def _part_key(name):
     """A file name for a curve: "SGLD, random" -> "curve_sgld_random"."""
     return "curve_" + "_".join("".join(c if c.isalnum() else " " for c in name).lower().split())
+
+
+def plot_active_learning_seeds(records, path, plt):
+    """Figure 4 over seeds: each method's mean accuracy with its min-max band, to ``path``.
+
+    ``records`` are results records of one budget (``results.json`` of each
+    seed); random acquisition is dashed, as in the single-run plot.
+    """
+    seeds = ", ".join(str(r["seed"]) for r in records)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for name in records[0]["results"]:
+        n_labels = records[0]["results"][name]["n_labels"]
+        acc = 100 * np.array([r["results"][name]["accuracy"] for r in records])
+        (line,) = ax.plot(
+            n_labels, acc.mean(0), "--" if "random" in name else "-",
+            label=f"{name} (mean {acc.mean():.1f})",
+        )  # fmt: skip
+        ax.fill_between(n_labels, acc.min(0), acc.max(0), color=line.get_color(), alpha=0.15)
+    network = records[0]["settings"].get("al_network", "fcNN1")
+    ax.set_title(f"Figure 4, {network}: mean of seeds {seeds}, band min-max")
+    ax.set_xlabel("acquired labels")
+    ax.set_ylabel("test accuracy (%)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
