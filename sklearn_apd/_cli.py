@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from .experiments import BUDGETS, EXPERIMENTS, required_data
 
 def _demo(args) -> int:
     from .datasets import load_embedded_digits
-    from .experiments.demo import format_table, run_demo
+    from .experiments.demo import demo_footnote, demo_record, format_table, run_demo
 
     n_train, n_test = (len(load_embedded_digits(s, return_X_y=True)[1]) for s in ("train", "test"))
     print(
@@ -30,12 +31,14 @@ def _demo(args) -> int:
         verbose=args.verbose,
         apd_iter=args.apd_iter,
     )
+    wall = time.perf_counter() - t0
     print()
     print(format_table(rows))
-    print(
-        f"\nstorage: floats kept for test-time sampling; AUROC: digits (in) vs noise (out), "
-        f"{args.n_samples} draws per posterior. Total {time.perf_counter() - t0:.0f} s."
-    )
+    print("\n" + demo_footnote(args.n_samples, wall))
+    if args.json:
+        record = demo_record(rows, args, wall)
+        Path(args.json).write_text(json.dumps(record, indent=2) + "\n")
+        print(f"wrote {args.json}")
     return 0
 
 
@@ -97,6 +100,11 @@ def _report(args) -> int:
             print(f"{doc}: rewrote {', '.join(changed)}.")
     if status == 0:
         print(f"report: {len(args.docs)} file(s) match {args.results}.")
+    if args.plots and not args.check:
+        from .experiments import report_plots
+
+        for path in report_plots(args.results):
+            print(f"wrote {path}")
     return status
 
 
@@ -131,6 +139,13 @@ def main(argv=None) -> int:
     demo.add_argument("--device", default="auto", help="auto, cpu or cuda")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("-v", "--verbose", type=int, default=1, help="0 silences progress")
+    demo.add_argument(
+        "--json",
+        default=None,
+        metavar="PATH",
+        help="also write the table, settings, machine and time as JSON (the README's table is "
+        "rendered from docs/reproduction/demo.json by `sklearn-apd report`)",
+    )
     rep = sub.add_parser(
         "reproduce",
         help="run the paper's experiments; each writes results.json, results.md and PNGs",
@@ -148,7 +163,7 @@ def main(argv=None) -> int:
         choices=tuple(BUDGETS),
         default="quick",
         help="quick: 10,000 training images, minutes on a CPU; large: the paper's data, "
-        "SGD and SGLD settings with 800 standardized APD updates (anomaly: 61 min on a "
+        "SGD and SGLD settings with 800 standardized APD updates (anomaly: about an hour on a "
         "2-core CPU); paper: the reference settings (APD's 100,000 updates: days on a CPU)",
     )
     rep.add_argument(
@@ -176,10 +191,19 @@ def main(argv=None) -> int:
         help="rewrite the report's marked tables (<!-- report:ID -->) from the results files",
     )
     report.add_argument(
-        "docs", nargs="*", default=["docs/reproduction.md"], help="Markdown files to update"
+        "docs",
+        nargs="*",
+        default=["docs/reproduction.md", "README.md"],
+        help="Markdown files to update (default: docs/reproduction.md and README.md)",
     )
     report.add_argument(
         "--results", default="docs/reproduction", help="folder of the results JSON files"
+    )
+    report.add_argument(
+        "--plots",
+        action="store_true",
+        help="also draw the plots over seeds (Figure 4's seed bands: "
+        "RESULTS/active_learning_BUDGET_seeds.png); needs matplotlib",
     )
     report.add_argument(
         "--check",

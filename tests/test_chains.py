@@ -9,7 +9,7 @@ from torch import nn
 
 from sklearn_apd import SGLD, APDClassifier, SGLDClassifier
 from sklearn_apd.nets import ParameterLayout
-from sklearn_apd.sampling import ParallelChains, chain_minibatches
+from sklearn_apd.sampling import ParallelChains, balanced_batches, chain_minibatches
 from tests.test_sgld_sampler import _problem
 
 
@@ -72,7 +72,8 @@ def test_parallel_chains_sample_the_gaussian_posterior():
 def test_chain_minibatches_are_separate_permutations():
     gen = torch.Generator().manual_seed(0)
     batches = list(chain_minibatches(10, 3, 4, gen))
-    assert [b.shape for b in batches] == [(3, 4), (3, 4), (3, 2)]
+    # ceil(10 / 4) = 3 batches of near-equal size: 4, 3, 3 (not 4, 4, 2)
+    assert [b.shape for b in batches] == [(3, 4), (3, 3), (3, 3)]
     full = torch.cat(batches, 1)
     for row in full:
         assert sorted(row.tolist()) == list(range(10))
@@ -165,3 +166,16 @@ def test_online_apd_runs_its_chains_vectorised(digits):
     assert apd.n_training_samples_ == 4 * (5 + 30)
     assert apd.n_iter_ == 20
     assert np.isfinite(apd.predict_proba(X_test[:5])).all()
+
+
+@pytest.mark.parametrize("n, batch_size", [(130, 64), (128, 64), (20, 64), (1, 5), (101, 10)])
+def test_balanced_batches_keep_the_pass_and_never_end_with_a_few_points(n, batch_size):
+    """ceil(n / b) batches, every index once in order, sizes within one of each other."""
+    perm = torch.randperm(n, generator=torch.Generator().manual_seed(0))
+    batches = balanced_batches(perm, batch_size)
+    sizes = [len(b) for b in batches]
+    assert len(batches) == -(-n // batch_size)
+    assert torch.equal(torch.cat(batches), perm)
+    assert max(sizes) <= batch_size and max(sizes) - min(sizes) <= 1
+    if n == 130:
+        assert sizes == [44, 43, 43]  # slicing by 64 would end the pass with 2

@@ -9,23 +9,30 @@ from sklearn_apd.experiments._report import (
     RENDERERS,
     render_adversarial_seeds,
     render_anomaly_seeds,
+    render_summary,
     report_blocks,
     sync_blocks,
 )
+from sklearn_apd.experiments.demo import DemoRow, demo_record, render_demo
 
 ROOT = Path(__file__).parents[1]
 DOCS = ROOT / "docs" / "reproduction.md"
+README = ROOT / "README.md"
 RESULTS = ROOT / "docs" / "reproduction"
 
 
 def test_the_committed_report_matches_its_results_files(capsys):
-    """Every marked table of docs/reproduction.md is what its JSON renders today."""
-    assert main(["report", "--check", str(DOCS), "--results", str(RESULTS)]) == 0, (
+    """Every marked table of docs/reproduction.md and README.md is what its JSON renders today."""
+    args = ["report", "--check", str(DOCS), str(README), "--results", str(RESULTS)]
+    assert main(args) == 0, (
         capsys.readouterr().out + "\nRun `sklearn-apd report` to rewrite the tables."
     )
     text = DOCS.read_text()
-    for block_id in ("toy2d_quick", "anomaly_large", "adversarial_large_seeds"):
+    for block_id in ("toy2d_quick", "anomaly_large", "adversarial_large_seeds", "summary"):
         assert f"<!-- report:{block_id} -->" in text
+    readme = README.read_text()
+    for block_id in ("demo", "summary"):  # the README's results are generated too
+        assert f"<!-- report:{block_id} -->" in readme
 
 
 def test_a_drifted_table_is_found_and_rewritten(tmp_path, capsys):
@@ -84,3 +91,139 @@ def test_the_anomaly_seed_table_gives_sglds_lead_over_apd_per_seed():
     text = render_anomaly_seeds([record(0, 0.99, 0.98), record(1, 0.97, 0.976)])
     assert "| bald | notMNIST | 98.0 (97.0-99.0) | 97.8 (97.6-98.0) |" in text
     assert "| bald | notMNIST | 1.0 / -0.6 | 0.2 |" in text
+
+
+def _anomaly_record(
+    seed, budget, sgld, apd, wall=60.0, machine="CPU X (family 1, model 2), 2 cores, AVX2"
+):
+    rows = {
+        name: [
+            {"ood_set": "notMNIST", "kind": kind, "AUROC": value}
+            for kind in ("variation_ratio", "bald")
+        ]
+        for name, value in (("SGLD", sgld), ("APD", apd))
+    }
+    return {
+        "experiment": "anomaly", "budget": budget, "seed": seed, "device": "cpu",
+        "machine": machine, "date": f"2026-12-0{seed + 1}", "wall_time_s": wall,
+        "settings": {}, "results": {"ood": rows},
+    }  # fmt: skip
+
+
+def test_the_summary_row_gives_seeds_time_machine_and_the_gaps():
+    """One row per experiment and budget: the seed means against the paper and SGLD minus APD."""
+    records = [
+        _anomaly_record(0, "large", 0.990, 0.980, wall=3000),
+        _anomaly_record(1, "large", 0.970, 0.972, wall=3600),
+    ]
+    text = render_summary({("anomaly", "anomaly_large"): records})
+    row = next(line for line in text.splitlines() if line.startswith("| anomaly |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[:5] == ["anomaly", "Tables 1-2 (fcNN2)", "large", "0, 1", "50 to 60"]
+    assert cells[5] == "CPU X (family 1, model 2), 2026-12-01 to 2026-12-02"
+    # paper (fcNN2, notMNIST): VR 98.1, BALD 99.7; SGLD's mean is 98.0 on both
+    assert "SGLD minus paper, AUROC points: VR -0.1; BALD -1.7" in cells[6]
+    # SGLD minus APD: seed 0 +1.0, seed 1 -0.2 -> mean 0.4 on both kinds
+    assert "SGLD minus APD: VR 0.4; BALD 0.4" in cells[6]
+    assert "APD at most 0.5 below SGLD on 2 of 2 cells" in cells[6]
+    assert "*" not in cells[4] and text.endswith("Device of the runs: cpu.")
+
+
+def test_the_summary_marks_resumed_runs_whose_time_is_partial():
+    record = _anomaly_record(0, "large", 0.99, 0.98) | {"resumed_parts": ["SGLD fcNN2"]}
+    text = render_summary({("anomaly", "anomaly_large"): [record]})
+    assert "| 1 * |" in text and "their time is not in the wall time" in text
+
+
+def test_the_summary_orders_experiments_as_the_paper_and_large_before_quick():
+    groups = {
+        ("anomaly", "anomaly_quick"): [_anomaly_record(0, "quick", 0.9, 0.8)],
+        ("anomaly", "anomaly_large"): [_anomaly_record(0, "large", 0.99, 0.98)],
+        ("demo", "demo"): [{"experiment": "demo"}],  # not an experiment row
+    }
+    rows = [line for line in render_summary(groups).splitlines() if line.startswith("| anomaly")]
+    assert [r.split("|")[3].strip() for r in rows] == ["large", "quick"]
+
+
+def test_the_demo_record_renders_the_table_the_demo_prints():
+    rows = [
+        DemoRow("SGLD", 0.97, 75100, 2.5, {"entropy": 0.96, "bald": 0.98}, "10 samples"),
+        DemoRow("APD", 0.96, 15020, 20.0, {"entropy": 0.93, "bald": 0.95}),
+    ]
+
+    class Args:
+        epochs, apd_iter, n_samples, verbose, device, seed = 150, None, 200, 0, "cpu", 0
+
+    record = json.loads(json.dumps(demo_record(rows, Args, 31.4)))  # as written by --json
+    text = render_demo(record)
+    assert text.startswith("`sklearn-apd demo --epochs 150 --n-samples 200 --seed 0` on ")
+    assert "| SGLD | 0.970 | 75,100 | 1.000 | 2.5 | 0.960 | 0.980 | 10 samples |" in text
+    assert "| APD | 0.960 | 15,020 | 0.200 | 20.0 | 0.930 | 0.950 |  |" in text
+    assert text.endswith("200 draws per posterior. Total 31 s.")
+
+
+def test_demo_json_is_a_record_the_report_renders(tmp_path, capsys):
+    out = tmp_path / "demo.json"
+    args = ["demo", "--epochs", "15", "--apd-iter", "5", "--n-samples", "5", "-v", "0"]
+    assert main([*args, "--json", str(out)]) == 0
+    printed = capsys.readouterr().out
+    record = json.loads(out.read_text())
+    assert record["experiment"] == "demo" and record["settings"]["apd_iter"] == 5
+    block = report_blocks(tmp_path)["demo"]
+    table = block.split("\n\n")[1]
+    assert table in printed  # the README's table is the one the command printed
+
+
+def test_the_active_learning_summary_states_figure_4s_targets_as_differences():
+    def curve(*acc):
+        return {"accuracy": list(acc), "n_labels": [20, 30]}
+
+    records = [
+        {
+            "experiment": "active-learning",
+            "budget": "large",
+            "seed": seed,
+            "device": "cpu",
+            "machine": "M",
+            "date": "2026-12-04",
+            "wall_time_s": 600.0,
+            "settings": {"al_network": "LeNet"},
+            "results": {
+                "SGLD": curve(0.60, 0.90),
+                "APD": curve(0.60, 0.80 + seed / 10),
+                "MC-Drop": curve(0.6, 0.8),
+                "SGD": curve(0.5, 0.8),
+                "SGLD, random": curve(0.6, 0.7),
+            },
+        }  # fmt: skip
+        for seed in (0, 1)
+    ]
+    text = render_summary({("active-learning", "active_learning_large"): records})
+    # means over the curve: SGLD 75, APD 70 and 75 -> 72.5, MC-Drop 70, SGD 65, random 65
+    assert "LeNet, mean test accuracy (%) over the curve: SGLD 75.0; APD 72.5;" in text
+    assert (
+        "(SGLD's entropy minus random +10.0, MC-Drop minus random +5.0, APD minus SGLD -2.5, "
+        "SGLD minus SGD +10.0)"
+    ) in text
+
+
+def test_report_plots_draws_figure_4s_seed_bands(tmp_path, capsys):
+    def record(seed):
+        curve = {"n_labels": [20, 30, 40], "accuracy": [0.5, 0.6 + seed / 100, 0.7]}
+        return {
+            "experiment": "active-learning", "budget": "large", "seed": seed, "device": "cpu",
+            "machine": "M", "date": "2026-12-04", "wall_time_s": 60.0,
+            "settings": {"al_network": "LeNet"}, "results": {"SGLD": curve, "SGLD, random": curve},
+        }  # fmt: skip
+
+    for seed in (0, 1):
+        suffix = f"_seed{seed}" if seed else ""
+        (tmp_path / f"active_learning_large{suffix}.json").write_text(json.dumps(record(seed)))
+    (tmp_path / "active_learning_quick.json").write_text(json.dumps(record(0)))  # one seed
+    doc = tmp_path / "r.md"
+    doc.write_text("no blocks\n")
+    assert main(["report", str(doc), "--results", str(tmp_path), "--plots"]) == 0
+    assert "active_learning_large_seeds.png" in capsys.readouterr().out
+    png = tmp_path / "active_learning_large_seeds.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not (tmp_path / "active_learning_quick_seeds.png").exists()

@@ -296,6 +296,15 @@ def test_parts_are_read_back_only_with_resume_and_the_same_settings(tmp_path):
         other.part("a", compute)
         assert other.resumed == []
     assert len(calls) == 4
+    # A part saved before a code change that alters parts (PARTS_REVISION; here the
+    # balanced minibatches) is recomputed, not mixed in.
+    path = tmp_path / "toy2d" / "parts" / "a.json"
+    old = json.loads(path.read_text())
+    del old["stamp"]["revision"]
+    path.write_text(json.dumps(old))
+    stale = ctx()
+    stale.part("a", compute)
+    assert stale.resumed == [] and len(calls) == 5
 
 
 def test_cpu_description_tells_apart_cpus_sold_under_one_name(tmp_path):

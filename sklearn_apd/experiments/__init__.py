@@ -18,12 +18,13 @@ Public names: `EXPERIMENTS`, `BUDGETS` (``Budget`` per name),
 `INPUT_RANGE`, the active-learning settings, `run_experiment()`,
 `iter_experiments()`, `paper_results()`, the machine description
 `cpu_description()` (benchmarks record it too), and the report's
-`report_blocks()` / `sync_blocks()` (``sklearn-apd report``: the tables of
-``docs/reproduction.md`` rendered from the committed results files).
+`report_blocks()` / `sync_blocks()` / `report_plots()` (``sklearn-apd report``:
+the tables of ``docs/reproduction.md`` and ``README.md`` rendered from the
+committed results files, and the plots over seeds).
 """
 
 from ._context import ExperimentContext
-from ._report import RENDERERS, report_blocks, sync_blocks
+from ._report import RENDERERS, report_blocks, report_plots, sync_blocks
 from ._run import RUNNERS, iter_experiments, required_data, run_experiment
 from .budgets import (
     BUDGETS,
@@ -55,5 +56,6 @@ __all__ = [
     "required_data",
     "run_experiment",
     "report_blocks",
+    "report_plots",
     "sync_blocks",
 ]

@@ -22,6 +22,12 @@ from ..posteriors import (
 from .budgets import BUDGETS, INPUT_RANGE
 from .machine import cpu_description, device_name
 
+#: Raised whenever a change of the code alters what a saved part would hold
+#: under the same version and settings, so ``--resume`` recomputes the older
+#: parts instead of mixing them in. 2 (2026-12-04): minibatches of near-equal
+#: size (``sampling.balanced_batches``) instead of a remainder batch.
+PARTS_REVISION = 2
+
 
 class ExperimentContext:
     """One experiment's settings, output folder and the fits it shares.
@@ -53,7 +59,8 @@ class ExperimentContext:
 
     # ----------------------------------------------------------------- parts
     def _stamp(self):
-        """What a saved part must match to be reused: experiment, budget, seed, version."""
+        """What a saved part must match to be reused: experiment, budget, seed, version and
+        `PARTS_REVISION`."""
         try:
             version = importlib.metadata.version("sklearn-apd")
         except importlib.metadata.PackageNotFoundError:  # run from a source tree
@@ -65,6 +72,7 @@ class ExperimentContext:
             "seed": self.seed,
             "device": device_name(self.device),
             "sklearn_apd": version,
+            "revision": PARTS_REVISION,
         }
 
     def part(self, key, compute):

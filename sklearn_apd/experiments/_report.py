@@ -6,7 +6,9 @@ the committed file ``ID.json`` (``docs/reproduction/``), or, for ``ID`` ending i
 ``_seeds``, on all the seed files of one experiment and budget. ``reproduce`` writes
 each experiment's ``results.md`` with the same renderer, and ``sklearn-apd report``
 rewrites (``--check``: compares) the marked blocks, so the report cannot drift from
-its files; ``tests/test_report.py`` runs the check on the committed docs.
+its files; ``tests/test_report.py`` runs the check on the committed docs. The README's
+results are blocks too: ``summary`` (one row per experiment and budget, over all the
+files) and ``demo`` (the record ``sklearn-apd demo --json`` writes).
 """
 
 from __future__ import annotations
@@ -504,6 +506,231 @@ SEED_RENDERERS = {
 }
 
 
+# --------------------------------------------------------------- the summary
+def _mean(values):
+    return float(np.mean(values))
+
+
+def _range(values, fmt="{:.1f}"):
+    """``"lo to hi"`` of ``values`` in ``fmt``, or one value where both read the same."""
+
+    def show(v):
+        text = fmt.format(v)
+        return text[1:] if text.startswith("-") and not text.strip("-0.") else text  # no -0.0
+
+    lo, hi = show(min(values)), show(max(values))
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
+def _headline_toy2d(records, groups):
+    r = records[0]["results"]
+    far = ", ".join(f"{n} {v['mean_entropy_far']:.2f}" for n, v in r.items())
+    return f"mean entropy far from the data (nats): {far}"
+
+
+def _headline_classification(records, groups):
+    table1 = paper_results()["table1_accuracy"]
+    parts = []
+    for hidden, rows in records[0]["results"].items():
+        cells = ", ".join(
+            f"{n} {pct(rows[n]['accuracy'])} [{pct(table1[hidden].get(n))}]"
+            for n in ("SGLD", "APD")
+            if n in rows
+        )
+        parts.append(f"{hidden}: {cells}")
+    return "test accuracy (%): " + "; ".join(parts)
+
+
+def _headline_anomaly(records, groups):
+    table2 = paper_results()["table2_anomaly_fcNN2_ood_scale5_percent"]
+    auroc: dict = {}  # (VR / BALD, OOD set, method) -> AUROC % per seed
+    for rec in records:
+        for kind, ood_set, name, row in _ood_rows(rec["results"].get("ood", rec["results"])):
+            if kind in _TABLE2_SHORT:
+                key = (_TABLE2_SHORT[kind], ood_set, name)
+                auroc.setdefault(key, []).append(100 * row["AUROC"])
+    kinds = list(dict.fromkeys(k for k, _, _ in auroc))
+    sets = list(dict.fromkeys(s for _, s, _ in auroc))
+
+    def spans(gap):
+        return "; ".join(f"{k} {_range([gap(k, s) for s in sets])}" for k in kinds)
+
+    text = "SGLD minus paper, AUROC points: " + spans(
+        lambda k, s: _mean(auroc[k, s, "SGLD"]) - table2[k][s]["SGLD"][0]
+    )
+    if ("VR", sets[0], "APD") not in auroc:
+        return text
+    gaps = {
+        (k, s): _mean(auroc[k, s, "SGLD"]) - _mean(auroc[k, s, "APD"]) for k in kinds for s in sets
+    }
+    close = sum(round(g, 1) <= 0.5 for g in gaps.values())
+    return (
+        f"{text}. SGLD minus APD: {spans(lambda k, s: gaps[k, s])} (APD at most 0.5 below "
+        f"SGLD on {close} of {len(gaps)} cells; paper: on all). Ranges over the {len(sets)} "
+        "OOD sets"
+    )
+
+
+def _headline_adversarial(records, groups):
+    paper = paper_results()["table3_adversarial_detection_auroc_percent"]
+    cells = []
+    for det in records[0]["results"]["auroc"]["fgsm"]["SGLD"]:
+        ours = _mean([100 * r["results"]["auroc"][a]["SGLD"][det] for r in records
+                      for a in ("fgsm", "pgd")])  # fmt: skip
+        ref = _mean([paper["SGLD"][a][det] for a in ("FGSM", "PGD")])
+        cells.append(f"{det} {ours:.1f} [{ref:.1f}]")
+    return "detection AUROC (%) of FGSM and PGD examples crafted on SGLD: " + ", ".join(cells)
+
+
+def _headline_sample_size(records, groups):
+    first = records[0]["results"]
+    n = first["n_samples"]
+    names = [m for m in ("SGLD", "APD", "MC-Drop") if m in first]
+    cells = ", ".join(
+        f"{m} {_mean([100 * r['results'][m]['entropy'][0] for r in records]):.1f} / "
+        f"{_mean([100 * r['results'][m]['entropy'][-1] for r in records]):.1f}"
+        for m in names
+    )
+    return f"notMNIST entropy AUROC (%) with {n[0]} / {n[-1]} draws: {cells}"
+
+
+def _headline_mixture(records, groups):
+    paper = paper_results()["mixture_study_fcNN1_notMNIST"]
+    first = records[0]["results"]
+    mogs = [m for m in first if m.startswith("MoG-")]
+    largest = max(mogs, key=lambda m: int(m[4:]))
+
+    def kept(name):
+        return _range(
+            [
+                100 * r["results"][name]["auroc_entropy"] / r["results"]["SGLD"]["auroc_entropy"]
+                for r in records
+            ]  # fmt: skip
+        )
+
+    sgld = first["SGLD"]
+    draws = records[0]["settings"]["n_samples"]
+    stored = sgld.get("stored_samples")
+    if stored is None:  # files before 2026-12-04: the sample-size run of the same fits has it
+        sizes = groups.get(("sample-size", f"sample_size_{records[0]['budget']}"), [])
+        stored = next(
+            (
+                r["results"]["SGLD_stored_samples"]
+                for r in sizes
+                if r["seed"] == records[0]["seed"]
+            ),
+            None,
+        )
+    per_sample = sgld["storage"] / stored if stored else None
+    storage = (
+        f", APD stores {first['APD']['storage'] / (draws * per_sample):.2f} of the floats of "
+        f"the {draws} draws SGLD predicts with"
+        if per_sample and "APD" in first
+        else ""
+    )
+    return (
+        f"% of SGLD's entropy AUROC kept: {largest} {kept(largest)} "
+        f"[{100 * paper['MoG_60_retained_fraction_of_SGLD']:.1f}], APD {kept('APD')} "
+        f"[{100 * paper['APD_retained_fraction_of_SGLD']:.1f}]{storage}"
+    )
+
+
+def _headline_gan_variants(records, groups):
+    names = list(records[0]["results"])
+    key = "auroc_variation_ratio"
+    if not all(key in r["results"][n] for r in records for n in names):
+        key = "auroc_bald"
+    label = "VR" if key == "auroc_variation_ratio" else "BALD"
+    cells = ", ".join(
+        f"{n} {_mean([100 * r['results'][n][key] for r in records]):.1f}" for n in names
+    )
+    return f"notMNIST AUROC ({label}, %) after the last update: {cells}"
+
+
+def _headline_active_learning(records, groups):
+    settings = records[0]["settings"]
+    network = settings.get("al_network", "fcNN1")
+    means = {
+        n: _mean([100 * _mean(r["results"][n]["accuracy"]) for r in records])
+        for n in records[0]["results"]
+    }
+    cells = "; ".join(f"{n} {m:.1f}" for n, m in means.items())
+    pairs = (
+        ("SGLD", "SGLD, random", "SGLD's entropy minus random"),
+        ("MC-Drop", "SGLD, random", "MC-Drop minus random"),
+        ("APD", "SGLD", "APD minus SGLD"),
+        ("SGLD", "SGD", "SGLD minus SGD"),
+    )
+    gaps = [f"{label} {means[a] - means[b]:+.1f}" for a, b, label in pairs if {a, b} <= set(means)]
+    gaps = f" ({', '.join(gaps)})" if gaps else ""
+    return f"{network}, mean test accuracy (%) over the curve: {cells}{gaps}"
+
+
+_HEADLINES = {
+    "toy2d": ("Figure 2", _headline_toy2d),
+    "classification": ("Table 1", _headline_classification),
+    "anomaly": ("Tables 1-2 (fcNN2)", _headline_anomaly),
+    "sample-size": ("Figures 3, 6", _headline_sample_size),
+    "mixture": ("Figure 5", _headline_mixture),
+    "gan-variants": ("Figure 7", _headline_gan_variants),
+    "active-learning": ("Figure 4", _headline_active_learning),
+    "adversarial": ("Table 3", _headline_adversarial),
+}
+
+
+def _short_machine(machine: str) -> str:
+    """The CPU's name and family without its core count and SIMD level."""
+    for word in ("(R)", "(TM)", " Processor"):
+        machine = machine.replace(word, "")
+    return re.sub(r", \d+ cores.*$", "", machine)
+
+
+def render_summary(groups) -> str:
+    """One row per experiment and budget: seeds, time, machine and the headline numbers.
+
+    ``groups`` maps ``(experiment, file stem without the seed)`` to its records
+    sorted by seed. Headline numbers are means over the seeds (``a to b``: the
+    range over seeds, or over OOD sets for the anomaly gaps); the paper's in
+    brackets.
+    """
+    lines = [
+        "One row per experiment and budget, from the files in `docs/reproduction/`. Numbers "
+        "are means over the seeds; `a to b` is the range over the seeds, except where a "
+        "row says it is over the OOD sets (then of the seed means). Minutes per seed: the "
+        "run's wall time; a fit shared with an experiment of the same command is counted once "
+        "(`reused_fits` in the file).",
+        "",
+        "| experiment | paper | budget | seeds | minutes per seed | machine, date | "
+        "headline, ours [paper] |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    order, resumed = list(_HEADLINES), False
+    shown = {key: records for key, records in groups.items() if key[0] in _HEADLINES}
+    for (name, _stem), records in sorted(
+        shown.items(), key=lambda kv: (order.index(kv[0][0]), kv[1][0]["budget"] != "large")
+    ):
+        figure, headline = _HEADLINES[name]
+        minutes = _range([r["wall_time_s"] / 60 for r in records], "{:.0f}")
+        if any(r.get("resumed_parts") for r in records):
+            minutes += " *"
+            resumed = True
+        machines = "; ".join(dict.fromkeys(_short_machine(r["machine"]) for r in records))
+        dates = _range(sorted({r["date"] for r in records}), "{}")
+        seeds = ", ".join(str(r["seed"]) for r in records)
+        lines.append(
+            f"| {name} | {figure} | {records[0]['budget']} | {seeds} | {minutes} "
+            f"| {machines}, {dates} | {headline(records, groups)} |"
+        )
+    devices = sorted({r["device"] for records in shown.values() for r in records})
+    lines += ["", f"Device of the runs: {', '.join(devices)}."]
+    if resumed:
+        lines[-1] += (
+            " *: a run that resumed parts of an interrupted one (`resumed_parts`); their time "
+            "is not in the wall time."
+        )
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------ blocks
 _SEED_SUFFIX = re.compile(r"_seed\d+$")
 
@@ -512,22 +739,30 @@ def report_blocks(folder) -> dict[str, str]:
     """Every block the results in ``folder`` render: ``{ID: markdown}``.
 
     ``ID`` is a file's stem (``anomaly_large``) for each ``*.json`` whose
-    experiment has a renderer, and ``EXPERIMENT_BUDGET_seeds``
-    (``adversarial_large_seeds``) where a budget has more than one seed file.
+    experiment has a renderer (and ``demo`` for ``sklearn-apd demo --json``'s
+    record), ``EXPERIMENT_BUDGET_seeds`` (``adversarial_large_seeds``) where a
+    budget has more than one seed file, and ``summary``: one row per
+    experiment and budget (``render_summary``), the README's results table.
     """
+    from .demo import render_demo
+
     blocks, groups = {}, {}
     for path in sorted(Path(folder).glob("*.json")):
         record = json.loads(path.read_text())
         name = record.get("experiment")
-        if name in RENDERERS:
+        if name == "demo":  # `sklearn-apd demo --json`, the README's first table
+            blocks[path.stem] = render_demo(record)
+        elif name in RENDERERS:
             parts = REPORT_PARTS.get(name, {"": RENDERERS[name]})
             for suffix, render in parts.items():
                 blocks[path.stem + suffix] = render(record["results"], record["settings"])
             groups.setdefault((name, _SEED_SUFFIX.sub("", path.stem)), []).append(record)
+    groups = {key: sorted(records, key=lambda r: r["seed"]) for key, records in groups.items()}
     for (name, stem), records in groups.items():
         if name in SEED_RENDERERS and len(records) > 1:
-            records = sorted(records, key=lambda r: r["seed"])
             blocks[f"{stem}_seeds"] = SEED_RENDERERS[name](records)
+    if groups:
+        blocks["summary"] = render_summary(groups)
     return blocks
 
 
@@ -553,3 +788,30 @@ def sync_blocks(text: str, blocks: dict[str, str]) -> tuple[str, list[str], list
         return start + new + end
 
     return _BLOCK.sub(replace, text), changed, unknown
+
+
+def report_plots(folder) -> list[Path]:
+    """Write the plots drawn over seeds (Figure 4's seed bands) beside the files.
+
+    ``FOLDER/EXPERIMENT_BUDGET_seeds.png`` for every active-learning budget
+    with more than one seed file; returns the paths written. Needs matplotlib.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from ._active_learning import plot_active_learning_seeds
+
+    groups: dict = {}
+    for path in sorted(Path(folder).glob("*.json")):
+        record = json.loads(path.read_text())
+        if record.get("experiment") == "active-learning":
+            groups.setdefault(_SEED_SUFFIX.sub("", path.stem), []).append(record)
+    written = []
+    for stem, records in groups.items():
+        if len(records) > 1:
+            out = Path(folder) / f"{stem}_seeds.png"
+            plot_active_learning_seeds(sorted(records, key=lambda r: r["seed"]), out, plt)
+            written.append(out)
+    return written

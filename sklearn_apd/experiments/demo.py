@@ -11,8 +11,9 @@ images, by predictive entropy and by BALD.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+import torch
 from sklearn.frozen import FrozenEstimator
 
 from .._utils import progress_bar
@@ -25,7 +26,15 @@ from ..posteriors import (
     SGLDClassifier,
 )
 
-__all__ = ["DEMO_KINDS", "DemoRow", "format_table", "run_demo"]
+__all__ = [
+    "DEMO_KINDS",
+    "DemoRow",
+    "demo_footnote",
+    "demo_record",
+    "format_table",
+    "render_demo",
+    "run_demo",
+]
 
 #: Uncertainty kinds the table reports AUROCs for.
 DEMO_KINDS = ("entropy", "bald")
@@ -150,3 +159,53 @@ def format_table(rows) -> str:
             f"| {r.fit_time_s:.1f} | {aurocs} | {r.note} |"
         )
     return "\n".join(lines)
+
+
+def demo_footnote(n_samples, wall_time_s) -> str:
+    """The line under the demo's table: what storage and AUROC mean, and the total time."""
+    return (
+        f"storage: floats kept for test-time sampling; AUROC: digits (in) vs noise (out), "
+        f"{n_samples} draws per posterior. Total {wall_time_s:.0f} s."
+    )
+
+
+def demo_record(rows, args, wall_time_s) -> dict:
+    """The demo's run as a results record (``sklearn-apd demo --json``): the rows, the
+    command's settings, machine, torch, date and wall time, in the layout of
+    ``reproduce``'s ``results.json`` so that ``sklearn-apd report`` renders it.
+    """
+    from .machine import cpu_description, device_name
+
+    return {
+        "experiment": "demo",
+        "budget": "default",
+        "settings": {
+            "epochs": args.epochs,
+            "apd_iter": args.apd_iter,
+            "n_samples": args.n_samples,
+            "verbose": args.verbose,
+        },
+        "device": device_name(args.device),
+        "machine": cpu_description(),
+        "torch": torch.__version__,
+        "date": time.strftime("%Y-%m-%d"),
+        "seed": args.seed,
+        "wall_time_s": round(wall_time_s, 1),
+        "results": {"rows": [asdict(r) for r in rows]},
+    }
+
+
+def render_demo(record) -> str:
+    """The demo's table from its record (``--json``), with the command, machine and time."""
+    rows = [DemoRow(**r) for r in record["results"]["rows"]]
+    st = record["settings"]
+    options = f"--epochs {st['epochs']} --n-samples {st['n_samples']}"
+    if st["apd_iter"] is not None:
+        options += f" --apd-iter {st['apd_iter']}"
+    return (
+        f"`sklearn-apd demo {options} --seed {record['seed']}` on {record['machine']}, device "
+        f"{record['device']}, torch {record['torch']}, {record['date']}:\n\n"
+        + format_table(rows)
+        + "\n\n"
+        + demo_footnote(st["n_samples"], record["wall_time_s"])
+    )

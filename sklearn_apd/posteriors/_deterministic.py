@@ -40,6 +40,9 @@ class DeterministicClassifier(SGDNetworkClassifier):
     max_iter : int or None, default=None
         Minibatch steps per fit; when set it overrides ``max_epochs``.
     batch_size : int, default=100
+        The largest minibatch: each pass over the ``n`` training points is cut
+        into ``ceil(n / batch_size)`` minibatches of near-equal size (130 points
+        and 64 give 44, 43, 43, not 64, 64, 2).
     callbacks : list of (name, Callback) or None, default=None
     warm_start : bool, default=False
         If True and already fitted, ``fit`` continues training the network.

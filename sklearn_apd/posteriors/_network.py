@@ -40,7 +40,7 @@ from .._utils import (
 from ..exceptions import DivergenceError
 from ..nets import MLP, ParameterLayout, mlp_cross_entropy_grad_
 from ..prediction import PosteriorDrawsMixin, PosteriorPredictionMixin
-from ..sampling import SGLD
+from ..sampling import SGLD, balanced_batches
 from ._routed_params import RoutedParamsMixin
 
 
@@ -475,10 +475,12 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         return self.optimizer_.gradient_step_factors() if self._fuse_update else None
 
     def _iterate_minibatches(self, n, generator):
-        """Index tensors of one shuffled pass over ``n`` points."""
+        """Index tensors of one shuffled pass over ``n`` points: ``ceil(n / batch_size)``
+        minibatches of near-equal size (`sampling.balanced_batches`), never a remainder of
+        a few points.
+        """
         perm = torch.randperm(n, generator=generator, device=generator.device)
-        for start in range(0, n, self.batch_size):
-            yield perm[start : start + self.batch_size]
+        yield from balanced_batches(perm, self.batch_size)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         """Mean minibatch loss: ``criterion_(y_pred, y_true)``; override to customise."""

@@ -108,7 +108,9 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         often a few hundred rows, where 100 epochs would not pass
         ``burn_in``); None uses ``max_epochs``.
     batch_size : int, default=32
-        Minibatch size.
+        The largest minibatch: each pass over the ``n`` training points is cut
+        into ``ceil(n / batch_size)`` minibatches of near-equal size (130 points
+        and 64 give 44, 43, 43, not 64, 64, 2).
     callbacks : list of (name, skorch.callbacks.Callback) or None, default=None
         skorch callbacks.
     warm_start : bool, default=False
@@ -306,6 +308,9 @@ class MCDropoutRegressor(DropoutDrawsMixin, SGDTrainingMixin, NetworkPosteriorRe
     max_iter : int or None, default=5000
         Minibatch steps per fit, whatever the data size; None uses ``max_epochs``.
     batch_size : int, default=32
+        The largest minibatch: each pass over the ``n`` training points is cut
+        into ``ceil(n / batch_size)`` minibatches of near-equal size (130 points
+        and 64 give 44, 43, 43, not 64, 64, 2).
     callbacks : list of (name, Callback) or None, default=None
     warm_start : bool, default=False
     verbose : int, default=0

@@ -506,7 +506,9 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         not depend on the data size (an estimator set up for 50,000 points
         then also samples on 20 labels, e.g. inside ``ActiveLearner``).
     batch_size : int, default=100
-        Minibatch size.
+        The largest minibatch: each pass over the ``n`` training points is cut
+        into ``ceil(n / batch_size)`` minibatches of near-equal size (130 points
+        and 64 give 44, 43, 43, not 64, 64, 2).
     callbacks : list of (name, skorch.callbacks.Callback) or None, default=None
         skorch callbacks; called at train, epoch and batch boundaries.
     warm_start : bool, default=False

@@ -16,7 +16,7 @@
 Nothing here depends on the estimators: an estimator builds on it.
 """
 
-from ._chains import ChainRun, ParallelChains, chain_minibatches
+from ._chains import ChainRun, ParallelChains, balanced_batches, chain_minibatches
 from ._optimizer import SGLD
 from ._protocol import WeightSampler
 from ._rules import (
@@ -46,6 +46,7 @@ __all__ = [
     "CyclicalSchedule",
     "ParallelChains",
     "WeightSampler",
+    "balanced_batches",
     "chain_minibatches",
     "kept_steps",
     "make_schedule",
