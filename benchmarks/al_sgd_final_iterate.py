@@ -23,10 +23,10 @@ import argparse
 import numpy as np
 import torch
 from _device import machine_line
+from al_apd_updates import mnist
 
 from sklearn_apd import ActiveLearner, DeterministicClassifier, SGLDClassifier
-from sklearn_apd.datasets import load_mnist
-from sklearn_apd.experiments import BUDGETS, INPUT_RANGE
+from sklearn_apd.experiments import BUDGETS
 from sklearn_apd.experiments.budgets import (
     active_learning_sgd_params,
     active_learning_sgld_params,
@@ -39,10 +39,7 @@ def main():
     parser.add_argument("--data-home", default="../shared/data")
     args = parser.parse_args()
     b = BUDGETS["large"]
-    kw = dict(data_home=args.data_home, input_range=INPUT_RANGE, return_X_y=True)
-    X, y = load_mnist("train", **kw)
-    Xt, yt = load_mnist("test", **kw)
-    Xt, yt = Xt[: b.n_test], yt[: b.n_test]
+    X, y, Xt, yt = mnist(args.data_home, b)  # the pool and b.n_test test images
     print(machine_line("al_sgd_final_iterate.py", "cpu"))
     print(f"# {b.n_test} test images; SGD = {active_learning_sgd_params(b)}")
     for seed in args.seeds:

@@ -28,10 +28,10 @@ import time
 import numpy as np
 import torch
 from _device import machine_line
+from al_apd_updates import mnist
 
 from sklearn_apd import DeterministicClassifier
-from sklearn_apd.datasets import load_mnist
-from sklearn_apd.experiments import BUDGETS, INPUT_RANGE
+from sklearn_apd.experiments import BUDGETS
 from sklearn_apd.experiments.budgets import active_learning_sgd_params
 
 
@@ -51,9 +51,7 @@ def main():
     parser.add_argument("--data-home", default="../shared/data")
     args = parser.parse_args()
     b = BUDGETS["large"]
-    kw = dict(data_home=args.data_home, input_range=INPUT_RANGE, return_X_y=True)
-    X, y = load_mnist("train", **kw)
-    Xt, yt = load_mnist("test", **kw)
+    X, y, Xt, yt = mnist(args.data_home, b)  # the pool and b.n_test test images
     Xt, yt = Xt[:1000], yt[:1000]
     params = active_learning_sgd_params(b)
     print(machine_line("al_tiny_batches.py", "cpu"))
