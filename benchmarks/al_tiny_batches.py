@@ -1,7 +1,7 @@
 """A pass that ends in a minibatch of 2 points: what it did to Figure 4's fits (#20).
 
 In Figure 4's seed-0 run (LeNet, minibatches of up to 64) accuracy dropped by
-more than 3 points from one round to the next 16 times; 7 of those drops fell
+more than 3 points from one round to the next 14 times; 6 of those drops fell
 on labelled-set sizes whose pass ended in a remainder batch of 2, 4 or 8 points
 (130, 260, 450, 520: 4 of the 50 sizes), among them APD at chance (9.6%) on 450
 labels and SGD at 11% on 130. Until 2026-12-04 every fit cut its shuffled pass
