@@ -735,6 +735,23 @@ def render_summary(groups) -> str:
 _SEED_SUFFIX = re.compile(r"_seed\d+$")
 
 
+def _records(folder):
+    """``(path, record)`` of every ``*.json`` in ``folder``, by file name."""
+    return [(path, json.loads(path.read_text())) for path in sorted(Path(folder).glob("*.json"))]
+
+
+def _seed_groups(records) -> dict:
+    """The ``(path, record)`` pairs of each rendered experiment and budget, as records
+    sorted by seed: ``{(experiment, file stem without _seedN): [record, ...]}``.
+    """
+    groups: dict = {}
+    for path, record in records:
+        if record.get("experiment") in RENDERERS:
+            key = (record["experiment"], _SEED_SUFFIX.sub("", path.stem))
+            groups.setdefault(key, []).append(record)
+    return {key: sorted(records, key=lambda r: r["seed"]) for key, records in groups.items()}
+
+
 def report_blocks(folder) -> dict[str, str]:
     """Every block the results in ``folder`` render: ``{ID: markdown}``.
 
@@ -746,9 +763,8 @@ def report_blocks(folder) -> dict[str, str]:
     """
     from .demo import render_demo
 
-    blocks, groups = {}, {}
-    for path in sorted(Path(folder).glob("*.json")):
-        record = json.loads(path.read_text())
+    blocks, files = {}, _records(folder)
+    for path, record in files:
         name = record.get("experiment")
         if name == "demo":  # `sklearn-apd demo --json`, the README's first table
             blocks[path.stem] = render_demo(record)
@@ -756,8 +772,7 @@ def report_blocks(folder) -> dict[str, str]:
             parts = REPORT_PARTS.get(name, {"": RENDERERS[name]})
             for suffix, render in parts.items():
                 blocks[path.stem + suffix] = render(record["results"], record["settings"])
-            groups.setdefault((name, _SEED_SUFFIX.sub("", path.stem)), []).append(record)
-    groups = {key: sorted(records, key=lambda r: r["seed"]) for key, records in groups.items()}
+    groups = _seed_groups(files)
     for (name, stem), records in groups.items():
         if name in SEED_RENDERERS and len(records) > 1:
             blocks[f"{stem}_seeds"] = SEED_RENDERERS[name](records)
@@ -803,15 +818,10 @@ def report_plots(folder) -> list[Path]:
 
     from ._active_learning import plot_active_learning_seeds
 
-    groups: dict = {}
-    for path in sorted(Path(folder).glob("*.json")):
-        record = json.loads(path.read_text())
-        if record.get("experiment") == "active-learning":
-            groups.setdefault(_SEED_SUFFIX.sub("", path.stem), []).append(record)
     written = []
-    for stem, records in groups.items():
-        if len(records) > 1:
+    for (name, stem), records in _seed_groups(_records(folder)).items():
+        if name == "active-learning" and len(records) > 1:
             out = Path(folder) / f"{stem}_seeds.png"
-            plot_active_learning_seeds(sorted(records, key=lambda r: r["seed"]), out, plt)
+            plot_active_learning_seeds(records, out, plt)
             written.append(out)
     return written
