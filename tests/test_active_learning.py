@@ -10,7 +10,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import GaussianNB
 
-from sklearn_apd import ActiveLearner, DeterministicClassifier, SGLDClassifier
+from sklearn_apd import ActiveLearner, APDClassifier, DeterministicClassifier, SGLDClassifier
 from sklearn_apd.evaluation.acquisition import (
     _joint_entropy,
     _sample_configurations,
@@ -305,6 +305,117 @@ def test_warm_start_keeps_the_estimator_across_rounds():
     assert learner.fit(X, y).estimator_.sizes_ == [6, 11, 16, 21]
     with pytest.raises(ValueError, match="warm_start=True needs an estimator"):
         ActiveLearner(GaussianNB(), warm_start=True).fit(X, y)
+
+
+def _interrupted_then_resumed(learner, X, y, path, monkeypatch, stop_at, **fit_kw):
+    """Fit ``learner`` with a checkpoint, killed at its ``stop_at``-th fit, then fit again."""
+    with monkeypatch.context() as m:
+        m.setattr(ActiveLearner, "_fit_estimator", _dies_at_call(stop_at))
+        with pytest.raises(KeyboardInterrupt):
+            learner.fit(X, y, checkpoint=path, **fit_kw)
+    assert path.exists()
+    original = ActiveLearner._fit_estimator
+    resumed = []
+
+    def counting(self):
+        resumed.append(1)
+        return original(self)
+
+    with monkeypatch.context() as m:
+        m.setattr(ActiveLearner, "_fit_estimator", counting)
+        learner.fit(X, y, checkpoint=path, **fit_kw)
+    assert not path.exists()  # removed once the fit completes
+    return len(resumed)
+
+
+@pytest.mark.parametrize("warm_start", [False, True])
+def test_checkpoint_resumes_an_interrupted_fit_exactly(tmp_path, monkeypatch, warm_start):
+    X, y = _pool()
+    params = dict(batch_size=5, n_rounds=4, random_state=None, warm_start=warm_start)
+    path = tmp_path / "al.pkl"
+    learner = ActiveLearner(CountingClassifier(), **params)
+    n_fits = _interrupted_then_resumed(learner, X, y, path, monkeypatch, stop_at=3)
+    assert n_fits == 3  # rounds 2, 3, 4: rounds 0 and 1 were not fitted again
+    # random_state=None: the resumed fit kept the interrupted fit's seed, so it
+    # acquired what one uninterrupted fit with that seed acquires.
+    ref = ActiveLearner(CountingClassifier(), **{**params, "random_state": learner._seed_})
+    ref.fit(X, y)
+    np.testing.assert_array_equal(learner.labeled_indices_, ref.labeled_indices_)
+    assert learner.learning_curve_["n_labels"].tolist() == [6, 11, 16, 21, 26]
+    assert learner.n_iter_ == 4
+    np.testing.assert_array_equal(learner.labeled_iter_, ref.labeled_iter_)
+    # The warm-started estimator came back from the file and went on training.
+    assert learner.estimator_.sizes_ == ([6, 11, 16, 21, 26] if warm_start else [26])
+
+
+@pytest.mark.parametrize("kind", ["sgld", "apd, warm start"])
+def test_checkpoint_resume_of_a_real_posterior_is_exact(tmp_path, monkeypatch, digits, kind):
+    """Resumed from the file, SGLD (a fresh fit a round) and APD (its GAN carried
+    across rounds, as Figure 4 runs it) acquire and score as one uninterrupted fit."""
+    X_train, X_test, y_train, y_test = digits
+    sgld = SGLDClassifier(
+        max_iter=40, burn_in=20, thinning=4, n_samples=5, random_state=0, verbose=0
+    )
+    est, warm = sgld, False
+    if kind.startswith("apd"):
+        est, warm = APDClassifier(sgld, max_iter=20, n_samples=5, random_state=0), True
+    learner = ActiveLearner(
+        est, query="bald", batch_size=10, n_rounds=3, warm_start=warm, random_state=0
+    )
+    kw = dict(eval_set=(X_test, y_test))
+    X, y = X_train[:300], y_train[:300]
+    ref = clone(learner).fit(X, y, **kw)
+    path = tmp_path / "learner.pkl"
+    _interrupted_then_resumed(learner, X, y, path, monkeypatch, stop_at=3, **kw)
+    np.testing.assert_array_equal(learner.labeled_indices_, ref.labeled_indices_)
+    np.testing.assert_array_equal(learner.learning_curve_["score"], ref.learning_curve_["score"])
+
+
+def test_checkpoint_from_another_fit_or_a_bad_file_is_refused(tmp_path, monkeypatch):
+    X, y = _pool()
+    path = tmp_path / "al.pkl"
+    learner = ActiveLearner(CountingClassifier(), batch_size=5, n_rounds=4, random_state=0)
+    with monkeypatch.context() as m:  # killed in round 0: no round completed, no file
+        m.setattr(ActiveLearner, "_select", lambda *a: (_ for _ in ()).throw(KeyboardInterrupt))
+        with pytest.raises(KeyboardInterrupt):
+            learner.fit(X, y, checkpoint=path)
+    assert not path.exists()
+    with monkeypatch.context() as m:  # killed in round 1: round 0's state is saved
+        m.setattr(ActiveLearner, "_fit_estimator", _dies_at_call(2))
+        with pytest.raises(KeyboardInterrupt):
+            learner.fit(X, y, checkpoint=path)
+    assert path.exists()
+    for change in (
+        lambda: learner.fit(X, y, checkpoint=path, initial_indices=[0, 1, 2]),
+        lambda: learner.fit(X + 1, y, checkpoint=path),
+        lambda: learner.fit(X, y, checkpoint=path, eval_set=(X, y)),
+        lambda: learner.set_params(batch_size=4).fit(X, y, checkpoint=path),
+        lambda: learner.set_params(batch_size=5, estimator__warm_start=True).fit(
+            X, y, checkpoint=path
+        ),
+    ):
+        with pytest.raises(ValueError, match="was written by a fit with other parameters"):
+            change()
+    # verbose is not part of what decides the fit: the file is accepted.
+    learner.set_params(estimator__warm_start=False, verbose=1).fit(X, y, checkpoint=path)
+    assert learner.n_iter_ == 4 and not path.exists()
+    path.write_bytes(b"not a pickle")
+    with pytest.raises(ValueError, match="cannot be read"):
+        learner.fit(X, y, checkpoint=path)
+
+
+def _dies_at_call(n):
+    """A stand-in for ``_fit_estimator`` that raises KeyboardInterrupt at its ``n``-th call."""
+    calls = []
+    original = ActiveLearner._fit_estimator
+
+    def dying(self):
+        calls.append(1)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return original(self)
+
+    return dying
 
 
 def test_clone_get_params_and_pickle():

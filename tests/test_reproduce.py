@@ -259,12 +259,36 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
             fitted.append(type(self.estimator).__name__)
             return super().fit(X, y, **kw)
 
+    # ... and a run stopped inside the SGD curve (after its first round)
+    # continues that curve from its checkpoint, not from round 0.
+    original_fit_estimator = _active_learning.ActiveLearner._fit_estimator
+    fits = []
+
+    def dies_in_round_one(self):
+        fits.append(1)
+        if len(fits) == 2:
+            raise KeyboardInterrupt
+        return original_fit_estimator(self)
+
+    with monkeypatch.context() as m:
+        m.setattr(_active_learning.ActiveLearner, "_fit_estimator", dies_in_round_one)
+        with pytest.raises(KeyboardInterrupt):
+            run_experiment("active-learning", data_home=SHARED, out=tmp_path, resume=True)
+    assert len(list((folder / "parts").glob("curve_sgd.*.pkl"))) == 1
+    fits.clear()
+
+    def counting(self):
+        fits.append(1)
+        return original_fit_estimator(self)
+
+    monkeypatch.setattr(_active_learning.ActiveLearner, "_fit_estimator", counting)
     monkeypatch.setattr(_active_learning, "ActiveLearner", CountingLearner)
     again = run_experiment("active-learning", data_home=SHARED, out=tmp_path, resume=True)
-    assert fitted == ["DeterministicClassifier"]
+    assert fitted == ["DeterministicClassifier"] and len(fits) == 2  # rounds 1 and 2
+    assert not list((folder / "parts").glob("*.pkl"))
     # APD runs last (the longest curve); the results keep Figure 4's order.
     assert again["resumed_parts"] == [
-        "curve_sgld", "curve_mc_drop", "curve_sgld_random", "curve_apd"
+        "curve_sgld", "curve_mc_drop", "curve_sgd (part-way)", "curve_sgld_random", "curve_apd"
     ]  # fmt: skip
     assert list(again["results"]) == ["SGLD", "APD", "MC-Drop", "SGD", "SGLD, random"]
     for name in ("SGLD", "APD", "MC-Drop", "SGLD, random"):
@@ -305,6 +329,16 @@ def test_parts_are_read_back_only_with_resume_and_the_same_settings(tmp_path):
     stale = ctx()
     stale.part("a", compute)
     assert stale.resumed == [] and len(calls) == 5
+    # A checkpoint (a part's state part-way) is named by the stamp: other
+    # settings never see it; a run without resume starts afresh.
+    resumed = ctx()
+    path = resumed.checkpoint("b")
+    assert path.parent == tmp_path / "toy2d" / "parts" and not path.exists()
+    path.write_bytes(b"state")
+    assert ctx(seed=1).checkpoint("b") != path and ctx(budget="large").checkpoint("b") != path
+    again = ctx()
+    assert again.checkpoint("b") == path and again.resumed == ["b (part-way)"]
+    assert ctx(resume=False).checkpoint("b") == path and not path.exists()
 
 
 def test_cpu_description_tells_apart_cpus_sold_under_one_name(tmp_path):

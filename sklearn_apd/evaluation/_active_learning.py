@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 import numbers
+import os
+import pickle
+import re
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -22,6 +27,24 @@ from ._pool import check_initial_indices, select_batch, stratified_indices
 from .acquisition import DRAW_QUERY_KINDS, QUERY_KINDS
 
 __all__ = ["ActiveLearner"]
+
+
+def _load_checkpoint(path, fingerprint):
+    """The state saved in ``path`` by an interrupted ``fit``, or None if there is none."""
+    if not path.exists():
+        return None
+    try:
+        with open(path, "rb") as f:
+            state = pickle.load(f)
+    except Exception as exc:  # truncated or foreign file
+        raise ValueError(f"checkpoint={str(path)!r} cannot be read: {exc}") from exc
+    if not isinstance(state, dict) or state.get("fingerprint") != fingerprint:
+        raise ValueError(
+            f"checkpoint={str(path)!r} was written by a fit with other parameters, data or "
+            "initial_indices; delete it or pass another path."
+        )
+    return state
+
 
 # Flat rows of at least this many pixels a side, a perfect square, are images.
 _MIN_IMAGE_SIDE = 8
@@ -402,7 +425,7 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
     # ---------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=False)  # the estimator validates its own
-    def fit(self, X, y, *, eval_set=None, initial_indices=None):
+    def fit(self, X, y, *, eval_set=None, initial_indices=None, checkpoint=None):
         """Simulate active learning on the pool ``(X, y)``.
 
         Parameters
@@ -416,6 +439,14 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         initial_indices : array-like of int, default=None
             Rows of ``X`` labelled at the start, instead of ``n_initial``
             drawn at random.
+        checkpoint : str or path-like, default=None
+            A file to which the simulation's state is written (by ``pickle``)
+            after every round. A ``fit`` given an existing checkpoint file
+            continues from its last round, with the same result as a run
+            never interrupted; the file must come from a fit with the same
+            parameters, data and ``initial_indices`` (else ``ValueError``).
+            It is removed when the fit completes. Only load checkpoints you
+            wrote yourself: unpickling runs code.
 
         Returns
         -------
@@ -426,7 +457,12 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         classes, y_encoded = np.unique(y, return_inverse=True)
         for attr in ("estimator_", "labeled_indices_"):
             self.__dict__.pop(attr, None)
-        self._seed_ = base_seed(self.random_state, fresh=True)
+        saved, fingerprint = None, None
+        if checkpoint is not None:
+            checkpoint = Path(checkpoint)
+            fingerprint = self._fingerprint(X, y, eval_set, initial_indices)
+            saved = _load_checkpoint(checkpoint, fingerprint)
+        self._seed_ = saved["seed"] if saved else base_seed(self.random_state, fresh=True)
         self._check_query_support(self._resolve_estimator(X))
         n = len(y)
         if initial_indices is None:
@@ -447,18 +483,31 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
 
         self.labeled_iter_ = np.full(n, -1, dtype=np.int64)
         self.labeled_iter_[labeled] = 0
+        self._curve = {k: [] for k in ("round", "n_labels", "score", "fit_time", "query_time")}
+        self.n_iter_ = 0
+        start = 0
+        if saved:  # continue an interrupted fit from its last completed round
+            labeled, self.labeled_iter_, self._curve = (
+                saved["labeled"],
+                saved["labeled_iter"],
+                saved["curve"],
+            )
+            self.n_iter_ = start = saved["next_round"]
+            self.query_ = saved["query"]
+            if saved["estimator"] is not None:
+                self.estimator_ = saved["estimator"]
         self.classes_ = classes
         self.X_labeled_ = X[labeled]
         self.y_labeled_ = y[labeled]
-        self._curve = {k: [] for k in ("round", "n_labels", "score", "fit_time", "query_time")}
-        self.n_iter_ = 0
         self.termination_condition_ = "n_rounds"
 
         bar = None
         if self.verbose:
             bar = progress_bar(total=self.n_rounds + 1, desc=f"{type(self).__name__}", unit="fit")
         try:
-            for round_ in range(self.n_rounds + 1):
+            if bar is not None:
+                bar.update(start)
+            for round_ in range(start, self.n_rounds + 1):
                 fit_time = self._fit_estimator()
                 self._record(round_, fit_time, self._evaluate(scorer, eval_set))
                 if bar is not None:
@@ -478,13 +527,58 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 self.X_labeled_ = X[labeled]
                 self.y_labeled_ = y[labeled]
                 self.n_iter_ = round_ + 1
+                if checkpoint is not None:
+                    self._save_checkpoint(checkpoint, fingerprint, labeled)
         finally:
             if bar is not None:
                 bar.close()
         self.labeled_indices_ = labeled
         # Rebuild: the last query_time was filled in after its row was recorded.
         self.learning_curve_ = self._curve_arrays()
+        if checkpoint is not None:
+            checkpoint.unlink(missing_ok=True)
         return self
+
+    def _fingerprint(self, X, y, eval_set, initial_indices):
+        """A digest of what decides a fit's course: parameters, data, initial set."""
+        params = self.get_params(deep=True)
+        params = {k: v for k, v in params.items() if k != "verbose"}
+        # Every nested parameter by its repr, without the memory addresses
+        # that function and object reprs carry from one process to the next.
+        text = re.sub(
+            r" at 0x[0-9a-fA-F]+", "", repr(sorted(params.items(), key=lambda kv: kv[0]))
+        )
+        digest = hashlib.blake2b(text.encode(), digest_size=16)
+        arrays = [X, y, initial_indices] + (list(eval_set) if eval_set is not None else [])
+        for a in arrays:
+            if a is None:
+                digest.update(b"none")
+                continue
+            a = np.ascontiguousarray(a)
+            digest.update(f"{a.dtype}{a.shape}".encode())
+            digest.update(
+                a.view(np.uint8).data if a.dtype != object else repr(a.tolist()).encode()
+            )
+        return digest.hexdigest()
+
+    def _save_checkpoint(self, path, fingerprint, labeled):
+        """Write the state the next round starts from, atomically."""
+        state = {
+            "fingerprint": fingerprint,
+            "seed": self._seed_,
+            "next_round": self.n_iter_,
+            "labeled": labeled,
+            "labeled_iter": self.labeled_iter_,
+            "curve": self._curve,
+            "query": self.query_,
+            # Only a warm-started estimator carries state into the next round;
+            # otherwise every round fits a fresh clone.
+            "estimator": self.estimator_ if self.warm_start else None,
+        }
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)  # a kill mid-write leaves the previous checkpoint
 
     # ------------------------------------------------------------ interactive
     def query_pool(self, X_pool, n=None):

@@ -40,13 +40,14 @@ def run_active_learning(ctx):
         "SGLD, random": ("random", sgld, False),
     }
 
-    def run_curve(query, est, warm):
+    def run_curve(key, query, est, warm):
         learner = ActiveLearner(
             est, query=query, batch_size=10, n_rounds=b.al_rounds,
             pool_subsample=b.al_pool, warm_start=warm, random_state=ctx.seed,
             verbose=ctx.verbose,
         )  # fmt: skip
-        learner.fit(X, y, eval_set=(Xt, yt))
+        # Saved after every round, so a stopped run continues mid-curve (--resume).
+        learner.fit(X, y, eval_set=(Xt, yt), checkpoint=ctx.checkpoint(key))
         curve = learner.learning_curve_
         return {
             "n_labels": curve["n_labels"].tolist(),
@@ -65,8 +66,9 @@ def run_active_learning(ctx):
     # it; APD, the longest by far, runs last so a stopped run keeps the rest.
     order = sorted(curves, key=lambda name: name == "APD")
     done = {
-        name: ctx.part(_part_key(name), lambda spec=curves[name]: run_curve(*spec))
+        name: ctx.part(key, lambda key=key, spec=curves[name]: run_curve(key, *spec))
         for name in order
+        for key in [_part_key(name)]
     }
     results = {name: done[name] for name in curves}
     plt = ctx.plt()

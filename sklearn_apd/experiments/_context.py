@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.metadata
 import json
 import time
@@ -98,6 +99,28 @@ class ExperimentContext:
         tmp.write_text(json.dumps({"stamp": stamp, "result": result}, indent=1))
         tmp.replace(path)  # a kill mid-write leaves no half file
         return result
+
+    def checkpoint(self, key):
+        """A file for part ``key``'s state part-way (``ActiveLearner.fit(checkpoint=...)``).
+
+        Its name carries a digest of the parts' stamp, so a run of other
+        settings or code never continues from it. Without ``resume`` any
+        earlier file is removed and the part starts afresh; with it, a part
+        continued from a file is listed in ``resumed_parts`` as ``"KEY
+        (part-way)"``.
+        """
+        digest = hashlib.blake2b(
+            json.dumps(self._stamp(), sort_keys=True).encode(), digest_size=6
+        ).hexdigest()
+        path = self.out / "parts" / f"{key}.{digest}.pkl"
+        path.parent.mkdir(exist_ok=True)
+        if not self.resume:
+            path.unlink(missing_ok=True)
+        elif path.exists():
+            if self.verbose:
+                print(f"  {key}: continued from {path}", flush=True)
+            self.resumed.append(f"{key} (part-way)")
+        return path
 
     # ------------------------------------------------------------------ data
     def mnist(self):
