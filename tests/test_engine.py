@@ -5,7 +5,7 @@ import pytest
 import torch
 from torch import nn
 
-from sklearn_apd.nets import MLP, ParameterLayout
+from sklearn_apd.nets import MLP, LeNet, ParameterLayout
 from sklearn_apd.prediction import (
     activation_footprint,
     batched_logits,
@@ -79,16 +79,25 @@ def test_flatten_unflatten_round_trip():
 
 
 @pytest.mark.parametrize("memory", [0.001, 0.05, 1024])
-def test_chunking_gives_the_same_answer(memory):
-    module = MLP((16,), n_features_in=10, n_classes=4).eval()
+@pytest.mark.parametrize(
+    "make, x_shape",
+    [
+        (lambda: MLP((16,), n_features_in=10, n_classes=4), (57, 10)),
+        # 300 images: LeNet's CPU blocks cut them into several input chunks.
+        (lambda: LeNet(n_features_in=196, n_classes=4), (300, 196)),
+    ],
+)
+def test_chunking_gives_the_same_answer(memory, make, x_shape):
+    torch.manual_seed(0)
+    module = make().eval()
     layout, flat = _draws(module, 13)
-    x = torch.randn(57, 10)
+    x = torch.randn(*x_shape)
 
     def source(a, b):
         return flat[a:b]
 
     full = torch.softmax(_loop_logits(module, layout, flat, x), -1)
-    module = MLP((16,), n_features_in=10, n_classes=4).eval()
+    module = make().eval()
     got = predictive_probabilities(module, layout, source, 13, x, working_memory_mb=memory)
     torch.testing.assert_close(got, full)
     mean = predictive_probabilities(
@@ -115,9 +124,17 @@ def test_activation_footprint_counts_layer_outputs():
     assert np.isfinite(f)
 
 
-@pytest.mark.parametrize("make, width", [(lambda: MLP((32,), n_features_in=20, n_classes=4), 20)])
+@pytest.mark.parametrize(
+    "make, width",
+    [
+        (lambda: MLP((32,), n_features_in=20, n_classes=4), 20),
+        # A conv net takes the per-draw path in cache-sized input blocks.
+        (lambda: LeNet(n_features_in=196, n_classes=3), 196),
+    ],
+)
 def test_results_do_not_depend_on_the_rest_of_the_batch(make, width):
     """Bit-identical probabilities for an input whatever else is in the batch."""
+    torch.manual_seed(0)
     module = make().eval()
     layout, flat = _draws(module, 7)
     x = torch.randn(600, width)

@@ -11,6 +11,7 @@ from torch import nn
 from .._utils import STREAM_PREDICT, make_generator
 from ..nets import MLP
 from ..prediction import activation_footprint, chunked_outputs
+from ..prediction._engine import CPU_BLOCK_MB
 from ._sgd import SGDNetworkClassifier
 
 
@@ -96,6 +97,7 @@ class DropoutDrawsMixin:
                 working_memory_mb=self._working_memory_mb,
                 reduce=reduce,
                 transform=transform,
+                cpu_block_mb=CPU_BLOCK_MB,
             )
         finally:
             for h in handles:
