@@ -297,6 +297,21 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     assert "Resumed: curve_sgld" in (folder / "results.md").read_text()
 
 
+@needs_data
+def test_omniglot_reference_scale_is_the_reference_codes_input(tmp_path):
+    from sklearn_apd import datasets as D
+    from sklearn_apd.experiments import ExperimentContext
+
+    ctx = ExperimentContext("anomaly", "quick", SHARED, "cpu", tmp_path, 0, 0)
+    ref = ctx.omniglot_reference_scale()
+    spec = ctx.ood_sets()["OmniGlot"]
+    assert ref.shape == spec.shape == (ctx.b.n_test, 784)
+    # pixels 0-255 times 5, against MNIST's [-1, 1] times 5
+    assert ref.min() >= 0 and ref.max() == 1275 and spec.min() == -5 and spec.max() == 5
+    raw = D.load_omniglot(data_home=SHARED, input_range=(0.0, 255.0)).data[: ctx.b.n_test]
+    np.testing.assert_allclose(ref, 5 * raw)
+
+
 def test_parts_are_read_back_only_with_resume_and_the_same_settings(tmp_path):
     from sklearn_apd.experiments import ExperimentContext
 
@@ -372,7 +387,21 @@ def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, mon
         assert len(rows) == 4 * 5  # four kinds, five OOD sets
         assert all(0 <= r["AUROC"] <= 1 for r in rows)
     assert res["apd_distillation"]["iteration"] == [1, 2]
+    # Omniglot at the reference code's scale too, for every method and kind.
+    ref = res["ood_omniglot_reference_scale"]
+    assert set(ref) == methods
+    for name, rows in ref.items():
+        assert [r["ood_set"] for r in rows] == ["OmniGlot"] * 4
+        spec = {r["kind"]: r["AUROC"] for r in res["ood"][name] if r["ood_set"] == "OmniGlot"}
+        assert {r["kind"] for r in rows} == set(spec)
     md = (tmp_path / "anomaly" / "results.md").read_text()
+    sgld_vr = next(r for r in ref["SGLD"] if r["kind"] == "variation_ratio")["AUROC"]
+    sgld_vr_spec = next(
+        r["AUROC"]
+        for r in res["ood"]["SGLD"]
+        if r["kind"] == "variation_ratio" and r["ood_set"] == "OmniGlot"
+    )
+    assert f"| SGLD | {100 * sgld_vr_spec:.1f} / {100 * sgld_vr:.1f} |" in md
     assert "| APD | " in md and "| bald | Uniform | SGLD |" in md
     assert "[98.1]" in md  # the paper's fcNN2 accuracies sit beside ours
     # The paper's AUPR+ (notMNIST, VR, SGLD: 97.8) is the reference code's

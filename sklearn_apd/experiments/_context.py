@@ -154,6 +154,14 @@ class ExperimentContext:
             )
         return sets
 
+    def omniglot_reference_scale(self):
+        """Omniglot as the paper's reference code fed it: pixels 0-255 (``1 - image``,
+        resized), times 5, ``n_test`` images; `ood_sets` puts it through MNIST's
+        preprocessing first, as the specification says."""
+        return D.load_omniglot(
+            data_home=self.data_home, input_range=(0.0, 255.0), scale=D.PAPER_OOD_SCALE
+        ).data[: self.b.n_test]
+
     # ------------------------------------------------------------ estimators
     def common(self):
         """Keyword arguments every estimator of the experiment shares (device, seed, verbosity)."""

@@ -107,6 +107,33 @@ def render_anomaly_auroc(results, settings):
         cells.setdefault((ood_set, name), []).append(cell)
     for (ood_set, name), row in cells.items():
         lines.append(f"| {ood_set} | {name} | " + " | ".join(row) + " |")
+    if "ood_omniglot_reference_scale" in results:
+        lines += ["", render_omniglot_scales(results)]
+    return "\n".join(lines)
+
+
+def render_omniglot_scales(results):
+    """Omniglot AUROC under both input scales, for every method and kind."""
+    spec = {
+        (name, r["kind"]): r["AUROC"]
+        for name, rows in results["ood"].items()
+        for r in rows
+        if r["ood_set"] == "OmniGlot"
+    }
+    ref = results["ood_omniglot_reference_scale"]
+    kinds = list(dict.fromkeys(r["kind"] for r in next(iter(ref.values()))))
+    lines = [
+        "Omniglot under both input scales, AUROC (%): the specification's (MNIST's "
+        "preprocessing to [-1, 1], then x5; the table above) / the paper's reference code's "
+        "(`1 - image` resized, pixels 0-255, x5, up to 1,275).",
+        "",
+        "| method | " + " | ".join(_KIND_NAMES.get(k, k) for k in kinds) + " |",
+        "|---|" + "---|" * len(kinds),
+    ]
+    for name, rows in ref.items():
+        by_kind = {r["kind"]: r["AUROC"] for r in rows}
+        cells = [f"{pct(spec[(name, k)])} / {pct(by_kind[k])}" for k in kinds]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
