@@ -402,6 +402,8 @@ def test_checkpoint_from_another_fit_or_a_bad_file_is_refused(tmp_path, monkeypa
     path.write_bytes(b"not a pickle")
     with pytest.raises(ValueError, match="cannot be read"):
         learner.fit(X, y, checkpoint=path)
+    with pytest.raises(ValueError, match="checkpoint=.*the folder .* does not exist"):
+        learner.fit(X, y, checkpoint=tmp_path / "missing" / "al.pkl")
 
 
 def _dies_at_call(n):

@@ -460,6 +460,11 @@ class ActiveLearner(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         saved, fingerprint = None, None
         if checkpoint is not None:
             checkpoint = Path(checkpoint)
+            if not checkpoint.parent.is_dir():
+                raise ValueError(
+                    f"checkpoint={str(checkpoint)!r}: the folder {str(checkpoint.parent)!r} "
+                    "does not exist."
+                )
             fingerprint = self._fingerprint(X, y, eval_set, initial_indices)
             saved = _load_checkpoint(checkpoint, fingerprint)
         self._seed_ = saved["seed"] if saved else base_seed(self.random_state, fresh=True)
