@@ -173,8 +173,14 @@ def test_ood_report_table(blobs):
         s_in, s_out = clf.uncertainty(X, kind), clf.uncertainty(far, kind)
         assert report.get("far", kind) == pytest.approx(M.ood_auroc(s_in, s_out))
         assert report.get("far", kind, "FPR95") == pytest.approx(M.fpr_at_95_tpr(s_in, s_out))
+        assert report.get("far", kind, "mean-in") == pytest.approx(s_in.mean())
+        assert report.get("far", kind, "mean-out") == pytest.approx(s_out.mean())
+        # far-away inputs are more uncertain on average (what the AUROC ranks)
+        assert report.get("far", kind, "mean-out") > report.get("far", kind, "mean-in")
     md = report.to_markdown()
-    assert md.splitlines()[0] == "| ood_set | kind | AUROC | AUPR-in | AUPR-out | FPR95 |"
+    assert md.splitlines()[0] == (
+        "| ood_set | kind | AUROC | AUPR-in | AUPR-out | FPR95 | mean-in | mean-out |"
+    )
     assert len(md.splitlines()) == 6
     assert list(report.to_frame().columns) == list(M.OODReport.columns)
     # any sklearn classifier: probabilities count as one draw, so BALD is 0 -> AUROC 0.5

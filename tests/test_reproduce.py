@@ -402,6 +402,14 @@ def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, mon
         if r["kind"] == "variation_ratio" and r["ood_set"] == "OmniGlot"
     )
     assert f"| SGLD | {100 * sgld_vr_spec:.1f} / {100 * sgld_vr:.1f} |" in md
+    # SGLD's and APD's mean uncertainty beside each other (the spread of their draws)
+    apd_vr = next(
+        r
+        for r in res["ood"]["APD"]
+        if r["kind"] == "variation_ratio" and r["ood_set"] == "Uniform"
+    )
+    assert f"| {apd_vr['mean-in']:.4f} | " in md and f"| {apd_vr['mean-out']:.4f} |" in md
+    assert "| VR | Uniform |" in md
     assert "| APD | " in md and "| bald | Uniform | SGLD |" in md
     assert "[98.1]" in md  # the paper's fcNN2 accuracies sit beside ours
     # The paper's AUPR+ (notMNIST, VR, SGLD: 97.8) is the reference code's

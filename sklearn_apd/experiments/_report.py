@@ -109,6 +109,36 @@ def render_anomaly_auroc(results, settings):
         lines.append(f"| {ood_set} | {name} | " + " | ".join(row) + " |")
     if "ood_omniglot_reference_scale" in results:
         lines += ["", render_omniglot_scales(results)]
+    spread = render_apd_spread(ood)
+    if spread:
+        lines += ["", spread]
+    return "\n".join(lines)
+
+
+def render_apd_spread(ood):
+    """SGLD's and APD's mean VR and BALD on the MNIST test images and each OOD set.
+
+    Whether APD's draws disagree less (or more) than SGLD's where its AUROC
+    trails: files from before 2026-12-05 lack the means (empty string).
+    """
+    if not {"SGLD", "APD"} <= set(ood) or "mean-in" not in ood["SGLD"][0]:
+        return ""
+    lines = [
+        "Mean uncertainty of SGLD's and APD's draws: on the MNIST test images (in) and on "
+        "each OOD set (out).",
+        "",
+        "| kind | OOD set | SGLD in | APD in | SGLD out | APD out |",
+        "|---|---|---|---|---|---|",
+    ]
+    apd = {(r["kind"], r["ood_set"]): r for r in ood["APD"]}
+    for r in ood["SGLD"]:
+        if r["kind"] not in ("variation_ratio", "bald"):
+            continue
+        a = apd[(r["kind"], r["ood_set"])]
+        lines.append(
+            f"| {_KIND_NAMES[r['kind']]} | {r['ood_set']} | {r['mean-in']:.4f} | "
+            f"{a['mean-in']:.4f} | {r['mean-out']:.4f} | {a['mean-out']:.4f} |"
+        )
     return "\n".join(lines)
 
 

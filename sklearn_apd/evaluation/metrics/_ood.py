@@ -148,10 +148,13 @@ class OODReport:
     ----------
     rows : list of dict
         Keys ``"ood_set"``, ``"kind"``, ``"AUROC"``, ``"AUPR-in"``,
-        ``"AUPR-out"``, ``"FPR95"``.
+        ``"AUPR-out"``, ``"FPR95"``, and ``"mean-in"`` / ``"mean-out"``: the
+        mean uncertainty of the in-distribution and of the OOD inputs (how far
+        apart the two sets are, and whether a posterior is more or less
+        spread than another on each, which the ranking metrics do not say).
     """
 
-    columns = ("ood_set", "kind", "AUROC", "AUPR-in", "AUPR-out", "FPR95")
+    columns = ("ood_set", "kind", "AUROC", "AUPR-in", "AUPR-out", "FPR95", "mean-in", "mean-out")
 
     def __init__(self, rows):
         self.rows = list(rows)
@@ -229,6 +232,8 @@ def ood_report(estimator, X_in, ood_sets, kinds=("entropy", "bald"), n_samples=N
             row = {"ood_set": name, "kind": kind}
             for col, metric in _OOD_METRICS.items():
                 row[col] = metric(s_in[kind], s_out[kind])
+            row["mean-in"] = float(s_in[kind].mean())
+            row["mean-out"] = float(s_out[kind].mean())
             rows.append(row)
     return OODReport(rows)
 
