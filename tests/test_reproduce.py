@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -354,6 +355,31 @@ def test_parts_are_read_back_only_with_resume_and_the_same_settings(tmp_path):
     again = ctx()
     assert again.checkpoint("b") == path and again.resumed == ["b (part-way)"]
     assert ctx(resume=False).checkpoint("b") == path and not path.exists()
+
+
+def test_records_and_parts_say_which_code_made_them(tmp_path):
+    from sklearn_apd.experiments import ExperimentContext
+    from sklearn_apd.experiments.machine import code_version
+
+    code = code_version()
+    assert set(code) == {"sklearn_apd", "commit", "dirty"}
+    if code["commit"] is not None:  # run from a git checkout (as in CI)
+        assert re.fullmatch(r"[0-9a-f]{40}", code["commit"]) and isinstance(code["dirty"], bool)
+    ctx = ExperimentContext("toy2d", "quick", None, "cpu", tmp_path, 0, 0)
+    ctx.part("a", lambda: {"x": 1})
+    saved = json.loads((tmp_path / "toy2d" / "parts" / "a.json").read_text())
+    assert saved["code"] == code and "code" not in saved["stamp"]
+    # A resumed part carries its own run's code into the record.
+    saved["code"] = {"sklearn_apd": "0.0", "commit": "f" * 40, "dirty": False}
+    (tmp_path / "toy2d" / "parts" / "a.json").write_text(json.dumps(saved))
+    again = ExperimentContext("toy2d", "quick", None, "cpu", tmp_path, 0, 0, resume=True)
+    again.part("a", lambda: {"x": 2})
+    record = again.write({"x": 1}, "table", time.perf_counter())
+    assert record["code"] == code
+    assert record["resumed_parts_code"] == {"a": saved["code"]}
+    header = (tmp_path / "toy2d" / "results.md").read_text().splitlines()[2]
+    if code["commit"] is not None:
+        assert f"code {code['commit'][:7]}" in header
 
 
 def test_cpu_description_tells_apart_cpus_sold_under_one_name(tmp_path):

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-import torch
 from sklearn.frozen import FrozenEstimator
 
 from .. import datasets as D
@@ -21,7 +19,7 @@ from ..posteriors import (
     SGLDClassifier,
 )
 from .budgets import BUDGETS, INPUT_RANGE
-from .machine import cpu_description, device_name
+from .machine import code_version, device_name, package_version, run_provenance
 
 #: Raised whenever a change of the code alters what a saved part would hold
 #: under the same version and settings, so ``--resume`` recomputes the older
@@ -57,15 +55,13 @@ class ExperimentContext:
         self.reused = set()  # fits taken from an earlier experiment of the call
         self.resume = resume
         self.resumed = []  # parts read back from an earlier, interrupted run
+        self.resumed_code = {}  # their code_version(), where the part file has it
 
     # ----------------------------------------------------------------- parts
     def _stamp(self):
         """What a saved part must match to be reused: experiment, budget, seed, version and
         `PARTS_REVISION`."""
-        try:
-            version = importlib.metadata.version("sklearn-apd")
-        except importlib.metadata.PackageNotFoundError:  # run from a source tree
-            version = "unknown"
+        version = package_version()
         return {
             "experiment": self.name,
             "budget": self.budget_name,
@@ -92,11 +88,15 @@ class ExperimentContext:
                 if self.verbose:
                     print(f"  {key}: read back from {path}", flush=True)
                 self.resumed.append(key)
+                self.resumed_code[key] = saved.get("code")
                 return saved["result"]
         result = json.loads(json.dumps(compute(), default=jsonable))
         path.parent.mkdir(exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps({"stamp": stamp, "result": result}, indent=1))
+        # The code is beside the stamp, not in it: a change of code that does
+        # not alter parts (PARTS_REVISION) may resume them, and says so.
+        saved = {"stamp": stamp, "code": code_version(), "result": result}
+        tmp.write_text(json.dumps(saved, indent=1))
         tmp.replace(path)  # a kill mid-write leaves no half file
         return result
 
@@ -256,10 +256,7 @@ class ExperimentContext:
             "experiment": self.name,
             "budget": self.budget_name,
             "settings": asdict(self.b),
-            "device": device_name(self.device),
-            "machine": cpu_description(),
-            "torch": torch.__version__,
-            "date": time.strftime("%Y-%m-%d"),
+            **run_provenance(self.device),
             "seed": self.seed,
             "wall_time_s": round(time.perf_counter() - t0, 1),
             # Fits made by an earlier experiment of the same call: their fit
@@ -268,13 +265,16 @@ class ExperimentContext:
             # Parts computed by an earlier, interrupted run (--resume): their
             # time is not in wall_time_s either.
             "resumed_parts": list(self.resumed),
+            # The code of each resumed part's run, which may predate this one's.
+            "resumed_parts_code": dict(self.resumed_code),
             "results": results,
         }
         (self.out / "results.json").write_text(json.dumps(record, indent=2, default=jsonable))
         header = (
             f"# {self.name} ({self.budget_name} budget)\n\n"
             f"{record['date']}, {record['machine']}, device {record['device']}, "
-            f"torch {record['torch']}, wall time {record['wall_time_s']} s, seed {self.seed}.\n\n"
+            f"torch {record['torch']}, wall time {record['wall_time_s']} s, seed {self.seed}"
+            f"{_code_line(record['code'])}.\n\n"
         )
         if record["reused_fits"]:
             header += (
@@ -288,6 +288,13 @@ class ExperimentContext:
             )
         (self.out / "results.md").write_text(header + markdown + "\n")
         return record
+
+
+def _code_line(code):
+    """``", code 0d0fd1b"`` (``+ edits`` when the checkout differed from it), or ``""``."""
+    if not code.get("commit"):
+        return ""
+    return f", code {code['commit'][:7]}" + (" + edits" if code.get("dirty") else "")
 
 
 def jsonable(x):

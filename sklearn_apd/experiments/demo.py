@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, dataclass
 
-import torch
 from sklearn.frozen import FrozenEstimator
 
 from .._utils import progress_bar
@@ -174,7 +173,7 @@ def demo_record(rows, args, wall_time_s) -> dict:
     command's settings, machine, torch, date and wall time, in the layout of
     ``reproduce``'s ``results.json`` so that ``sklearn-apd report`` renders it.
     """
-    from .machine import cpu_description, device_name
+    from .machine import run_provenance
 
     return {
         "experiment": "demo",
@@ -185,10 +184,7 @@ def demo_record(rows, args, wall_time_s) -> dict:
             "n_samples": args.n_samples,
             "verbose": args.verbose,
         },
-        "device": device_name(args.device),
-        "machine": cpu_description(),
-        "torch": torch.__version__,
-        "date": time.strftime("%Y-%m-%d"),
+        **run_provenance(args.device),
         "seed": args.seed,
         "wall_time_s": round(wall_time_s, 1),
         "results": {"rows": [asdict(r) for r in rows]},

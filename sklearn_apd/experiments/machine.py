@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import platform
+import subprocess
+import time
+from pathlib import Path
 
 import torch
 
 from .._utils import resolve_device
 
-__all__ = ["cpu_description", "device_name"]
+__all__ = ["code_version", "cpu_description", "device_name", "run_provenance"]
 
 
 def cpu_description(cpuinfo: str = "/proc/cpuinfo") -> str:
@@ -52,3 +56,41 @@ def device_name(device) -> str:
     if dev.type == "cuda":
         return torch.cuda.get_device_name(dev)
     return "cpu"
+
+
+def code_version() -> dict:
+    """The package version and, run from a git checkout, its commit and whether it had edits.
+
+    ``{"sklearn_apd": version, "commit": sha or None, "dirty": bool or None}``:
+    ``dirty`` is True when files under the package folder differed from the
+    commit, so a record says which code made it.
+    """
+    package = Path(__file__).resolve().parents[1]
+    commit = dirty = None
+    try:
+        run = dict(cwd=package, capture_output=True, text=True, timeout=10, check=True)
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], **run).stdout.strip() or None
+        status = subprocess.run(["git", "status", "--porcelain", "--", "."], **run).stdout
+        dirty = bool(status.strip())
+    except (OSError, subprocess.SubprocessError):  # no git, or not a checkout
+        commit = dirty = None
+    return {"sklearn_apd": package_version(), "commit": commit, "dirty": dirty}
+
+
+def package_version() -> str:
+    """The installed sklearn-apd version, ``"unknown"`` when run from a bare source tree."""
+    try:
+        return importlib.metadata.version("sklearn-apd")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def run_provenance(device) -> dict:
+    """What every results record states about its run: device, machine, torch, date, code."""
+    return {
+        "device": device_name(device),
+        "machine": cpu_description(),
+        "torch": torch.__version__,
+        "date": time.strftime("%Y-%m-%d"),
+        "code": code_version(),
+    }
