@@ -13,7 +13,12 @@ The APD issue's quality targets, measured on MNIST with fcNN1 (784-100-10,
    excluded from the clock), evaluated every ``--eval-every`` seconds:
    test accuracy on the 10,000 MNIST test images, AUROC of entropy and BALD
    for 2,000 MNIST test images vs 2,000 notMNIST test images x 5, all with
-   200 posterior draws.
+   200 posterior draws; and the same on held-out data for choosing a
+   checkpoint: the first 2,000 MNIST validation images (the last 10,000
+   training images) vs notMNIST images 2,000-3,999 x 5.
+4. The checkpoint of each curve with the best validation score (mean of the
+   validation entropy and BALD AUROC), and its test numbers: a number of
+   updates chosen without looking at the test images it is reported on.
 
 Prints one Markdown table per variant (the curve over wall time) and a summary
 with storage as a fraction of the 200 samples' floats; ``--out`` also writes
@@ -66,13 +71,14 @@ VARIANTS = {
 
 
 def load(data_home, n_ood=2000):
+    """Train, test and validation MNIST and two disjoint notMNIST parts (test, validation)."""
     kw = dict(data_home=data_home, input_range=RANGE, return_X_y=True)
     X, y = D.load_mnist("train", **kw)
     Xt, yt = D.load_mnist("test", **kw)
-    ood = D.load_notmnist(data_home=data_home, input_range=RANGE, scale=D.PAPER_OOD_SCALE).data[
-        :n_ood
-    ]
-    return X, y, Xt, yt, ood
+    Xv, yv = D.load_mnist("validation", **kw)
+    notmnist = D.load_notmnist(data_home=data_home, input_range=RANGE, scale=D.PAPER_OOD_SCALE)
+    ood, ood_val = notmnist.data[:n_ood], notmnist.data[n_ood : 2 * n_ood]
+    return X, y, Xt, yt, ood, Xv[:n_ood], yv[:n_ood], ood_val
 
 
 def sgld_posterior(X, y, cache, epochs):
@@ -149,7 +155,8 @@ def distill(sgld, X, y, params, minutes, eval_every, evaluate_fn, seed=0):
 def _row(r):
     return (
         f"| {r['iteration']} | {r['seconds']:.0f} | {100 * r['accuracy']:.2f} "
-        f"| {100 * r['auroc_entropy']:.2f} | {100 * r['auroc_bald']:.2f} |"
+        f"| {100 * r['auroc_entropy']:.2f} | {100 * r['auroc_bald']:.2f} "
+        f"| {100 * r['val_auroc_entropy']:.2f} | {100 * r['val_auroc_bald']:.2f} |"
     )
 
 
@@ -169,7 +176,7 @@ def main():
         f"# bench_apd_quality  {time.strftime('%Y-%m-%d %H:%M')}  {cpu_description()}  "
         f"torch {torch.__version__}  threads {torch.get_num_threads()}  APD seed {args.seed}"
     )
-    X, y, Xt, yt, ood = load(args.data_home)
+    X, y, Xt, yt, ood, Xv, yv, ood_val = load(args.data_home)
     sgld, fit_s = sgld_posterior(X, y, args.cache, args.sgld_epochs)
     p = sgld.n_parameters_
     budget = N_DRAWS * p  # floats of the 200 reference samples
@@ -179,14 +186,17 @@ def main():
     )
 
     def ev(est):
-        return evaluate(est, Xt, yt, ood)
+        row = evaluate(est, Xt, yt, ood)
+        val = evaluate(est, Xv, yv, ood_val)
+        return {**row, **{f"val_{k}": v for k, v in val.items()}}
 
     results = {"sgld": {**ev(sgld), "storage": budget}}
     gmm = GaussianMixturePosterior(FrozenEstimator(sgld), n_samples=N_DRAWS, random_state=0)
     results["diagonal-gaussian"] = {**ev(gmm.fit(X, y)), "storage": int(gmm.storage_size_)}
     head = (
-        "| iteration | seconds | accuracy % | AUROC entropy % | AUROC BALD % |\n"
-        "|---|---|---|---|---|"
+        "| iteration | seconds | accuracy % | AUROC entropy % | AUROC BALD % "
+        "| validation AUROC entropy % | validation AUROC BALD % |\n"
+        "|---|---|---|---|---|---|---|"
     )
     for name in ("sgld", "diagonal-gaussian"):
         r = results[name]
@@ -197,6 +207,14 @@ def main():
             sgld, X, y, VARIANTS[name], args.minutes, args.eval_every, ev, seed=args.seed
         )
         results[name] = {**curve[-1], "storage": storage, "curve": curve}
+        best = max(curve, key=lambda r: r["val_auroc_entropy"] + r["val_auroc_bald"])
+        results[f"{name}, chosen on validation"] = {**best, "storage": storage}
+        print(
+            f"chosen on validation: iteration {best['iteration']} (validation AUROC entropy "
+            f"{100 * best['val_auroc_entropy']:.2f}, BALD {100 * best['val_auroc_bald']:.2f}; "
+            f"SGLD's {100 * results['sgld']['val_auroc_entropy']:.2f}, "
+            f"{100 * results['sgld']['val_auroc_bald']:.2f})"
+        )
         if args.draw_counts:
             counts = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000]
             results[name]["draws"] = {n: evaluate(apd, Xt, yt, ood, n_draws=n) for n in counts}
