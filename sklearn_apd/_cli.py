@@ -183,7 +183,7 @@ def main(argv=None) -> int:
         action="store_true",
         help="read back the parts an interrupted run with the same budget, seed and device "
         "left in OUT/EXPERIMENT/parts/ (e.g. finished active-learning curves) instead of "
-        "recomputing them",
+        "recomputing them, and continue a curve stopped part-way from its last round",
     )
     rep.add_argument("-v", "--verbose", type=int, default=1, help="0 silences progress")
     report = sub.add_parser(
