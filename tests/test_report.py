@@ -7,6 +7,7 @@ from pathlib import Path
 from sklearn_apd._cli import main
 from sklearn_apd.experiments._report import (
     RENDERERS,
+    render_active_learning_seeds,
     render_adversarial_seeds,
     render_anomaly_seeds,
     render_summary,
@@ -174,11 +175,14 @@ def test_demo_json_is_a_record_the_report_renders(tmp_path, capsys):
     assert table in printed  # the README's table is the one the command printed
 
 
-def test_the_active_learning_summary_states_figure_4s_targets_as_differences():
+def _figure4_records():
+    """Two seeds of Figure 4 with known curve means (SGLD 75, APD 70 / 75, MC-Drop 70, SGD 65,
+    random 65)."""
+
     def curve(*acc):
         return {"accuracy": list(acc), "n_labels": [20, 30]}
 
-    records = [
+    return [
         {
             "experiment": "active-learning",
             "budget": "large",
@@ -198,6 +202,10 @@ def test_the_active_learning_summary_states_figure_4s_targets_as_differences():
         }  # fmt: skip
         for seed in (0, 1)
     ]
+
+
+def test_the_active_learning_summary_states_figure_4s_targets_as_differences():
+    records = _figure4_records()
     text = render_summary({("active-learning", "active_learning_large"): records})
     # means over the curve: SGLD 75, APD 70 and 75 -> 72.5, MC-Drop 70, SGD 65, random 65
     assert "LeNet, mean test accuracy (%) over the curve: SGLD 75.0; APD 72.5;" in text
@@ -205,6 +213,20 @@ def test_the_active_learning_summary_states_figure_4s_targets_as_differences():
         "(SGLD's entropy minus random +10.0, MC-Drop minus random +5.0, APD minus SGLD -2.5, "
         "SGLD minus SGD +10.0)"
     ) in text
+
+
+def test_the_figure_4_seed_table_checks_each_target_on_the_seed_mean():
+    text = render_active_learning_seeds(_figure4_records())
+    lines = text.splitlines()
+    assert "| difference | seed 0 | seed 1 | mean | target | |" in lines
+    assert "| SGLD's entropy minus random | +10.0 | +10.0 | +10.0 | at least +2 | holds |" in lines
+    assert "| MC-Drop minus random | +5.0 | +5.0 | +5.0 | above 0 | holds |" in lines
+    # APD: 70 and 75 against SGLD's 75: -5 and 0, mean -2.5, 1.5 short of -1
+    assert (
+        "| APD minus SGLD | -5.0 | +0.0 | -2.5 | at least -1 (within 1 point) "
+        "| **missed by 1.5** |"
+    ) in lines
+    assert "| SGLD minus SGD | +10.0 | +10.0 | +10.0 | above 0 | holds |" in lines
 
 
 def test_report_plots_draws_figure_4s_seed_bands(tmp_path, capsys):

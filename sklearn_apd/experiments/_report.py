@@ -532,8 +532,45 @@ def render_gan_variants_seeds(records):
     return "\n".join(lines)
 
 
+#: Figure 4's targets (issue #20), on the mean accuracy over the curve averaged
+#: over the seeds: (curve a, curve b, label, a - b must be at least / above this,
+#: strictly above?, the target in words).
+FIGURE4_TARGETS = (
+    ("SGLD", "SGLD, random", "SGLD's entropy minus random", 2.0, False, "at least +2"),
+    ("MC-Drop", "SGLD, random", "MC-Drop minus random", 0.0, True, "above 0"),
+    ("APD", "SGLD", "APD minus SGLD", -1.0, False, "at least -1 (within 1 point)"),
+    ("SGLD", "SGD", "SGLD minus SGD", 0.0, True, "above 0"),
+)
+
+
+def render_figure4_targets(records):
+    """Figure 4's targets: each difference of curve means per seed, their mean, and the verdict."""
+    seeds = [str(r["seed"]) for r in records]
+    lines = [
+        "Differences of the means over the curve (points), per seed and averaged; the targets "
+        "are on the average.",
+        "",
+        "| difference | " + " | ".join(f"seed {s}" for s in seeds) + " | mean | target | |",
+        "|---|" + "---|" * (len(seeds) + 3),
+    ]
+    for a, b, label, bound, strict, words in FIGURE4_TARGETS:
+        if not all({a, b} <= set(r["results"]) for r in records):
+            continue
+        gaps = [
+            100 * (_mean(r["results"][a]["accuracy"]) - _mean(r["results"][b]["accuracy"]))
+            for r in records
+        ]
+        mean = _mean(gaps)
+        held = mean > bound if strict else mean >= bound
+        cells = " | ".join(f"{g:+.1f}" for g in gaps)
+        verdict = "holds" if held else f"**missed by {bound - mean:.1f}**"
+        lines.append(f"| {label} | {cells} | {mean:+.1f} | {words} | {verdict} |")
+    return "\n".join(lines)
+
+
 def render_active_learning_seeds(records):
-    """Figure 4 over seeds: accuracy at the first, middle and last count, and the curve's mean."""
+    """Figure 4 over seeds: accuracy at the first, middle and last count, the curve's mean,
+    and the issue's targets on the differences."""
     first = records[0]["results"]
     n_labels = next(iter(first.values()))["n_labels"]
     idx = sorted({0, len(n_labels) // 2, len(n_labels) - 1})
@@ -550,7 +587,7 @@ def render_active_learning_seeds(records):
         cells = [_spread([c[i] for c in curves]) for i in idx]
         cells.append(_spread([float(np.mean(c)) for c in curves]))
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n\n" + render_figure4_targets(records)
 
 
 SEED_RENDERERS = {
@@ -712,13 +749,11 @@ def _headline_active_learning(records, groups):
         for n in records[0]["results"]
     }
     cells = "; ".join(f"{n} {m:.1f}" for n, m in means.items())
-    pairs = (
-        ("SGLD", "SGLD, random", "SGLD's entropy minus random"),
-        ("MC-Drop", "SGLD, random", "MC-Drop minus random"),
-        ("APD", "SGLD", "APD minus SGLD"),
-        ("SGLD", "SGD", "SGLD minus SGD"),
-    )
-    gaps = [f"{label} {means[a] - means[b]:+.1f}" for a, b, label in pairs if {a, b} <= set(means)]
+    gaps = [
+        f"{label} {means[a] - means[b]:+.1f}"
+        for a, b, label, *_ in FIGURE4_TARGETS
+        if {a, b} <= set(means)
+    ]
     gaps = f" ({', '.join(gaps)})" if gaps else ""
     return f"{network}, mean test accuracy (%) over the curve: {cells}{gaps}"
 
