@@ -607,9 +607,12 @@ def test_default_learner_beats_random_on_mnist():
     The configuration of benchmarks/al_network_probe.py ("mcd-adam-lenet@300",
     whose committed curves it reproduces: the default estimator takes the
     learner's seed), 15 rounds of 10 from 20 labels, 3 seeds. Passed on
-    2026-12-03 in 4,722 s on a 2-core AMD EPYC (family 23, AVX2) that two
-    other 1-thread jobs shared (less alone). The probe's curves give +2.4 points over rounds 7-15
-    (seeds 0/1/2: -0.7, +4.0, +3.9).
+    2026-12-05 in 1,107 s (1 thread, beside two other 1-thread jobs, on a
+    2-core Intel Xeon with AVX-512; code with the near-equal minibatches and
+    the blocked prediction engine, commit 1ed0a88); on 2026-12-03, before those
+    changes, in 4,722 s on a 2-core AMD EPYC (AVX2). The probe's curves give
+    +2.4 points over rounds 7-15 (seeds 0/1/2: -0.7, +4.0, +3.9); scored on
+    validation images +1.5 (benchmarks/results/al_validation_probe_lenet.md).
     """
     from sklearn_apd.datasets import load_mnist
     from sklearn_apd.experiments import INPUT_RANGE
