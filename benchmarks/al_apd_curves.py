@@ -19,12 +19,21 @@ next to the SGLD curve whose labelled sets the third one uses:
   curve of the same seed and rounds first, or ``--labels-from`` Figure 4's
   own SGLD curve (its ``labeled_indices``); ``sgld`` and ``carried`` follow
   the protocol of Figure 4's first rounds, so Figure 4's curves can stand in
-  for them (equal up to float rounding, which differs with the thread count).
+  for them (equal up to float rounding, which differs with the thread count);
+- ``sgld-on-apd``: SGLD fitted afresh round by round on the labelled sets of
+  Figure 4's ``APD`` curve (``--labels-from`` its results.json or
+  ``curve_apd.json``): the reference code's Figure 4 protocol, where APD's
+  draws only choose the points and the accuracy recorded every round is the
+  SGLD posterior's (``active_learning.py`` of wangkua1/apd_public appends
+  ``posterior_accuracy`` of the cold-started SGLD model); with ``sgld`` it
+  says whether APD's acquisitions are as good as SGLD's.
 
 Usage::
 
     NT=2 python benchmarks/al_apd_curves.py --data-home ../shared/data --seed 0 \
         --rounds 15 --budget large sgld carried fresh on-sgld
+    NT=1 python benchmarks/al_apd_curves.py --data-home ../shared/data --seed 0 \
+        --rounds 50 sgld-on-apd --labels-from docs/reproduction/active_learning_large.json
     python benchmarks/al_apd_curves.py summary
 
 Results: ``benchmarks/results/al_apd_curves_SEED_VARIANT.json`` (curve, times,
@@ -44,12 +53,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from al_apd_updates import mnist
+from sklearn.base import clone
 
 from sklearn_apd import ActiveLearner, APDClassifier, SGLDClassifier
 from sklearn_apd.experiments import BUDGETS, active_learning_sgld_params, cpu_description
 
 RESULTS = Path(__file__).parent / "results"
-VARIANTS = ("sgld", "carried", "fresh", "on-sgld")
+VARIANTS = ("sgld", "carried", "fresh", "on-sgld", "sgld-on-apd")
 
 
 def path(seed, variant):
@@ -65,14 +75,15 @@ def estimators(b, seed):
     return sgld, apd
 
 
-def sgld_labelled_sets(seed, rounds, labels_from=None):
+def sgld_labelled_sets(seed, rounds, labels_from=None, curve_name="SGLD"):
     """Each round's labelled set of SGLD's entropy curve: this script's ``sgld`` curve of
     ``seed``, or Figure 4's (``labels_from``: a ``reproduce active-learning`` results.json,
-    or its part ``curve_sgld.json``, which record ``labeled_indices`` since 2026-12-04).
+    or its part ``curve_sgld.json``, which record ``labeled_indices`` since 2026-12-04);
+    of its curve ``curve_name`` (``"APD"`` for ``sgld-on-apd``).
     """
     if labels_from:
         record = json.loads(Path(labels_from).read_text())
-        curve = record["result"] if "result" in record else record["results"]["SGLD"]
+        curve = record["result"] if "result" in record else record["results"][curve_name]
         if "labeled_indices" not in curve:
             raise SystemExit(f"{labels_from} records no labeled_indices (made before 2026-12-04)")
         sets = [curve["labeled_indices"][:n] for n in curve["n_labels"]]
@@ -93,6 +104,14 @@ def run(variant, b, seed, rounds, X, y, Xt, yt, labels_from=None):
         for idx in sets:
             apd.fit(X[idx], y[idx])  # a new SGLD run, the GAN carried on
             accuracy.append(float(np.mean(apd.predict(Xt) == yt)))
+        return {"accuracy": accuracy, "wall_time_s": round(time.perf_counter() - t0, 1)}
+    if variant == "sgld-on-apd":
+        if not labels_from:
+            raise SystemExit("sgld-on-apd needs --labels-from (Figure 4's APD curve)")
+        accuracy = []
+        for idx in sgld_labelled_sets(seed, rounds, labels_from, curve_name="APD"):
+            fitted = clone(sgld).fit(X[idx], y[idx])  # cold-started, as every SGLD round
+            accuracy.append(float(np.mean(fitted.predict(Xt) == yt)))
         return {"accuracy": accuracy, "wall_time_s": round(time.perf_counter() - t0, 1)}
     est, warm = {"sgld": (sgld, False), "carried": (apd, True), "fresh": (apd, False)}[variant]
     learner = ActiveLearner(
@@ -143,7 +162,8 @@ def main(argv=None):
         "--labels-from",
         default=None,
         help="on-sgld: take SGLD's labelled sets from Figure 4's results.json or curve_sgld.json "
-        "instead of this script's sgld curve",
+        "instead of this script's sgld curve; sgld-on-apd: APD's, from its results.json or "
+        "curve_apd.json",
     )
     args = p.parse_args(argv)
     if args.variants == ["summary"]:
