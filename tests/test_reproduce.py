@@ -227,7 +227,8 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     )  # fmt: skip
     record = run_experiment("active-learning", data_home=SHARED, out=tmp_path)
     res = record["results"]
-    assert set(res) == {"SGLD", "APD", "MC-Drop", "SGD", "SGLD, random"}
+    curves = {"SGLD", "APD", "MC-Drop", "SGD", "SGLD, random", "APD, SGLD accuracy"}
+    assert set(res) == curves
     for r in res.values():
         assert r["n_labels"] == [20, 30, 40]
         # 20 MNIST labels already put an MLP at twice chance (10%) or more.
@@ -240,6 +241,27 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     initial = {tuple(r["labeled_indices"][:20]) for r in res.values()}
     assert len(initial) == 1
     assert res["SGLD"]["labeled_indices"] != res["SGLD, random"]["labeled_indices"]
+    # The paper's APD curve: SGLD refitted on APD's labelled sets, acquiring nothing.
+    replayed = res["APD, SGLD accuracy"]
+    assert replayed["labeled_indices"] == res["APD"]["labeled_indices"]
+    assert replayed["query_time_s"] == 0.0
+    # Replayed on SGLD's own labelled sets it gives SGLD's curve (fits are seeded).
+    from sklearn_apd import SGLDClassifier
+    from sklearn_apd.datasets import load_mnist
+    from sklearn_apd.experiments import INPUT_RANGE, active_learning_sgld_params
+    from sklearn_apd.experiments._active_learning import replay_curve
+    from sklearn_apd.experiments.budgets import BUDGETS
+
+    kw = dict(data_home=SHARED, input_range=INPUT_RANGE, return_X_y=True)
+    X, y = load_mnist("train", **kw)
+    Xt, yt = load_mnist("test", **kw)
+    sgld = SGLDClassifier(
+        **active_learning_sgld_params(BUDGETS["quick"]), device="cpu", random_state=0, verbose=0
+    )
+    again = replay_curve(
+        sgld, X[:1000], y[:1000], res["SGLD"]["labeled_indices"], [20], (Xt[:300], yt[:300])
+    )
+    assert again["accuracy"] == res["SGLD"]["accuracy"][:1]
     folder = tmp_path / "active-learning"
     assert (folder / "active_learning.png").stat().st_size > 10_000
     assert "| APD |" in (folder / "results.md").read_text()
@@ -247,8 +269,8 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     # lost) resumes with only the missing curve recomputed.
     parts = sorted(p.name for p in (folder / "parts").iterdir())
     assert parts == [
-        "curve_apd.json", "curve_mc_drop.json", "curve_sgd.json", "curve_sgld.json",
-        "curve_sgld_random.json",
+        "curve_apd.json", "curve_apd_sgld_accuracy.json", "curve_mc_drop.json",
+        "curve_sgd.json", "curve_sgld.json", "curve_sgld_random.json",
     ]  # fmt: skip
     (folder / "parts" / "curve_sgd.json").unlink()
     from sklearn_apd.experiments import _active_learning
@@ -289,10 +311,13 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     assert not list((folder / "parts").glob("*.pkl"))
     # APD runs last (the longest curve); the results keep Figure 4's order.
     assert again["resumed_parts"] == [
-        "curve_sgld", "curve_mc_drop", "curve_sgd (part-way)", "curve_sgld_random", "curve_apd"
+        "curve_sgld", "curve_mc_drop", "curve_sgd (part-way)", "curve_sgld_random", "curve_apd",
+        "curve_apd_sgld_accuracy",
     ]  # fmt: skip
-    assert list(again["results"]) == ["SGLD", "APD", "MC-Drop", "SGD", "SGLD, random"]
-    for name in ("SGLD", "APD", "MC-Drop", "SGLD, random"):
+    assert list(again["results"]) == [
+        "SGLD", "APD", "MC-Drop", "SGD", "SGLD, random", "APD, SGLD accuracy"
+    ]  # fmt: skip
+    for name in ("SGLD", "APD", "MC-Drop", "SGLD, random", "APD, SGLD accuracy"):
         assert again["results"][name] == res[name]
     assert again["results"]["SGD"]["accuracy"] == res["SGD"]["accuracy"]  # same seed, same run
     assert "Resumed: curve_sgld" in (folder / "results.md").read_text()

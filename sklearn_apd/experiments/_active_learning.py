@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 
 import numpy as np
+from sklearn.base import clone
 
 from ..evaluation import ActiveLearner, few_label_estimator
 from ..posteriors import DeterministicClassifier, SGLDClassifier
-from ._report import render_active_learning
+from ._report import _common_curves, render_active_learning
 from .budgets import active_learning_sgd_params, active_learning_sgld_params
 
 
@@ -71,10 +73,20 @@ def run_active_learning(ctx):
         for key in [_part_key(name)]
     }
     results = {name: done[name] for name in curves}
+    # The paper's "APD" curve (its reference code): APD's draws choose the
+    # points, and the accuracy recorded is SGLD's, refitted afresh on each
+    # round's labelled set. "APD" above scores APD's own draws instead.
+    apd_labels = results["APD"]
+    results[REPLAYED] = ctx.part(
+        _part_key(REPLAYED),
+        lambda: replay_curve(
+            sgld, X, y, apd_labels["labeled_indices"], apd_labels["n_labels"], (Xt, yt)
+        ),
+    )
     plt = ctx.plt()
     fig, ax = plt.subplots(figsize=(6, 4))
     for name, r in results.items():
-        ax.plot(r["n_labels"], r["accuracy"], "--" if "random" in name else "-", label=name)
+        ax.plot(r["n_labels"], r["accuracy"], _line_style(name), label=name)
     ax.set_xlabel("acquired labels")
     ax.set_ylabel("test accuracy")
     ax.legend()
@@ -83,6 +95,38 @@ def run_active_learning(ctx):
     plt.close(fig)
     markdown = render_active_learning(results, asdict(b))
     return results, markdown + "\n\n![active learning](active_learning.png)"
+
+
+#: Figure 4's extra curve: SGLD refitted on the labelled sets APD acquired.
+REPLAYED = "APD, SGLD accuracy"
+
+
+def _line_style(name):
+    """Dashed for random acquisition, dotted for the replayed APD curve, solid otherwise."""
+    return "--" if "random" in name else ":" if name == REPLAYED else "-"
+
+
+def replay_curve(estimator, X, y, labeled_indices, n_labels, eval_set):
+    """``estimator`` fitted afresh on each labelled set of a curve, scored on ``eval_set``.
+
+    The sets are the first ``n`` of ``labeled_indices`` (a curve's acquisition
+    order) for each ``n`` in ``n_labels``: another posterior's accuracy on the
+    points that one acquired, as the reference code records its APD curve.
+    """
+    accuracy, fit_time = [], 0.0
+    for n in n_labels:
+        idx = np.asarray(labeled_indices[:n])
+        t0 = time.perf_counter()
+        fitted = clone(estimator).fit(X[idx], y[idx])
+        fit_time += time.perf_counter() - t0
+        accuracy.append(float(fitted.score(*eval_set)))
+    return {
+        "n_labels": list(n_labels),
+        "accuracy": accuracy,
+        "fit_time_s": round(fit_time, 1),
+        "query_time_s": 0.0,  # no acquisition of its own
+        "labeled_indices": list(labeled_indices),
+    }
 
 
 def _part_key(name):
@@ -98,11 +142,11 @@ def plot_active_learning_seeds(records, path, plt):
     """
     seeds = ", ".join(str(r["seed"]) for r in records)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name in records[0]["results"]:
+    for name in _common_curves(records):
         n_labels = records[0]["results"][name]["n_labels"]
         acc = 100 * np.array([r["results"][name]["accuracy"] for r in records])
         (line,) = ax.plot(
-            n_labels, acc.mean(0), "--" if "random" in name else "-",
+            n_labels, acc.mean(0), _line_style(name),
             label=f"{name} (mean {acc.mean():.1f})",
         )  # fmt: skip
         ax.fill_between(n_labels, acc.min(0), acc.max(0), color=line.get_color(), alpha=0.15)
