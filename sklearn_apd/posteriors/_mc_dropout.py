@@ -10,8 +10,7 @@ from torch import nn
 
 from .._utils import STREAM_PREDICT, make_generator
 from ..nets import MLP
-from ..prediction import activation_footprint, chunked_outputs
-from ..prediction._engine import CPU_BLOCK_MB
+from ..prediction import CPU_BLOCK_MB, activation_footprint, chunked_outputs
 from ._sgd import SGDNetworkClassifier
 
 

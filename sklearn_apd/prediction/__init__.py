@@ -14,6 +14,7 @@
 """
 
 from ._engine import (
+    CPU_BLOCK_MB,
     MIN_ROWS,
     activation_footprint,
     batched_logits,
@@ -29,6 +30,7 @@ from ._regression import REGRESSION_KINDS, PosteriorRegressionMixin, gaussian_mo
 from ._samples import final_step, probability_samples
 
 __all__ = [
+    "CPU_BLOCK_MB",
     "MIN_ROWS",
     "PosteriorDrawsMixin",
     "PosteriorPredictionMixin",
