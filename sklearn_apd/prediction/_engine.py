@@ -142,10 +142,11 @@ def batched_logits(
 
     The package's MLP (eval mode) folds the draws into its products
     (`_mlp_logits`). Any other module in eval mode on a CPU runs once per
-    draw (`torch.func.functional_call`): on LeNet that took 7.1 s where
-    ``vmap`` over the draws took 7.9-9.3 s (20 draws x 2,000 MNIST images in
-    cache-sized input blocks, 1 thread, 2026-12-05). Elsewhere, and in
-    training mode (random layers), the draws go through ``vmap``.
+    draw (`torch.func.functional_call`): on LeNet that took 6.8-7.1 s where
+    ``vmap`` over 1-4 draws took 7.9-9.3 s (20 draws x 2,000 MNIST images in
+    the same cache-sized input blocks, 1 thread; a one-off probe of
+    2026-12-05, not a committed benchmark). Elsewhere, and in training mode
+    (random layers), the draws go through ``vmap``.
     """
     params = layout.unflatten(flat)
     if _folds_draws(module):
@@ -311,8 +312,8 @@ def chunked_outputs(
     ``x`` on a CPU, a chunk's activations (draws x inputs x ``footprint``)
     are also cut to about that many MiB, so that one layer's output is still
     in the cache when the next layer reads it: on LeNet (20 draws x 2,000
-    MNIST images, 1 thread) 7.1 s against 17.0 s in the chunks the memory
-    budget alone allows.
+    MNIST images, 1 thread) 2.86x faster than the chunks the memory budget
+    alone allows (``benchmarks/bench_predict_conv.py``).
     """
     n = x.shape[0]
     # BLAS takes another code path for very small products, whose results for a
