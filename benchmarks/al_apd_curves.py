@@ -20,6 +20,12 @@ next to the SGLD curve whose labelled sets the third one uses:
   own SGLD curve (its ``labeled_indices``); ``sgld`` and ``carried`` follow
   the protocol of Figure 4's first rounds, so Figure 4's curves can stand in
   for them (equal up to float rounding, which differs with the thread count);
+- ``warm-chain``: APD acquiring by entropy, the GAN carried across rounds as
+  in ``carried``, but distilling an SGLD chain that continues from the
+  previous round's state (``SGLDClassifier(warm_start=True)`` behind a
+  ``FrozenEstimator``) instead of a chain started cold every round: whether
+  APD's collapses in Figure 4 come from the carried GAN chasing a new
+  posterior mode each round;
 - ``sgld-on-apd``: SGLD fitted afresh round by round on the labelled sets of
   Figure 4's ``APD`` curve (``--labels-from`` its results.json or
   ``curve_apd.json``): the reference code's Figure 4 protocol, where APD's
@@ -53,13 +59,14 @@ from pathlib import Path
 import numpy as np
 import torch
 from al_apd_updates import mnist
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.frozen import FrozenEstimator
 
 from sklearn_apd import ActiveLearner, APDClassifier, SGLDClassifier
 from sklearn_apd.experiments import BUDGETS, active_learning_sgld_params, cpu_description
 
 RESULTS = Path(__file__).parent / "results"
-VARIANTS = ("sgld", "carried", "fresh", "on-sgld", "sgld-on-apd")
+VARIANTS = ("sgld", "carried", "fresh", "warm-chain", "on-sgld", "sgld-on-apd")
 
 
 def path(seed, variant):
@@ -94,6 +101,39 @@ def sgld_labelled_sets(seed, rounds, labels_from=None, curve_name="SGLD"):
     return sets[: rounds + 1]
 
 
+class WarmChainAPD(ClassifierMixin, BaseEstimator):
+    """APD distilling an SGLD chain that every ``fit`` continues (``warm-chain``).
+
+    Each ``fit`` runs the chain on for ``sgld``'s budget from where the last
+    one stopped, then continues the GAN (``apd`` with ``warm_start``) on those
+    samples; the first fit starts both afresh. ``warm_start`` is here for
+    ``ActiveLearner(warm_start=True)``, which refits this same object.
+    """
+
+    def __init__(self, sgld=None, apd=None, warm_start=True):
+        self.sgld = sgld
+        self.apd = apd
+        self.warm_start = warm_start
+
+    def fit(self, X, y):
+        if not hasattr(self, "apd_"):
+            self.sgld_ = clone(self.sgld).set_params(warm_start=True)
+            self.apd_ = clone(self.apd).set_params(warm_start=True)
+        self.sgld_.fit(X, y)
+        self.apd_.set_params(sampler=FrozenEstimator(self.sgld_)).fit(X, y)
+        self.classes_ = self.apd_.classes_
+        return self
+
+    def predict_proba_samples(self, X, n_samples=None):
+        return self.apd_.predict_proba_samples(X, n_samples=n_samples)
+
+    def predict_proba(self, X):
+        return self.apd_.predict_proba(X)
+
+    def predict(self, X):
+        return self.apd_.predict(X)
+
+
 def run(variant, b, seed, rounds, X, y, Xt, yt, labels_from=None):
     sgld, apd = estimators(b, seed)
     t0 = time.perf_counter()
@@ -113,7 +153,12 @@ def run(variant, b, seed, rounds, X, y, Xt, yt, labels_from=None):
             fitted = clone(sgld).fit(X[idx], y[idx])  # cold-started, as every SGLD round
             accuracy.append(float(np.mean(fitted.predict(Xt) == yt)))
         return {"accuracy": accuracy, "wall_time_s": round(time.perf_counter() - t0, 1)}
-    est, warm = {"sgld": (sgld, False), "carried": (apd, True), "fresh": (apd, False)}[variant]
+    est, warm = {
+        "sgld": (sgld, False),
+        "carried": (apd, True),
+        "fresh": (apd, False),
+        "warm-chain": (WarmChainAPD(sgld, apd), True),
+    }[variant]
     learner = ActiveLearner(
         est, query="entropy", batch_size=10, n_rounds=rounds, pool_subsample=b.al_pool,
         warm_start=warm, random_state=seed,
