@@ -215,6 +215,19 @@ def test_the_active_learning_summary_states_figure_4s_targets_as_differences():
     ) in text
 
 
+def test_a_curve_only_some_seeds_have_is_left_out_of_the_seed_tables():
+    records = _figure4_records()
+    records[0]["results"]["APD, SGLD accuracy"] = {"accuracy": [0.6, 0.9], "n_labels": [20, 30]}
+    text = render_active_learning_seeds(records)
+    assert "APD, SGLD accuracy" not in text and "| SGLD |" in text
+    summary = render_summary({("active-learning", "active_learning_large"): records})
+    assert "APD, SGLD accuracy" not in summary
+    records[1]["results"]["APD, SGLD accuracy"] = {"accuracy": [0.6, 0.8], "n_labels": [20, 30]}
+    text = render_active_learning_seeds(records)
+    # 75 and 70 against SGLD's 75 and 75: 0 and -5, mean -2.5
+    assert "| APD's acquisitions (SGLD scored) minus SGLD | +0.0 | -5.0 | -2.5 |" in text
+
+
 def test_the_figure_4_seed_table_checks_each_target_on_the_seed_mean():
     text = render_active_learning_seeds(_figure4_records())
     lines = text.splitlines()

@@ -761,7 +761,7 @@ def _headline_active_learning(records, groups):
     network = settings.get("al_network", "fcNN1")
     means = {
         n: _mean([100 * _mean(r["results"][n]["accuracy"]) for r in records])
-        for n in records[0]["results"]
+        for n in _common_curves(records)
     }
     cells = "; ".join(f"{n} {m:.1f}" for n, m in means.items())
     gaps = [
