@@ -215,6 +215,20 @@ def test_the_active_learning_summary_states_figure_4s_targets_as_differences():
     ) in text
 
 
+def test_a_run_kept_under_a_variant_name_gets_its_own_labelled_summary_row():
+    records = _figure4_records()
+    groups = {
+        ("active-learning", "active_learning_large"): records,
+        ("active-learning", "active_learning_large_unbalanced"): records[:1],
+    }
+    rows = [line for line in render_summary(groups).splitlines() if "Figure 4" in line]
+    assert [row.split(" | ")[0] for row in rows] == [
+        "| active-learning",
+        "| active-learning (unbalanced)",
+    ]
+    assert rows[0].split(" | ")[3] == "0, 1" and rows[1].split(" | ")[3] == "0"
+
+
 def test_a_curve_only_some_seeds_have_is_left_out_of_the_seed_tables():
     records = _figure4_records()
     records[0]["results"]["APD, SGLD accuracy"] = {"accuracy": [0.6, 0.9], "n_labels": [20, 30]}

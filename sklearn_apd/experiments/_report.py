@@ -792,6 +792,20 @@ def _short_machine(machine: str) -> str:
     return re.sub(r", \d+ cores.*$", "", machine)
 
 
+def _row_label(name: str, stem: str, budget: str) -> str:
+    """The summary's name of a group: the experiment, and a variant file's suffix after it.
+
+    ``reproduce`` writes ``EXPERIMENT_BUDGET.json`` (``active_learning_large``);
+    a run kept beside it under another name (``active_learning_large_fcnn1``)
+    is shown as ``active-learning (fcnn1)``, so two rows of one experiment and
+    budget are told apart.
+    """
+    canonical = f"{name.replace('-', '_')}_{budget}"
+    if stem.startswith(canonical + "_"):
+        return f"{name} ({stem[len(canonical) + 1 :]})"
+    return name
+
+
 def render_summary(groups) -> str:
     """One row per experiment and budget: seeds, time, machine and the headline numbers.
 
@@ -813,10 +827,11 @@ def render_summary(groups) -> str:
     ]
     order, resumed = list(_HEADLINES), False
     shown = {key: records for key, records in groups.items() if key[0] in _HEADLINES}
-    for (name, _stem), records in sorted(
+    for (name, stem), records in sorted(
         shown.items(), key=lambda kv: (order.index(kv[0][0]), kv[1][0]["budget"] != "large")
     ):
         figure, headline = _HEADLINES[name]
+        label = _row_label(name, stem, records[0]["budget"])
         minutes = _range([r["wall_time_s"] / 60 for r in records], "{:.0f}")
         if any(r.get("resumed_parts") for r in records):
             minutes += " *"
@@ -825,7 +840,7 @@ def render_summary(groups) -> str:
         dates = _range(sorted({r["date"] for r in records}), "{}")
         seeds = ", ".join(str(r["seed"]) for r in records)
         lines.append(
-            f"| {name} | {figure} | {records[0]['budget']} | {seeds} | {minutes} "
+            f"| {label} | {figure} | {records[0]['budget']} | {seeds} | {minutes} "
             f"| {machines}, {dates} | {headline(records, groups)} |"
         )
     devices = sorted({r["device"] for records in shown.values() for r in records})
