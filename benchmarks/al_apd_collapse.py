@@ -62,6 +62,13 @@ def per_draw_accuracy(probas, y):
     return 100 * (probas.argmax(-1) == y[None, :]).mean(axis=1)
 
 
+def standardized_distance(draws, samples):
+    """Each draw's mean absolute deviation from the samples' mean, in units of each weight's
+    standard deviation over the samples (a real sample of many lies near 0.8)."""
+    mean, scale = samples.mean(0), samples.std(0).clamp_min(1e-8)
+    return ((draws - mean) / scale).abs().mean(1)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data-home", required=True)
@@ -102,13 +109,12 @@ def main(argv=None):
         ap = apd.predict_proba_samples(Xt)
         s_acc, a_acc = per_draw_accuracy(sp, yt), per_draw_accuracy(ap, yt)
         samples = s.collect()
-        mean, scale = samples.mean(0), samples.std(0).clamp_min(1e-8)
         with torch.no_grad():
             rng = torch.Generator().manual_seed(0)
             z = torch.randn(b.al_samples, apd.latent_dim, generator=rng)
             draws = apd.generator_(z)
-        dist = ((draws - mean) / scale).abs().mean(1)
-        own = ((samples - mean) / scale).abs().mean(1).median()  # a real sample's, for scale
+        dist = standardized_distance(draws, samples)
+        own = standardized_distance(samples, samples).median()  # a real sample's, for scale
         w = apd.distill_history_["wasserstein"][-1]
         print(
             f"| {n} | {recorded[r]:.1f} | {100 * apd.score(Xt, yt):.1f} "

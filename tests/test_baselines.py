@@ -6,6 +6,7 @@ import torch
 from sklearn.frozen import FrozenEstimator
 
 from sklearn_apd import (
+    APDClassifier,
     DeterministicClassifier,
     GaussianMixturePosterior,
     MCDropoutClassifier,
@@ -233,6 +234,21 @@ def test_frozen_sampler_is_reused_not_refitted(blobs, sgld_blobs):
     assert sgld_blobs.n_iter_ == n_iter
     assert torch.equal(sgld_blobs.samples_, before)
     assert min(aurocs) > 0.85
+
+
+def test_a_frozen_sampler_wrapped_twice_works_as_a_frozen_one(blobs, sgld_blobs):
+    # FrozenEstimator(FrozenEstimator(sgld)) used to pass the sampler check (the
+    # wrapper forwards collect) and fail later with an AttributeError.
+    X, y = blobs
+    once = GaussianMixturePosterior(FrozenEstimator(sgld_blobs), n_components=2, random_state=0)
+    twice = GaussianMixturePosterior(
+        FrozenEstimator(FrozenEstimator(sgld_blobs)), n_components=2, random_state=0
+    )
+    np.testing.assert_array_equal(
+        once.fit(X, y).predict_proba(X), twice.fit(X, y).predict_proba(X)
+    )
+    apd = APDClassifier(FrozenEstimator(FrozenEstimator(sgld_blobs)), max_iter=2, random_state=0)
+    assert apd.fit(X, y).predict(X).shape == y.shape
 
 
 def test_mixture_fits_its_own_sampler_clone(blobs):

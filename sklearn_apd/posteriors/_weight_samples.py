@@ -22,7 +22,11 @@ def fitted_sampler(sampler, X, y, default):
     """
     if sampler is None:
         sampler = default
-    inner = sampler.estimator if isinstance(sampler, FrozenEstimator) else sampler
+    inner = sampler
+    while isinstance(inner, FrozenEstimator):  # a frozen frozen sampler is a frozen one
+        inner = inner.estimator
+    if inner is not sampler:
+        sampler = FrozenEstimator(inner)
     if not isinstance(inner, WeightSampler):
         raise ValueError(
             f"sampler {type(inner).__name__} is not a weight sampler (no start_chains / "
