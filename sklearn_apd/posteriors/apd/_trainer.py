@@ -107,14 +107,21 @@ class GANTrainer:
         return cls(settings, generator, critic, optimizers, rng)
 
     def to_training_space(self, real):
+        """``real`` in the space the critic sees: standardized in place (``standardize``).
+
+        ``real`` is a minibatch gathered for this step, so it is overwritten:
+        two passes over (b x P) floats and no new batch, where ``(real - mean)
+        / scale`` allocated two (same values).
+        """
         if self.settings.standardize:
-            return (real - self.generator.mean) / self.generator.scale
+            return real.sub_(self.generator.mean).div_(self.generator.scale)
         return real
 
     def step(self, draw_real, iteration):
         """``n_critic`` critic updates and one generator update; returns the three losses.
 
-        ``draw_real(b)`` returns ``b`` real weight vectors. The losses come
+        ``draw_real(b)`` returns ``b`` real weight vectors in a new tensor
+        (it is standardized in place). The losses come
         from `._gan`, which never forms a fake batch or an input gradient
         of P weights per row (same values as the straightforward computation).
         """
