@@ -17,7 +17,13 @@ algorithm asks for) and the speed-up.
 On ``--device cuda`` both implementations run on the GPU and the peak is the
 GPU's fp32 product (the clock waits for the GPU).
 
-Usage: python benchmarks/bench_apd.py [--iters 10] [--device cpu|cuda]
+``--samples K`` sets the number of distinct samples (default 2,000). With
+fewer than a batch (an active-learning round distils 20) the package's
+iteration runs the critic's real products over the K samples
+(``_trainer.RealRows``, ``train_offline``'s default then); a third row,
+"sklearn-apd, gathered", is the same iteration on gathered batches.
+
+Usage: python benchmarks/bench_apd.py [--iters 10] [--samples 2000] [--device cpu|cuda]
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
 
 from sklearn_apd import APDClassifier, SGLDClassifier
-from sklearn_apd.posteriors.apd._trainer import GANTrainer
+from sklearn_apd.posteriors.apd._trainer import GANTrainer, RealRows
 
 # In-place products count as their out-of-place forms (flop_registry lacks them).
 INPLACE = {torch.ops.aten.addmm_: torch.ops.aten.addmm}
@@ -107,6 +113,7 @@ def measure(step, args, iters, device):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=10)
+    ap.add_argument("--samples", type=int, default=2000)
     add_device_argument(ap)
     args = ap.parse_args()
     device = args.device
@@ -118,9 +125,9 @@ def main():
     y = rng.integers(0, 10, 1000)
     sgld = SGLDClassifier(max_epochs=1, burn_in=0, thinning=1, device=device, random_state=0)
     sgld.fit(X, y)
-    # 2,000 vectors around the fitted weights stand in for SGLD samples.
+    # K vectors around the fitted weights stand in for SGLD samples.
     base = sgld.samples_[-1]
-    sgld.samples_ = base + 0.01 * torch.randn(2000, base.numel(), device=base.device)
+    sgld.samples_ = base + 0.01 * torch.randn(args.samples, base.numel(), device=base.device)
     print(
         "| objective | implementation | FLOPs / iteration | seconds / iteration "
         "| floor (own FLOPs) | ratio | ratio to the straightforward floor | speed-up |"
@@ -136,12 +143,20 @@ def main():
         def draw(b, samples=samples):
             return samples[torch.randint(samples.shape[0], (b,), device=samples.device)]
 
+        def draw_rows(b, samples=samples):  # standardize=False: the samples are the table
+            return RealRows(samples, torch.randint(samples.shape[0], (b,), device=samples.device))
+
+        names = ["straightforward", "sklearn-apd"]
+        if samples.shape[0] < apd.batch_size:
+            names.append("sklearn-apd, gathered")
         results = {}
-        for name in ("straightforward", "sklearn-apd"):
+        for name in names:
             trainer = GANTrainer.new(apd, samples.shape[1], samples)  # a fresh GAN each
             settings = trainer.settings  # the objective's optimizer, lr, n_critic
-            if name == "sklearn-apd":
-                flops, secs = measure(trainer.step, (draw, 1), args.iters, device)
+            if name.startswith("sklearn-apd"):
+                rows = name == "sklearn-apd" and samples.shape[0] < apd.batch_size
+                step_args = (draw_rows if rows else draw, 1)
+                flops, secs = measure(trainer.step, step_args, args.iters, device)
             else:
                 optimizers = trainer.optimizers  # RMSprop for "wgan"
                 if settings.optimizer == "adam":  # plain (unfused), as a loop writes it

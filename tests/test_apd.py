@@ -354,3 +354,27 @@ def test_warm_start_refuses_what_it_cannot_continue(blobs):
         apd.set_params(sampler=FrozenEstimator(other)).fit(X, (y > 0).astype(int))
     with pytest.raises(ValueError, match="warm_start=True continues an offline"):
         APDClassifier(mode="online", warm_start=True).fit(X, y)
+
+
+@pytest.mark.parametrize("standardize", [True, False])
+def test_fewer_samples_than_a_batch_train_as_rows_of_the_samples_with_the_same_updates(
+    blobs, standardize
+):
+    # 12 samples, batch 40: the critic's real products run over the 12 distinct
+    # samples (train_offline's default then); the gathered batch gives the same GAN.
+    from sklearn_apd.posteriors.apd._trainer import DistillationLog, GANTrainer, train_offline
+
+    X, y = blobs
+    sgld = SGLDClassifier(max_iter=12, burn_in=0, thinning=1, **CPU).fit(X, y)
+    samples = sgld.collect()
+    assert samples.shape[0] == 12
+    est = APDClassifier(FrozenEstimator(sgld), batch_size=40, standardize=standardize, **CPU)
+    est.device_ = torch.device("cpu")
+    generators = []
+    for as_rows in (True, False):
+        trainer = GANTrainer.new(est, samples.shape[1], samples)
+        train_offline(trainer, samples, DistillationLog(), 8, False, as_rows=as_rows)
+        generators.append(trainer.generator.state_dict())
+    for key, value in generators[0].items():
+        torch.testing.assert_close(value, generators[1][key], rtol=1e-4, atol=1e-5)
+    assert torch.equal(sgld.collect(), samples)  # the table is a copy

@@ -119,3 +119,24 @@ def test_folding_the_standardization_keeps_the_outputs():
     assert sum(q.numel() for q in g.parameters()) == n_params
     g.fold_standardization()  # a second call changes nothing
     torch.testing.assert_close(g(z), before)
+
+
+@pytest.mark.parametrize("objective", ["wgan-gp", "wgan", "gan"])
+def test_a_batch_given_as_rows_of_a_sample_table_gives_the_gathered_batchs_loss(objective):
+    # Offline APD on fewer samples than its batch passes the distinct samples
+    # and the batch's rows; loss, outputs and gradients are the gathered batch's.
+    p, k, b = 200, 5, 24
+    generator, critic = _nets(p, (16, 12), (20, 10))
+    g = torch.Generator().manual_seed(2)
+    table = torch.randn(k, p, generator=g, dtype=torch.float64)
+    rows = torch.randint(k, (b,), generator=g)
+    rows[:k] = torch.arange(k)  # every sample at least once, some many times
+    hidden = torch.randn(b, 12, generator=g, dtype=torch.float64)
+    eps = torch.rand(b, 1, generator=g, dtype=torch.float64)
+    params = list(critic.parameters())
+    gathered = critic_loss(critic, generator, table[rows], hidden, objective, 10.0, eps)
+    as_rows = critic_loss(critic, generator, table, hidden, objective, 10.0, eps, rows=rows)
+    for a, r in zip(as_rows, gathered):
+        torch.testing.assert_close(a, r, rtol=1e-12, atol=1e-12)
+    for a, r in zip(_grads(as_rows[0], params), _grads(gathered[0], params)):
+        torch.testing.assert_close(a, r, rtol=1e-10, atol=1e-12)

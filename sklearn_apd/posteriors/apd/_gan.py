@@ -132,7 +132,9 @@ def _fake_preactivation(w1, b1, gen_w, gen_b, hidden: torch.Tensor) -> torch.Ten
 class _CriticFirstLayer(torch.autograd.Function):
     """First critic layer of a critic update, with one pass over W1 in backward.
 
-    Inputs: ``w1`` (d x P), ``b1``, ``real`` (b x P), ``hidden`` (b x (h + 1),
+    Inputs: ``w1`` (d x P), ``b1``, ``real`` (b x P, or with ``rows`` a table
+    of K x P distinct samples of which row ``rows[i]`` is the batch's i-th:
+    the products then run over K < b rows), ``hidden`` (b x (h + 1),
     the generator's last hidden activations with a column of ones) and
     ``gen_wb`` (P x (h + 1), the generator's last weight and bias side by
     side: fixed during the critic updates, so built once per iteration).
@@ -142,23 +144,27 @@ class _CriticFirstLayer(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, w1, b1, real, hidden, gen_wb, with_gram):
-        ctx.save_for_backward(w1, real, hidden, gen_wb)
+    def forward(ctx, w1, b1, real, rows, hidden, gen_wb, with_gram):
+        ctx.save_for_backward(w1, real, rows, hidden, gen_wb)
         ctx.with_gram = with_gram
         a_real = torch.addmm(b1, real, w1.T)
+        if rows is not None:
+            a_real = a_real[rows]
         a_fake = torch.addmm(b1, hidden, (w1 @ gen_wb).T)
         gram = w1 @ w1.T if with_gram else w1.new_zeros(0)
         return a_real, a_fake, gram
 
     @staticmethod
     def backward(ctx, g_real, g_fake, g_gram):
-        w1, real, hidden, gen_wb = ctx.saved_tensors
+        w1, real, rows, hidden, gen_wb = ctx.saved_tensors
+        if rows is not None:  # the batch's gradient rows summed per distinct sample
+            g_real = g_real.new_zeros(real.shape[0], g_real.shape[1]).index_add_(0, rows, g_real)
         d_w1 = g_real.T @ real
         d_w1.addmm_(g_fake.T @ hidden, gen_wb.T)
         if ctx.with_gram:
             d_w1.addmm_(g_gram + g_gram.T, w1)
         d_b1 = g_real.sum(0) + g_fake.sum(0)
-        return d_w1, d_b1, None, None, None, None
+        return d_w1, d_b1, None, None, None, None, None
 
 
 def generator_output_layer(generator: WeightGenerator) -> torch.Tensor:
@@ -176,6 +182,7 @@ def critic_loss(
     gp_weight: float = 10.0,
     eps: torch.Tensor | None = None,
     gen_wb: torch.Tensor | None = None,
+    rows: torch.Tensor | None = None,
 ):
     """Critic loss on ``real`` (b x P) and the fakes ``generator.last(hidden)``.
 
@@ -184,15 +191,20 @@ def critic_loss(
     shape (b, 1): interpolates ``eps * real + (1 - eps) * fake``), "wgan" or
     "gan" (binary cross-entropy on logits). ``gen_wb`` is
     `generator_output_layer()` (computed here when None; pass it to reuse
-    it across the critic updates of one iteration).
+    it across the critic updates of one iteration). With ``rows`` (b,) the
+    real batch is ``real[rows]``, ``real`` a table of K distinct samples: the
+    same loss with the real products over K rows instead of b (offline APD
+    on fewer samples than its batch, such as an active-learning round's).
     """
     params = [(layer.weight, layer.bias) for layer in _linears(critic)]
     if gen_wb is None:
         gen_wb = generator_output_layer(generator)
     hidden = torch.cat([hidden, hidden.new_ones(hidden.shape[0], 1)], dim=1)
     with_gram = objective == "wgan-gp"
-    a_real, a_fake, gram = _CriticFirstLayer.apply(*params[0], real, hidden, gen_wb, with_gram)
-    b = real.shape[0]
+    a_real, a_fake, gram = _CriticFirstLayer.apply(
+        *params[0], real, rows, hidden, gen_wb, with_gram
+    )
+    b = a_real.shape[0]
     if with_gram:
         a_mix = torch.lerp(a_fake, a_real, eps)
         pre = _critic_rest(params, torch.cat([a_real, a_fake, a_mix]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -31,6 +32,13 @@ OBJECTIVE_DEFAULTS = {
     "wgan": {"optimizer": "rmsprop", "lr": 5e-5, "betas": None, "n_critic": 5},
     "gan": {"optimizer": "adam", "lr": 2e-4, "betas": (0.5, 0.999), "n_critic": 1},
 }
+
+
+class RealRows(NamedTuple):
+    """A real minibatch as rows of a table: ``table[rows]``, the table in the training space."""
+
+    table: torch.Tensor
+    rows: torch.Tensor
 
 
 def gan_params(est) -> dict:
@@ -121,7 +129,9 @@ class GANTrainer:
         """``n_critic`` critic updates and one generator update; returns the three losses.
 
         ``draw_real(b)`` returns ``b`` real weight vectors in a new tensor
-        (it is standardized in place). The losses come
+        (it is standardized in place), or a `RealRows` (a table of distinct
+        samples already in the training space and the rows of the batch).
+        The losses come
         from `._gan`, which never forms a fake batch or an input gradient
         of P weights per row (same values as the straightforward computation).
         """
@@ -131,12 +141,16 @@ class GANTrainer:
         b, device = s.batch_size, rng.device
         gen_wb = generator_output_layer(g)  # fixed while the critic trains
         for _ in range(s.n_critic):
-            real = self.to_training_space(draw_real(b))
+            drawn = draw_real(b)
+            if isinstance(drawn, RealRows):
+                real, rows = drawn
+            else:
+                real, rows = self.to_training_space(drawn), None
             with torch.no_grad():
                 hidden = g.hidden(torch.randn(b, s.latent_dim, generator=rng, device=device))
             eps = torch.rand(b, 1, generator=rng, device=device) if s.gan == "wgan-gp" else None
             loss_c, d_real, d_fake = critic_loss(
-                critic, g, real, hidden, s.gan, s.gp_weight, eps, gen_wb
+                critic, g, real, hidden, s.gan, s.gp_weight, eps, gen_wb, rows
             )
             opt_c.zero_grad(set_to_none=True)
             loss_c.backward()
@@ -197,12 +211,23 @@ class DistillationLog:
         return {k: np.asarray(v) for k, v in self.history.items()}
 
 
-def train_offline(trainer, samples, log, n_updates, verbose):
-    """``n_updates`` GAN updates on minibatches drawn from ``samples`` (Algorithm 1)."""
+def train_offline(trainer, samples, log, n_updates, verbose, as_rows=None):
+    """``n_updates`` GAN updates on minibatches drawn from ``samples`` (Algorithm 1).
+
+    With ``as_rows`` (by default when there are fewer samples than a batch,
+    as an active-learning round's 20), the critic's real products run over
+    the distinct samples, standardized once, instead of over a gathered batch
+    (`RealRows`); the same minibatches are drawn either way and the updates
+    agree up to float rounding.
+    """
     k, rng = samples.shape[0], trainer.rng
+    if as_rows is None:
+        as_rows = k < trainer.settings.batch_size
+    table = trainer.to_training_space(samples.clone()) if as_rows else None
 
     def draw_real(b):
-        return samples[torch.randint(k, (b,), generator=rng, device=rng.device)]
+        rows = torch.randint(k, (b,), generator=rng, device=rng.device)
+        return samples[rows] if table is None else RealRows(table, rows)
 
     bar = progress_bar(total=n_updates, disable=not verbose, desc="APD (offline)")
     try:
