@@ -2,6 +2,7 @@
 
 import json
 import re
+import subprocess
 import time
 from pathlib import Path
 
@@ -405,6 +406,21 @@ def test_records_and_parts_say_which_code_made_them(tmp_path):
     header = (tmp_path / "toy2d" / "results.md").read_text().splitlines()[2]
     if code["commit"] is not None:
         assert f"code {code['commit'][:7]}" in header
+
+
+def test_the_code_version_is_read_once_when_the_package_loads(monkeypatch):
+    # A run of hours records the code it loaded: a commit made while it runs
+    # (git answering differently now) does not change what it writes.
+    from sklearn_apd.experiments import machine
+
+    before = machine.code_version()
+
+    def other_git(*args, **kwargs):
+        return subprocess.CompletedProcess(args, 0, stdout="e" * 40 + "\n", stderr="")
+
+    monkeypatch.setattr(machine.subprocess, "run", other_git)
+    assert machine._read_code_version()["commit"] == "e" * 40  # git would now say this
+    assert machine.code_version() == before
 
 
 def test_cpu_description_tells_apart_cpus_sold_under_one_name(tmp_path):

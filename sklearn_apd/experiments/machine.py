@@ -63,8 +63,14 @@ def code_version() -> dict:
 
     ``{"sklearn_apd": version, "commit": sha or None, "dirty": bool or None}``:
     ``dirty`` is True when files under the package folder differed from the
-    commit, so a record says which code made it.
+    commit, so a record says which code made it. Read once per process, when
+    this module is imported (with the package, before any run): a run that
+    lasts hours records the code it loaded, not a commit made while it ran.
     """
+    return dict(_CODE_AT_IMPORT)
+
+
+def _read_code_version() -> dict:
     package = Path(__file__).resolve().parents[1]
     commit = dirty = None
     try:
@@ -83,6 +89,9 @@ def package_version() -> str:
         return importlib.metadata.version("sklearn-apd")
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+_CODE_AT_IMPORT = _read_code_version()
 
 
 def run_provenance(device) -> dict:
