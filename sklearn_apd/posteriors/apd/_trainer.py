@@ -223,7 +223,11 @@ def train_offline(trainer, samples, log, n_updates, verbose, as_rows=None):
     k, rng = samples.shape[0], trainer.rng
     if as_rows is None:
         as_rows = k < trainer.settings.batch_size
-    table = trainer.to_training_space(samples.clone()) if as_rows else None
+    table = None
+    if as_rows:  # standardized once (in a copy: the samples may be a frozen sampler's)
+        table = (
+            trainer.to_training_space(samples.clone()) if trainer.settings.standardize else samples
+        )
 
     def draw_real(b):
         rows = torch.randint(k, (b,), generator=rng, device=rng.device)
