@@ -25,15 +25,12 @@ def fitted_sampler(sampler, X, y, default):
     inner = sampler
     while isinstance(inner, FrozenEstimator):  # a frozen frozen sampler is a frozen one
         inner = inner.estimator
-    if inner is not sampler:
-        sampler = FrozenEstimator(inner)
     if not isinstance(inner, WeightSampler):
         raise ValueError(
             f"sampler {type(inner).__name__} is not a weight sampler (no start_chains / "
             "collect); use an SGLDClassifier or a FrozenEstimator around a fitted one."
         )
-    if isinstance(sampler, FrozenEstimator):
-        inner = sampler.estimator
+    if inner is not sampler:  # frozen: used as is
         check_is_fitted(inner)
         if tuple(X.shape[1:]) != tuple(inner.input_shape_):
             raise ValueError(
