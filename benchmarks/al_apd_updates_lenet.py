@@ -25,13 +25,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from al_apd_collapse import per_draw_accuracy, standardized_distance
+from al_apd_curves import sgld_labelled_sets
 from al_apd_updates import counts
 
 from sklearn_apd.experiments import cpu_description
@@ -54,9 +53,7 @@ def main(argv=None):
     )  # fmt: skip
     X, y, *_, Xt, yt = ctx.mnist()
     b = ctx.b
-    record = json.loads(Path(args.labels_from).read_text())
-    curve = record["result"] if "result" in record else record["results"]["SGLD"]
-    idx = np.asarray(curve["labeled_indices"][:20])
+    idx = np.asarray(sgld_labelled_sets(args.seed, 0, args.labels_from)[0])  # the first 20
 
     t0 = time.perf_counter()
     sgld = SGLDClassifier(**active_learning_sgld_params(b), **ctx.common()).fit(X[idx], y[idx])
