@@ -32,6 +32,7 @@ import torch
 from al_apd_collapse import per_draw_accuracy, standardized_distance
 from al_apd_curves import sgld_labelled_sets
 from al_apd_updates import counts
+from apd_updates_probe import use_spread_init
 
 from sklearn_apd.experiments import cpu_description
 from sklearn_apd.experiments._context import ExperimentContext
@@ -45,7 +46,13 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--labels-from", required=True, help="a Figure 4 curve part or results file")
     p.add_argument("--iters", type=counts, default=[50, 100, 200, 400, 800])
+    p.add_argument(
+        "--init-spread", type=float, default=None,
+        help="start the generator's draws at this per-weight spread (apd_updates_probe.py)",
+    )  # fmt: skip
     args = p.parse_args(argv)
+    if args.init_spread is not None:
+        use_spread_init(args.init_spread)
 
     ctx = ExperimentContext(
         "active-learning", "large", args.data_home, "cpu", "/tmp/al_apd_updates_lenet",
@@ -66,7 +73,8 @@ def main(argv=None):
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  {cpu_description()}  torch {torch.__version__}")
     print(
         f"threads {torch.get_num_threads()}; seed {args.seed}; 20 labels from "
-        f"{args.labels_from}; {b.al_samples} draws; test images: the first {len(yt)}\n"
+        f"{args.labels_from}; {b.al_samples} draws; test images: the first {len(yt)}; "
+        f"generator's initial spread {args.init_spread or 'PyTorch default'}\n"
     )
     s_acc = per_draw_accuracy(sgld.predict_proba_samples(Xt), yt)
     mean_acc = 100 * np.mean(mean_net.predict_proba(Xt, n_samples=1).argmax(1) == yt)
