@@ -29,13 +29,13 @@ Output: a Markdown table on stdout (committed under ``benchmarks/results/``).
 from __future__ import annotations
 
 import argparse
-import json
 import pickle
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
+from al_apd_curves import figure4_curve
 from sklearn.base import clone
 from sklearn.frozen import FrozenEstimator
 
@@ -52,8 +52,7 @@ def acquisition_order(path):
         with path.open("rb") as f:
             state = pickle.load(f)
         return np.asarray(state["labeled"]), [100 * s for s in state["curve"]["score"]]
-    record = json.loads(path.read_text())
-    curve = record["results"]["APD"] if "results" in record else record["result"]
+    curve = figure4_curve(path, "APD")
     return np.asarray(curve["labeled_indices"]), curve["accuracy"]
 
 

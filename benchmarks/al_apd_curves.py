@@ -83,6 +83,13 @@ def estimators(b, seed):
     return sgld, apd
 
 
+def figure4_curve(path, curve_name="SGLD"):
+    """One curve of a ``reproduce active-learning`` results.json, or the curve of a part file
+    (``curve_sgld.json``, ...)."""
+    record = json.loads(Path(path).read_text())
+    return record["result"] if "result" in record else record["results"][curve_name]
+
+
 def sgld_labelled_sets(seed, rounds, labels_from=None, curve_name="SGLD"):
     """Each round's labelled set of SGLD's entropy curve: this script's ``sgld`` curve of
     ``seed``, or Figure 4's (``labels_from``: a ``reproduce active-learning`` results.json,
@@ -90,8 +97,7 @@ def sgld_labelled_sets(seed, rounds, labels_from=None, curve_name="SGLD"):
     of its curve ``curve_name`` (``"APD"`` for ``sgld-on-apd``).
     """
     if labels_from:
-        record = json.loads(Path(labels_from).read_text())
-        curve = record["result"] if "result" in record else record["results"][curve_name]
+        curve = figure4_curve(labels_from, curve_name)
         if "labeled_indices" not in curve:
             raise SystemExit(f"{labels_from} records no labeled_indices (made before 2026-12-04)")
         sets = [curve["labeled_indices"][:n] for n in curve["n_labels"]]
