@@ -34,11 +34,10 @@ from pathlib import Path
 
 import joblib
 import torch
-from apd_updates_probe import score, spread
+from apd_updates_probe import banner, score, spread
 from torch import nn
 
 from sklearn_apd._utils import STREAM_INIT, seeded_global_rng
-from sklearn_apd.experiments import cpu_description
 from sklearn_apd.experiments._context import ExperimentContext
 from sklearn_apd.posteriors.apd._gan import WeightGenerator, mlp
 from sklearn_apd.posteriors.apd._trainer import weight_moments
@@ -84,12 +83,7 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    print(
-        f"# apd_function_critic  {time.strftime('%Y-%m-%d %H:%M')}  {cpu_description()}  "
-        f"torch {torch.__version__}  threads {torch.get_num_threads()}  probes {args.probes}  "
-        f"seed {args.seed}",
-        flush=True,
-    )
+    banner("apd_function_critic", probes=args.probes, seed=args.seed)
     ctx = ExperimentContext("anomaly", "large", args.data_home, "cpu", "/tmp/apd_fc", 0, 0)
     X, _, *_, Xt, _ = ctx.mnist()
     sets = ctx.ood_sets()

@@ -24,14 +24,12 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import time
 from pathlib import Path
 
 import joblib
 import torch
-from apd_updates_probe import score
+from apd_updates_probe import banner, score
 
-from sklearn_apd.experiments import cpu_description
 from sklearn_apd.experiments._context import ExperimentContext
 
 N_DRAWS = 200
@@ -71,12 +69,7 @@ def main():
     ap.add_argument("--match-variance", action="store_true")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    print(
-        f"# apd_rank_probe  {time.strftime('%Y-%m-%d %H:%M')}  {cpu_description()}  "
-        f"torch {torch.__version__}  threads {torch.get_num_threads()}  {args.sgld}  "
-        f"match variance {args.match_variance}",
-        flush=True,
-    )
+    banner("apd_rank_probe", sgld=args.sgld, match_variance=args.match_variance)
     ctx = ExperimentContext("anomaly", "large", args.data_home, "cpu", "/tmp/apd_rank", 0, 0)
     *_, Xt, _ = ctx.mnist()
     sets = ctx.ood_sets()

@@ -79,6 +79,16 @@ def use_spread_init(spread):
     _trainer.WeightGenerator = SpreadInitGenerator
 
 
+def banner(script, **fields):
+    """The first output line: script, date, machine, torch, threads and the run's settings."""
+    settings = "  ".join(f"{k.replace('_', ' ')} {v}" for k, v in fields.items())
+    print(
+        f"# {script}  {time.strftime('%Y-%m-%d %H:%M')}  {cpu_description()}  "
+        f"torch {torch.__version__}  threads {torch.get_num_threads()}  {settings}",
+        flush=True,
+    )
+
+
 def validation_sets(data_home, seed):
     """MNIST validation images and disjoint notMNIST / CIFAR10bw images (x5) for choosing."""
     kw = dict(data_home=data_home, input_range=INPUT_RANGE, scale=D.PAPER_OOD_SCALE)
@@ -144,12 +154,10 @@ def main():
     if args.init_spread is not None:
         use_spread_init(args.init_spread)
     tag = f"{args.hidden.lower()}_{args.budget}_seed{args.seed}"
-    print(
-        f"# apd_updates_probe  {time.strftime('%Y-%m-%d %H:%M')}  {cpu_description()}  "
-        f"torch {torch.__version__}  threads {torch.get_num_threads()}  seed {args.seed}  "
-        f"budget {args.budget}  {args.hidden}  init spread {args.init_spread}",
-        flush=True,
-    )
+    banner(
+        "apd_updates_probe", seed=args.seed, budget=args.budget, network=args.hidden,
+        init_spread=args.init_spread, lr=args.lr, start_from=args.start_from,
+    )  # fmt: skip
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     ctx = ExperimentContext(
