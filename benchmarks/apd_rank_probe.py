@@ -35,12 +35,13 @@ from sklearn_apd.experiments._context import ExperimentContext
 N_DRAWS = 200
 
 
-def rank_gaussian(samples, k, n, match_variance, seed=0):
-    """``n`` draws of the samples' Gaussian restricted to the top ``k`` components (None: all).
+def principal_components(samples):
+    """``(mean, centred samples, per-component variances, U)`` of the samples, largest first.
 
     Through the (K x K) Gram matrix of the centred samples, so that fcNN2's
     (1,000 x 478,410) samples need no second copy: with ``Xc = U S V^T``, a draw
     ``mean + (z * S / sqrt(K - 1)) V^T`` is ``mean + (z / sqrt(K - 1)) U^T Xc``.
+    Computed once; every rank draws from it.
     """
     mean = samples.double().mean(0).float()
     xc = samples - mean
@@ -50,8 +51,13 @@ def rank_gaussian(samples, k, n, match_variance, seed=0):
         gram += block @ block.T
     eigval, u = torch.linalg.eigh(gram)  # ascending
     eigval, u = eigval.flip(0).clamp_min(0), u.flip(1)
-    var = eigval / (len(xc) - 1)  # per component
-    keep = int((eigval > 1e-9 * eigval[0]).sum()) if k is None else k
+    return mean, xc, eigval / (len(xc) - 1), u
+
+
+def rank_gaussian(pcs, k, n, match_variance, seed=0):
+    """``n`` draws of the samples' Gaussian restricted to the top ``k`` components (None: all)."""
+    mean, xc, var, u = pcs
+    keep = int((var > 1e-9 * var[0]).sum()) if k is None else k
     factor = torch.ones(keep, dtype=torch.float64)
     if match_variance:
         factor *= (var.sum() / var[:keep].sum()).sqrt()
@@ -75,6 +81,7 @@ def main():
     sets = ctx.ood_sets()
     sgld = joblib.load(args.sgld)
     samples = sgld.collect()
+    pcs = principal_components(samples)
     print(f"{samples.shape[0]} samples of {samples.shape[1]:,} weights\n")
     print("| posterior | notMNIST VR | CIFAR10bw VR | OmniGlot VR | notMNIST BALD "
           "| CIFAR10bw BALD | mean VR in / out (notMNIST) |")  # fmt: skip
@@ -85,7 +92,7 @@ def main():
         if rank != "sgld":
             k = None if rank == "all" else int(rank)
             est = copy.copy(sgld)  # shares the module; only samples_ differs
-            est.samples_ = rank_gaussian(samples, k, N_DRAWS, args.match_variance)
+            est.samples_ = rank_gaussian(pcs, k, N_DRAWS, args.match_variance)
         r = score(est, Xt, sets)
         results[rank] = r
         cells = [r[f"{s}/variation_ratio"]["AUROC"] for s in ("notMNIST", "CIFAR10bw", "OmniGlot")]
