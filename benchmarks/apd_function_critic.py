@@ -27,14 +27,13 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import time
 from pathlib import Path
 
 import joblib
 import torch
-from apd_updates_probe import banner, score, spread
+from apd_updates_probe import banner, posterior_of, score, spread
 from torch import nn
 
 from sklearn_apd._utils import STREAM_INIT, seeded_global_rng
@@ -143,8 +142,7 @@ def main():
         with torch.no_grad():
             z = torch.randn(200, 32, generator=torch.Generator().manual_seed(1))
             draws = mean + scale * gen(z)
-        est = copy.copy(sgld)
-        est.samples_ = draws
+        est = posterior_of(sgld, draws)
         point = {
             "updates": done,
             "gan_s": round(t_gan, 1),

@@ -22,13 +22,12 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 from pathlib import Path
 
 import joblib
 import torch
-from apd_updates_probe import banner, score
+from apd_updates_probe import banner, posterior_of, score
 
 from sklearn_apd.experiments._context import ExperimentContext
 
@@ -91,8 +90,7 @@ def main():
         est = sgld
         if rank != "sgld":
             k = None if rank == "all" else int(rank)
-            est = copy.copy(sgld)  # shares the module; only samples_ differs
-            est.samples_ = rank_gaussian(pcs, k, N_DRAWS, args.match_variance)
+            est = posterior_of(sgld, rank_gaussian(pcs, k, N_DRAWS, args.match_variance))
         r = score(est, Xt, sets)
         results[rank] = r
         cells = [r[f"{s}/variation_ratio"]["AUROC"] for s in ("notMNIST", "CIFAR10bw", "OmniGlot")]

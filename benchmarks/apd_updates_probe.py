@@ -39,6 +39,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import time
 from pathlib import Path
@@ -113,6 +114,13 @@ def score(est, X_in, sets):
         }
         for r in rows
     }
+
+
+def posterior_of(sgld, draws):
+    """``sgld`` predicting with ``draws`` as its samples (a shallow copy: the module is shared)."""
+    est = copy.copy(sgld)
+    est.samples_ = draws
+    return est
 
 
 def spread(gen, real):
