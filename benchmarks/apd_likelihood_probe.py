@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
 
 import joblib
@@ -36,9 +35,9 @@ import torch.nn.functional as F
 from apd_updates_probe import (
     _print,
     banner,
+    distil_checkpoints,
     load_checkpoint,
     posterior_of,
-    save_checkpoint,
     score,
     spread,
     validation_sets,
@@ -181,24 +180,14 @@ def main():
         tag += f"_from{joblib.load(args.start_from).n_iter_}"
     path = cache / f"{tag}.joblib"
     if path.exists():
-        apd = load_checkpoint(path, sgld)
+        resumed = load_checkpoint(path, sgld)
     elif args.start_from:
-        apd = load_checkpoint(args.start_from, sgld)
+        resumed = load_checkpoint(args.start_from, sgld)
     else:
-        apd = None
+        resumed = None
     gan_s = 0.0
-    for target in sorted(args.updates):
-        done = apd.n_iter_ if apd is not None else 0
-        if target <= done:
-            continue
-        if apd is None:
-            apd = ctx.apd(sgld, warm_start=True, max_iter=target)
-        else:
-            apd.set_params(max_iter=target - done)
-        t0 = time.perf_counter()
-        apd.fit(X, y)
-        gan_s += time.perf_counter() - t0
-        save_checkpoint(apd, path)
+    for apd, seconds in distil_checkpoints(ctx, sgld, resumed, args.updates, X, y, path):
+        gan_s += seconds
         draws = apd.sample_parameters(ctx.b.n_samples, random_state=args.seed)
         point = {
             "updates": int(apd.n_iter_),

@@ -131,6 +131,27 @@ def load_checkpoint(path, sgld):
     return joblib.load(path).set_params(sampler=FrozenEstimator(sgld))
 
 
+def distil_checkpoints(ctx, sgld, apd, targets, X, y, path, **new_params):
+    """Continue ``apd`` (or a new Table 2 GAN with ``new_params``) to each of ``targets`` updates.
+
+    Yields ``(apd, seconds)`` after each target it had not reached, the GAN saved to ``path``
+    (`save_checkpoint`) first; ``seconds`` is that stretch's fitting time.
+    """
+    for target in sorted(targets):
+        done = apd.n_iter_ if apd is not None else 0
+        if target <= done:
+            continue
+        if apd is None:
+            apd = ctx.apd(sgld, warm_start=True, max_iter=target, **new_params)
+        else:
+            apd.set_params(max_iter=target - done)
+        t0 = time.perf_counter()
+        apd.fit(X, y)
+        seconds = time.perf_counter() - t0
+        save_checkpoint(apd, path)
+        yield apd, seconds
+
+
 def posterior_of(sgld, draws):
     """``sgld`` predicting with ``draws`` as its samples (a shallow copy: the module is shared)."""
     est = copy.copy(sgld)
@@ -213,29 +234,20 @@ def main():
         variant += f"_lr{args.lr:g}"
     apd_path = cache / f"apd_{tag}{variant}.joblib"
     if apd_path.exists():
-        apd = load_checkpoint(apd_path, sgld)
+        resumed = load_checkpoint(apd_path, sgld)
     elif args.start_from:
-        apd = load_checkpoint(args.start_from, sgld)
-        curve.append({"updates": int(apd.n_iter_), "gan_s": None, "from": args.start_from})
+        resumed = load_checkpoint(args.start_from, sgld)
+        curve.append({"updates": int(resumed.n_iter_), "gan_s": None, "from": args.start_from})
     else:
-        apd = None
-    if args.lr is not None and apd is not None:
-        apd.set_params(lr=args.lr)
+        resumed = None
+    if args.lr is not None and resumed is not None:
+        resumed.set_params(lr=args.lr)
     gan_s = curve[-1]["gan_s"] if curve and curve[-1]["gan_s"] else 0.0
-    for target in sorted(args.updates):
-        done = apd.n_iter_ if apd is not None else 0
-        if target <= done:
-            continue
-        if apd is None:
-            apd = ctx.apd(sgld, warm_start=True, max_iter=target)
-            if args.lr is not None:
-                apd.set_params(lr=args.lr)
-        else:
-            apd.set_params(max_iter=target - done)
-        t0 = time.perf_counter()
-        apd.fit(X, y)
-        gan_s += time.perf_counter() - t0
-        save_checkpoint(apd, apd_path)
+    new_params = {} if args.lr is None else {"lr": args.lr}
+    for apd, seconds in distil_checkpoints(
+        ctx, sgld, resumed, args.updates, X, y, apd_path, **new_params
+    ):
+        gan_s += seconds
         point = {
             "updates": int(apd.n_iter_),
             "gan_s": round(gan_s, 1),
