@@ -79,6 +79,17 @@ def test_the_seed_table_is_the_mean_and_range_of_the_seeds():
     text = render_adversarial_seeds([record(0, 0.90), record(1, 0.96), record(2, 0.93)])
     assert "| FGSM | SGLD | 93.0 (90.0-96.0) | 50.0 (50.0-50.0) |" in text
     assert text.startswith("Mean over seeds 0, 1, 2")
+    # APD as a detector against SGLD's, per seed, with the 1-point target
+    assert "| FGSM | SGLD | 40.0 / 46.0 / 43.0 | 43.0 | **missed by 42.0** |" in text
+
+
+def test_the_adversarial_seed_table_says_where_apd_detects_within_a_point_of_sgld():
+    def record(seed, sgld, apd):
+        auroc = {"pgd": {"MC-Drop": {"SGLD": sgld, "APD": apd}}}
+        return {"seed": seed, "results": {"auroc": auroc}}
+
+    text = render_adversarial_seeds([record(0, 0.95, 0.94), record(1, 0.97, 0.975)])
+    assert "| PGD | MC-Drop | 1.0 / -0.5 | 0.2 | holds |" in text
 
 
 def test_the_anomaly_seed_table_gives_sglds_lead_over_apd_per_seed():
