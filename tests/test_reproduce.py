@@ -468,7 +468,7 @@ def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, mon
         for r in res["ood"]["SGLD"]
         if r["kind"] == "variation_ratio" and r["ood_set"] == "OmniGlot"
     )
-    assert f"| SGLD | {100 * sgld_vr_spec:.1f} / {100 * sgld_vr:.1f} |" in md
+    assert f"| SGLD | {100 * sgld_vr_spec:.1f} / {100 * sgld_vr:.1f} [99.0] |" in md
     # SGLD's and APD's mean uncertainty beside each other (the spread of their draws)
     apd_vr = next(
         r
