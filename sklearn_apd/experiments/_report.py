@@ -481,9 +481,8 @@ def render_adversarial_seeds(records):
     ]
     for attack in attacks:
         for source in sources:
-            gaps = 100 * np.array(
-                [r["results"]["auroc"][attack][source]["SGLD"] for r in records]
-            ) - 100 * np.array([r["results"]["auroc"][attack][source]["APD"] for r in records])
+            rows = [r["results"]["auroc"][attack][source] for r in records]
+            gaps = 100 * np.array([row["SGLD"] - row["APD"] for row in rows])
             per_seed = " / ".join(f"{g:.1f}" for g in gaps)
             verdict = "holds" if gaps.mean() <= 1 else f"**missed by {gaps.mean() - 1:.1f}**"
             lines.append(
