@@ -190,6 +190,14 @@ def load_omniglot(
 ):
     """Load the Omniglot OOD set (4,840 characters).
 
+    Give it the in-distribution data's ``input_range``, as ``sklearn-apd
+    reproduce`` does with MNIST's. The paper's reference code fed Omniglot
+    unnormalised, unlike its other OOD sets: pixels 0-255 times 5
+    (``input_range=(0, 255), scale=PAPER_OOD_SCALE``), inputs up to 1,275
+    against MNIST's [-1, 1], which SGLD's and APD's posteriors tell apart
+    from MNIST far more easily; the reproduction report scores every method
+    on both scales.
+
     Parameters
     ----------
     data_home : str or path-like, default=None
@@ -205,16 +213,6 @@ def load_omniglot(
     Returns
     -------
     data : Bunch (``data``, ``target``, ``image_shape``, ``DESCR``) or ``(X, y)``.
-
-    Notes
-    -----
-    Use the in-distribution data's ``input_range`` (the default, and what
-    ``sklearn-apd reproduce`` does). The paper's reference code fed Omniglot
-    unnormalised, unlike its other OOD sets: pixels 0-255 times 5
-    (``input_range=(0, 255), scale=PAPER_OOD_SCALE``), inputs up to 1,275
-    against MNIST's [-1, 1], which SGLD's and APD's posteriors tell apart
-    from MNIST far more easily; the reproduction report scores every method
-    on both scales.
     """
     return _load_ood(
         "omniglot",
