@@ -37,6 +37,7 @@ from apd_updates_probe import (
     banner,
     distil_checkpoints,
     load_checkpoint,
+    open_gan,
     posterior_of,
     score,
     spread,
@@ -179,12 +180,7 @@ def main():
     if args.start_from:
         tag += f"_from{joblib.load(args.start_from).n_iter_}"
     path = cache / f"{tag}.joblib"
-    if path.exists():
-        resumed = load_checkpoint(path, sgld)
-    elif args.start_from:
-        resumed = load_checkpoint(args.start_from, sgld)
-    else:
-        resumed = None
+    resumed = open_gan(path, args.start_from, sgld)
     gan_s = 0.0
     for apd, seconds in distil_checkpoints(ctx, sgld, resumed, args.updates, X, y, path):
         gan_s += seconds

@@ -131,6 +131,13 @@ def load_checkpoint(path, sgld):
     return joblib.load(path).set_params(sampler=FrozenEstimator(sgld))
 
 
+def open_gan(path, start_from, sgld):
+    """The GAN to continue: ``path``'s checkpoint, else ``start_from``'s, else None (a new one)."""
+    if Path(path).exists():
+        return load_checkpoint(path, sgld)
+    return load_checkpoint(start_from, sgld) if start_from else None
+
+
 def distil_checkpoints(ctx, sgld, apd, targets, X, y, path, **new_params):
     """Continue ``apd`` (or a new Table 2 GAN with ``new_params``) to each of ``targets`` updates.
 
@@ -233,13 +240,10 @@ def main():
     if args.lr is not None:
         variant += f"_lr{args.lr:g}"
     apd_path = cache / f"apd_{tag}{variant}.joblib"
-    if apd_path.exists():
-        resumed = load_checkpoint(apd_path, sgld)
-    elif args.start_from:
-        resumed = load_checkpoint(args.start_from, sgld)
+    first_from = args.start_from and not apd_path.exists()
+    resumed = open_gan(apd_path, args.start_from, sgld)
+    if first_from:
         curve.append({"updates": int(resumed.n_iter_), "gan_s": None, "from": args.start_from})
-    else:
-        resumed = None
     if args.lr is not None and resumed is not None:
         resumed.set_params(lr=args.lr)
     gan_s = curve[-1]["gan_s"] if curve and curve[-1]["gan_s"] else 0.0

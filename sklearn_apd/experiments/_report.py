@@ -415,6 +415,20 @@ def _seed_header(records):
     return f"Mean over seeds {seeds} (min-max in brackets), in %."
 
 
+def _sgld_minus_apd_head(records, what, target, keys, extra=()):
+    """The lines that open a table of SGLD's lead over APD per seed and on their mean."""
+    seeds = " / ".join(str(r["seed"]) for r in records)
+    columns = [*keys, "per seed", "mean", *extra]
+    return [
+        "",
+        f"SGLD minus APD{what}, AUROC points: seeds {seeds}, and their mean (the target: "
+        f"{target}).",
+        "",
+        "|" + "|".join(f" {c} " if c else " " for c in columns) + "|",
+        "|---" * len(columns) + "|",
+    ]
+
+
 def render_anomaly_seeds(records):
     """Table 2 over seeds: AUROC of each kind, OOD set and method."""
     lines = [
@@ -433,15 +447,9 @@ def render_anomaly_seeds(records):
         )
     if not all(m in records[0]["results"]["ood"] for m in ("SGLD", "APD")):
         return "\n".join(lines)
-    seeds = " / ".join(str(r["seed"]) for r in records)
-    lines += [
-        "",
-        f"SGLD minus APD, AUROC points: seeds {seeds}, and their mean (the target: "
-        "a mean within 0.5 on variation ratio and BALD).",
-        "",
-        "| kind | OOD set | per seed | mean |",
-        "|---|---|---|---|",
-    ]
+    lines += _sgld_minus_apd_head(
+        records, "", "a mean within 0.5 on variation ratio and BALD", ["kind", "OOD set"]
+    )
     for (kind, ood_set), by_method in cells.items():
         gaps = 100 * (np.asarray(by_method["SGLD"]) - np.asarray(by_method["APD"]))
         per_seed = " / ".join(f"{g:.1f}" for g in gaps)
@@ -470,15 +478,9 @@ def render_adversarial_seeds(records):
             lines.append(f"| {attack.upper()} | {source} | " + " | ".join(cells) + " |")
     if not {"SGLD", "APD"} <= set(detectors):
         return "\n".join(lines)
-    seeds = " / ".join(str(r["seed"]) for r in records)
-    lines += [
-        "",
-        f"SGLD minus APD as a detector, AUROC points: seeds {seeds}, and their mean (the "
-        "target: a mean within 1 point on every row).",
-        "",
-        "| attack | source | per seed | mean | |",
-        "|---|---|---|---|---|",
-    ]
+    lines += _sgld_minus_apd_head(
+        records, " as a detector", "a mean within 1 point on every row", ["attack", "source"], [""]
+    )
     for attack in attacks:
         for source in sources:
             rows = [r["results"]["auroc"][attack][source] for r in records]
