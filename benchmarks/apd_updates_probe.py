@@ -32,7 +32,7 @@ samples' mean).
 
 Usage::
 
-    OMP_NUM_THREADS=1 python benchmarks/apd_fcnn2_updates.py --data-home ../shared/data \\
+    OMP_NUM_THREADS=1 python benchmarks/apd_updates_probe.py --data-home ../shared/data \\
         --cache .runs/apd_fcnn2 --updates 200 400 800 1200 1600 --out results/apd_fcnn2_seed0.json
 """
 
