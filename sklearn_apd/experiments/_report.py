@@ -13,6 +13,7 @@ files) and ``demo`` (the record ``sklearn-apd demo --json`` writes).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -73,6 +74,17 @@ _TABLE2_COLUMNS = (("AUROC", 0), ("AUPR-in", 2), ("AUPR-out", 1))
 _TABLE2_SHORT = {"variation_ratio": "VR", "bald": "BALD"}
 
 
+@functools.cache
+def _table2():
+    """The paper's Table 2, read once (the renderers only look values up in it)."""
+    return paper_results()["table2_anomaly_fcNN2_ood_scale5_percent"]
+
+
+def _table2_paper(kind, ood_set, name):
+    """The paper's Table 2 values (AUROC, AUPR+, AUPR-) of one cell, or None where it has none."""
+    return _table2().get(_TABLE2_SHORT.get(kind, ""), {}).get(ood_set, {}).get(name)
+
+
 def render_anomaly_auroc(results, settings):
     """fcNN2's accuracy (Table 1) and the AUROC of every kind, OOD set and method (Table 2)."""
     paper = paper_results()
@@ -91,7 +103,6 @@ def render_anomaly_auroc(results, settings):
             "",
         ]
     ood = results.get("ood", results)
-    table2 = paper["table2_anomaly_fcNN2_ood_scale5_percent"]
     kinds = list(dict.fromkeys(r["kind"] for r in next(iter(ood.values()))))
     lines += [
         f"AUROC (%) for MNIST test vs each OOD set ({n:,} images each, x5); paper's Table 2 in "
@@ -102,7 +113,7 @@ def render_anomaly_auroc(results, settings):
     ]
     cells: dict = {}
     for kind, ood_set, name, row in _ood_rows(ood):
-        ref = table2.get(_TABLE2_SHORT.get(kind, ""), {}).get(ood_set, {}).get(name)
+        ref = _table2_paper(kind, ood_set, name)
         cell = f"{pct(row['AUROC'])} [{ref[0]}]" if ref else pct(row["AUROC"])
         cells.setdefault((ood_set, name), []).append(cell)
     for (ood_set, name), row in cells.items():
@@ -152,7 +163,6 @@ def render_omniglot_scales(results):
     }
     ref = results["ood_omniglot_reference_scale"]
     kinds = list(dict.fromkeys(r["kind"] for r in next(iter(ref.values()))))
-    table2 = paper_results()["table2_anomaly_fcNN2_ood_scale5_percent"]
     lines = [
         "Omniglot under both input scales, AUROC (%): the specification's (MNIST's "
         "preprocessing to [-1, 1], then x5; the table above) / the paper's reference code's "
@@ -166,7 +176,7 @@ def render_omniglot_scales(results):
         by_kind = {r["kind"]: r["AUROC"] for r in rows}
         cells = []
         for k in kinds:
-            paper = table2.get(_TABLE2_SHORT.get(k, ""), {}).get("OmniGlot", {}).get(name)
+            paper = _table2_paper(k, "OmniGlot", name)
             cell = f"{pct(spec[(name, k)])} / {pct(by_kind[k])}"
             cells.append(f"{cell} [{paper[0]}]" if paper else cell)
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -176,7 +186,6 @@ def render_omniglot_scales(results):
 def render_anomaly_aupr(results, settings):
     """Table 2 in full: AUROC, AUPR-in and AUPR-out of every kind, OOD set and method."""
     n = settings["n_test"]
-    table2 = paper_results()["table2_anomaly_fcNN2_ood_scale5_percent"]
     lines = [
         f"Table 2 (fcNN2): MNIST test ({n}) vs each OOD set ({n} points, "
         "x5), AUROC / AUPR-in / AUPR-out in %. Paper values in brackets (VR and BALD only; "
@@ -187,7 +196,7 @@ def render_anomaly_aupr(results, settings):
         "|---|---|---|---|---|---|",
     ]
     for kind, ood_set, name, row in _ood_rows(results.get("ood", results)):
-        ref = table2.get(_TABLE2_SHORT.get(kind, ""), {}).get(ood_set, {}).get(name)
+        ref = _table2_paper(kind, ood_set, name)
         cells = [
             f"{pct(row[col])} [{ref[i]}]" if ref else pct(row[col]) for col, i in _TABLE2_COLUMNS
         ]
