@@ -75,17 +75,25 @@ def batched_logits(W, X, shapes):
     return h
 
 
+#: The quantiles of the per-draw training NLL the probe reports.
+QUANTILES = (0.1, 0.5, 0.9, 0.99, 1.0)
+
+
+def draw_nll(W, X, y, shapes):
+    """Mean cross-entropy on ``(X, y)`` of each row of the flat weights ``W``: shape (b,)."""
+    logits = batched_logits(W, X, shapes)
+    nll = F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]), y.repeat(logits.shape[0]), reduction="none"
+    )
+    return nll.view(logits.shape[0], -1).mean(1)
+
+
 def per_draw_nll(W, X, y, shapes, chunk=50):
-    """Mean training cross-entropy of each row of ``W`` (no gradient), in chunks of draws."""
+    """`draw_nll` without gradient, in chunks of draws, as a NumPy array."""
     with torch.no_grad():
-        out = []
-        for s in range(0, W.shape[0], chunk):
-            logits = batched_logits(W[s : s + chunk], X, shapes)
-            nll = F.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), y.repeat(logits.shape[0]), reduction="none"
-            )
-            out.append(nll.view(logits.shape[0], -1).mean(1))
-        return torch.cat(out).numpy()
+        return torch.cat(
+            [draw_nll(W[s : s + chunk], X, y, shapes) for s in range(0, W.shape[0], chunk)]
+        ).numpy()
 
 
 def use_likelihood_term(lam, X, y, shapes, n_batch, seed):
@@ -98,10 +106,7 @@ def use_likelihood_term(lam, X, y, shapes, n_batch, seed):
         loss, d_fake = original(critic, generator, z, objective)
         if lam:
             rows = torch.randint(X.shape[0], (n_batch,), generator=rng)
-            logits = batched_logits(generator(z), X[rows], shapes)
-            nll = F.cross_entropy(
-                logits.reshape(-1, logits.shape[-1]), y[rows].repeat(logits.shape[0])
-            )
+            nll = draw_nll(generator(z), X[rows], y[rows], shapes).mean()
             trace.append(float(nll.detach()))
             loss = loss + lam * nll
         return loss, d_fake
@@ -110,16 +115,16 @@ def use_likelihood_term(lam, X, y, shapes, n_batch, seed):
     return trace
 
 
-def diagnose(args, sgld, samples, X, y, Xt, test_sets):
-    """Per-draw NLL quantiles, and the AUROCs without the draws that fit worse than any sample."""
-    shapes = layer_shapes(sgld.module_)
+def diagnose(args, sgld, nll_s, X, y, shapes, Xt, test_sets):
+    """Per-draw NLL quantiles, and the AUROCs without the draws that fit worse than any sample.
+
+    ``nll_s`` is the per-sample NLL of the SGLD samples on ``(X, y)``.
+    """
     apd = load_checkpoint(args.start_from, sgld)
-    nll_s = per_draw_nll(samples, X, y, shapes)
     draws = apd.sample_parameters(600, random_state=args.seed)
     nll_a = per_draw_nll(draws, X, y, shapes)
-    q = [0.1, 0.5, 0.9, 0.99, 1.0]
-    print(f"SGLD NLL quantiles {np.quantile(nll_s, q).round(4)}", flush=True)
-    print(f"APD ({apd.n_iter_} updates) NLL quantiles {np.quantile(nll_a, q).round(4)}")
+    print(f"SGLD NLL quantiles {np.quantile(nll_s, QUANTILES).round(4)}", flush=True)
+    print(f"APD ({apd.n_iter_} updates) NLL quantiles {np.quantile(nll_a, QUANTILES).round(4)}")
     keep = torch.from_numpy(nll_a <= nll_s.max())
     print(f"APD draws above the worst sample: {int((~keep).sum())} of {len(nll_a)}")
     for name, w in (("all draws", draws[:200]), ("draws <= the worst sample", draws[keep][:200])):
@@ -163,17 +168,19 @@ def main():
     real = sgld.collect()
     diag_rows = torch.arange(5000)  # the first 5,000 training images
 
-    def nll_quantiles(W):
-        nll = per_draw_nll(W, Xtr[diag_rows], ytr[diag_rows], shapes)
-        q = np.quantile(nll, [0.1, 0.5, 0.9, 0.99, 1.0])
+    X_diag, y_diag = Xtr[diag_rows], ytr[diag_rows]
+
+    def nll_quantiles(nll):
+        q = np.quantile(nll, QUANTILES)
         return {"mean": float(nll.mean()), "q10_50_90_99_100": [round(float(v), 4) for v in q]}
 
     pick = torch.randperm(real.shape[0], generator=torch.Generator().manual_seed(0))[:200]
-    out = {"sgld_nll": nll_quantiles(real[pick]), "apd": []}
+    nll_s = per_draw_nll(real[pick], X_diag, y_diag, shapes)
+    out = {"sgld_nll": nll_quantiles(nll_s), "apd": []}
     print(f"SGLD per-sample training NLL: {out['sgld_nll']}", flush=True)
     test_sets = ctx.ood_sets()
     if args.diagnose:
-        return diagnose(args, sgld, real[pick], Xtr[diag_rows], ytr[diag_rows], Xt, test_sets)
+        return diagnose(args, sgld, nll_s, X_diag, y_diag, shapes, Xt, test_sets)
     Xv, val_sets = validation_sets(args.data_home, args.seed)
     trace = use_likelihood_term(args.lam, Xtr, ytr, shapes, args.nll_batch, args.seed)
     tag = f"apd_{args.hidden.lower()}_lam{args.lam:g}_b{args.nll_batch}_seed{args.seed}"
@@ -192,7 +199,7 @@ def main():
             "test": score(apd, Xt, test_sets),
             "validation": score(apd, Xv, val_sets),
             "spread": spread(draws, real),
-            "draw_nll": nll_quantiles(draws),
+            "draw_nll": nll_quantiles(per_draw_nll(draws, X_diag, y_diag, shapes)),
         }
         out["apd"].append(point)
         _print(f"APD lam {args.lam:g} {point['updates']} updates ({gan_s:.0f} s)", point)
