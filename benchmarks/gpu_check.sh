@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GPU check (issue #25, item 5): the default test suite on CUDA, then the
-# fit / predict / APD / chains / small-data benchmarks on the GPU with the plain PyTorch
-# loop beside them. One script, so that a lent device's minutes go to running.
+# fit / predict / APD / chains / small-data / likelihood-term benchmarks on the
+# GPU with the plain PyTorch loop beside them. One script, so that a lent
+# device's minutes go to running.
 #
 # Where:  the repository root of a machine with a CUDA GPU and a python3 that
 #         has torch (CUDA build), scikit-learn, scipy, tqdm and pytest (plus
@@ -75,3 +76,5 @@ step bench_apd "$b" python3 benchmarks/bench_apd.py --device cuda --iters 20
 step bench_chains "$b" python3 benchmarks/bench_chains.py --device cuda --iters 1000 \
     --repeats 3 --chains 1 4 16
 step bench_small_fit "$b" python3 benchmarks/bench_small_fit.py --device cuda --repeats 3
+step bench_apd_likelihood "$b" python3 benchmarks/bench_apd_likelihood.py --device cuda \
+    --iters 10 --repeats 3

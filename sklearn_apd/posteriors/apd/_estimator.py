@@ -15,12 +15,13 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, _fit_co
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import validate_data
 
-from ..._utils import TorchPickleMixin, resolve_device
+from ..._utils import TorchPickleMixin, encode_labels, resolve_device
 from ...prediction import PosteriorPredictionMixin, PosteriorRegressionMixin
 from .._regressors import SGLDRegressor
 from .._sgld import SGLDClassifier
 from .._weight_samples import adopt_network, fitted_sampler
 from . import _warm_start
+from ._likelihood import LikelihoodTerm, cross_entropy_per_draw, gaussian_nll_per_draw
 from ._online import fit_online
 from ._trainer import DistillationLog, GANTrainer, gan_params, train_offline
 
@@ -63,6 +64,8 @@ class APDDistillerMixin:
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "working_memory": [Interval(numbers.Real, 0, None, closed="neither"), None],
+        "likelihood_weight": [Interval(numbers.Real, 0, None, closed="left")],
+        "likelihood_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -92,6 +95,8 @@ class APDDistillerMixin:
         random_state=None,
         verbose=0,
         working_memory=None,
+        likelihood_weight=0.0,
+        likelihood_batch_size=1000,
     ):
         self.sampler = sampler
         self.mode = mode
@@ -117,6 +122,8 @@ class APDDistillerMixin:
         self.random_state = random_state
         self.verbose = verbose
         self.working_memory = working_memory
+        self.likelihood_weight = likelihood_weight
+        self.likelihood_batch_size = likelihood_batch_size
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -165,7 +172,7 @@ class APDDistillerMixin:
         if self.mode == "offline":
             self._fit_offline(X, y, state)
         else:
-            fit_online(self, X, y, self._default_sampler())
+            fit_online(self, X, y, self._default_sampler(), self._likelihood_term)
         self.gan_params_ = gan_params(self)
         self.generator_.eval()
         self.generator_.fold_standardization()  # no-op unless standardize=True
@@ -189,6 +196,7 @@ class APDDistillerMixin:
             trainer = GANTrainer.new(self, self.n_parameters_, samples)
             log = DistillationLog()
         self.generator_ = trainer.generator
+        trainer.likelihood = self._likelihood_term(X, y)
         try:
             train_offline(trainer, samples, log, self.max_iter, self.verbose)
         finally:
@@ -196,6 +204,27 @@ class APDDistillerMixin:
             self.n_iter_ = log.n_iter
         if self.warm_start:
             self._warm_state = _warm_start.keep_state(self, trainer, state)
+
+    def _likelihood_term(self, X, y):
+        """The generator's likelihood term on ``(X, y)`` (None when ``likelihood_weight=0``).
+
+        Called once the sampler's network is adopted (``module_``, the task's
+        attributes, checked against ``X`` and ``y`` by `fitted_sampler`), so
+        that the targets are encoded as the network's.
+        """
+        if not self.likelihood_weight:
+            return None
+        return LikelihoodTerm(
+            float(self.likelihood_weight),
+            self._draw_nll,
+            self.module_,
+            self.layout_,
+            torch.as_tensor(np.ascontiguousarray(X), device=self.device_),
+            torch.as_tensor(self._nll_targets(y), device=self.device_),
+            self.likelihood_batch_size,
+            self.random_state,
+            self._working_memory_mb,
+        )
 
     def _generator_storage(self):
         """Floats kept for sampling: G's parameters (and buffers, if not yet folded)."""
@@ -324,7 +353,28 @@ class APDClassifier(
     verbose : int, default=0
         1 shows a progress bar.
     working_memory : float or None, default=None
-        MiB per chunk of the prediction engine.
+        MiB per chunk of the prediction engine (and of the likelihood term).
+    likelihood_weight : float, default=0.0
+        Adds this weight times the training data's mean negative
+        log-likelihood under the generated weights to the generator's loss
+        (each generator update: a new minibatch of ``likelihood_batch_size``
+        training rows, averaged over the update's ``batch_size`` draws). The
+        critic keeps the draws' distribution on the samples'; the term pulls
+        each draw towards weights that fit the data. 0 is the paper's APD.
+        Not in the paper, and experimental (``benchmarks/RESULTS.md``,
+        2026-12-05, MNIST): without it a few percent of the draws fit the
+        data worse than any SGLD sample. With weight 1 on 1,000-row batches
+        and 800 updates, fcNN1's APD came within 0.5 OOD AUROC points of
+        SGLD on every Table 2 cell (mean of three seeds), but on fcNN2 the
+        term helped at 400 updates and came apart by 800 (the term itself
+        rising elevenfold): watch ``distill_history_["likelihood"]`` and
+        choose the number of updates on validation data. Each update also
+        runs the network forward and backward on the batch for every draw
+        (on a 2-core CPU +71% per update on fcNN1, twice the time on fcNN2).
+    likelihood_batch_size : int, default=1000
+        Training rows per generator update for ``likelihood_weight`` (drawn
+        with replacement; all rows' worth when larger than the data). On
+        100-row batches the term's noise hurt more than it helped.
 
     Attributes
     ----------
@@ -345,8 +395,10 @@ class APDClassifier(
         Per generator update: ``"iteration"``, ``"critic_loss"``,
         ``"generator_loss"``, ``"wasserstein"`` (mean critic score of real
         minus generated samples, the Wasserstein estimate for the WGANs),
-        ``"time"`` (seconds of GAN training so far) and, online,
-        ``"buffer_size"`` (samples held).
+        ``"time"`` (seconds of GAN training so far), with
+        ``likelihood_weight > 0`` ``"likelihood"`` (the draws' mean NLL on the
+        update's training batch; ``"generator_loss"`` is the adversarial part
+        alone) and, online, ``"buffer_size"`` (samples held).
     n_iter_ : int
         Generator updates run (over all fits, with ``warm_start=True``).
     n_training_samples_ : int
@@ -377,6 +429,11 @@ class APDClassifier(
 
     def _default_sampler(self):
         return SGLDClassifier()
+
+    _draw_nll = staticmethod(cross_entropy_per_draw)
+
+    def _nll_targets(self, y):
+        return encode_labels(self.classes_, y).astype(np.int64)
 
 
 class APDRegressor(
@@ -422,6 +479,10 @@ class APDRegressor(
     random_state : int, RandomState instance or None, default=None
     verbose : int, default=0
     working_memory : float or None, default=None
+    likelihood_weight : float, default=0.0
+        The Gaussian NLL of the (standardized) training targets under the
+        generated weights and noise, in the generator's loss.
+    likelihood_batch_size : int, default=1000
 
     Each parameter means what it means in APDClassifier, where it is described in full.
 
@@ -467,3 +528,9 @@ class APDRegressor(
 
     def _default_sampler(self):
         return SGLDRegressor()
+
+    _draw_nll = staticmethod(gaussian_nll_per_draw)
+
+    def _nll_targets(self, y):
+        y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+        return ((y - self.y_mean_) / self.y_scale_).astype(np.float32)

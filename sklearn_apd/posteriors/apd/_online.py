@@ -12,13 +12,14 @@ from .._weight_samples import adopt_network
 from ._trainer import DistillationLog, GANTrainer
 
 
-def fit_online(est, X, y, default_sampler):
+def fit_online(est, X, y, default_sampler, likelihood_term):
     """Distil chains of ``est.sampler`` while they run; sets ``est``'s fitted attributes.
 
     Each round: ``sgld_steps`` steps of ``n_chains`` chains (states after the
     sampler's ``burn_in``, in the sampling stages of its schedule, enter a FIFO
     buffer of ``buffer_size``), then ``gan_steps`` generator updates on the
-    buffer, until ``max_iter`` updates.
+    buffer, until ``max_iter`` updates. ``likelihood_term(X, y)`` is the
+    generator's likelihood term (None without one).
 
     With ``standardize=True`` the GAN's per-weight mean and scale come from the
     first buffer: the chains start from the sampler's own initial weights (there
@@ -43,6 +44,7 @@ def fit_online(est, X, y, default_sampler):
     trainer = None
     if not est.standardize:
         trainer = GANTrainer.new(est, est.n_parameters_)
+        trainer.likelihood = likelihood_term(X, y)
         est.generator_ = trainer.generator
         # Chains start from generator samples (Algorithm 2).
         with torch.no_grad():
@@ -74,10 +76,11 @@ def fit_online(est, X, y, default_sampler):
                     continue  # still in burn-in
                 if trainer is None:  # standardize=True: moments of the first buffer
                     trainer = GANTrainer.new(est, est.n_parameters_, samples=buffer[:held])
+                    trainer.likelihood = likelihood_term(X, y)
                     est.generator_ = trainer.generator
                 for _ in range(min(est.gan_steps, est.max_iter - log.n_iter)):
                     losses = trainer.step(draw_real, log.n_iter + 1)
-                    log.record(losses, buffer_size=held)
+                    log.record(losses, buffer_size=held, **trainer.extras())
                     bar.update(1)
     finally:
         bar.close()

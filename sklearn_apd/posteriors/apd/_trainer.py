@@ -86,15 +86,18 @@ class GANTrainer:
     ``settings`` is the estimator (``gan``, ``latent_dim``, ``batch_size``,
     ``n_critic``, ``gp_weight``, ``clip_value``, ``lr``, ``betas``,
     ``standardize``, ``random_state``, ``device_``). ``rng`` draws the latent
-    noise, the interpolation factors and the real minibatches.
+    noise, the interpolation factors and the real minibatches. ``likelihood``
+    (a `LikelihoodTerm`, or None) adds the training data's NLL under the draws
+    to the generator's loss.
     """
 
-    def __init__(self, settings, generator, critic, optimizers, rng):
+    def __init__(self, settings, generator, critic, optimizers, rng, likelihood=None):
         self.settings = settings
         self.generator = generator
         self.critic = critic
         self.optimizers = optimizers
         self.rng = rng
+        self.likelihood = likelihood
 
     @classmethod
     def new(cls, settings, n_parameters, samples=None):
@@ -162,17 +165,30 @@ class GANTrainer:
         z = torch.randn(b, s.latent_dim, generator=rng, device=device)
         loss_g, _ = generator_loss(critic, g, z, s.gan)
         opt_g.zero_grad(set_to_none=True)
-        loss_g.backward()
+        if self.likelihood is None:
+            loss_g.backward()
+        else:  # the draws themselves, for the term's gradient (chunked, in its own graphs)
+            fake = g(z)
+            term_grad = self.likelihood.gradient(fake.detach())
+            torch.autograd.backward([loss_g, fake], [None, term_grad])
         opt_g.step()
         critic_value, generator_value = float(loss_c.detach()), float(loss_g.detach())
-        if not (np.isfinite(critic_value) and np.isfinite(generator_value)):
+        term = self.extras()
+        if not all(np.isfinite(v) for v in (critic_value, generator_value, *term.values())):
+            found = "".join(f", {k} {v}" for k, v in term.items())
+            advice = f"Lower lr (now {s.lr}), use gan='wgan-gp', or set standardize=True"
+            if term:
+                advice += f", or lower likelihood_weight (now {self.likelihood.weight})"
             raise DivergenceError(
                 f"APDClassifier diverged at generator update {iteration}: critic loss "
-                f"{critic_value}, generator loss {generator_value}. Lower lr (now {s.lr}), "
-                "use gan='wgan-gp', or set standardize=True."
+                f"{critic_value}, generator loss {generator_value}{found}. {advice}."
             )
         wasserstein = float((d_real.mean() - d_fake.mean()).detach())
         return critic_value, generator_value, wasserstein
+
+    def extras(self) -> dict:
+        """What the last update adds to the history: the draws' training NLL, if any."""
+        return {} if self.likelihood is None else {"likelihood": self.likelihood.last}
 
 
 def optimizer_pair(settings, critic, generator):
@@ -237,7 +253,7 @@ def train_offline(trainer, samples, log, n_updates, verbose, as_rows=None):
     try:
         for _ in range(n_updates):
             losses = trainer.step(draw_real, log.n_iter + 1)
-            log.record(losses)
+            log.record(losses, **trainer.extras())
             bar.update(1)
             if log.n_iter % 50 == 0:
                 bar.set_postfix(wasserstein=f"{losses[2]:.3g}")
