@@ -13,7 +13,15 @@ draws on a minibatch of training images (``--nll-batch`` images, new ones every
 update), so each draw is pulled towards weights that fit the data while the
 critic keeps the draws' distribution on the samples'. ``lam=0`` is the package's
 recipe (the control). The SGLD posterior's own log-density has this term times
-the training-set size over the temperature; here ``lam`` is a free weight.
+the training-set size over the temperature; here ``lam`` is a free weight. Since
+2026-12-05 (fifth session) the term is the package's own
+(``APDClassifier(likelihood_weight=lam, likelihood_batch_size=...)``); the
+results of the fourth session came from this script's earlier patch of the
+generator's loss, the same term with the batches drawn from the GAN's stream.
+
+Without ``--sgld``, or when its file does not exist yet, SGLD is fitted as Table 2
+fits it (``ExperimentContext("anomaly", "large")``, the seed's ``ctx.sgld``) and
+saved there.
 
 Usage (continue a checkpoint of ``apd_updates_probe.py`` by 200 updates)::
 
@@ -26,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 
 import joblib
@@ -45,7 +54,6 @@ from apd_updates_probe import (
 )
 
 from sklearn_apd.experiments._context import ExperimentContext
-from sklearn_apd.posteriors.apd import _trainer
 
 
 def layer_shapes(module):
@@ -96,25 +104,6 @@ def per_draw_nll(W, X, y, shapes, chunk=50):
         ).numpy()
 
 
-def use_likelihood_term(lam, X, y, shapes, n_batch, seed):
-    """From now on every APD generator update adds ``lam`` x the draws' mean NLL on a batch."""
-    original = _trainer.generator_loss
-    rng = torch.Generator().manual_seed(seed)
-    trace = []
-
-    def generator_loss(critic, generator, z, objective):
-        loss, d_fake = original(critic, generator, z, objective)
-        if lam:
-            rows = torch.randint(X.shape[0], (n_batch,), generator=rng)
-            nll = draw_nll(generator(z), X[rows], y[rows], shapes).mean()
-            trace.append(float(nll.detach()))
-            loss = loss + lam * nll
-        return loss, d_fake
-
-    _trainer.generator_loss = generator_loss
-    return trace
-
-
 def diagnose(args, sgld, nll_s, X, y, shapes, Xt, test_sets):
     """Per-draw NLL quantiles, and the AUROCs without the draws that fit worse than any sample.
 
@@ -141,7 +130,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-home", default=None)
     ap.add_argument("--hidden", default="fcNN1", choices=["fcNN1", "fcNN2"])
-    ap.add_argument("--sgld", required=True, help="the fitted SGLDClassifier (joblib)")
+    ap.add_argument("--sgld", default=None, help="the fitted SGLDClassifier (joblib)")
     ap.add_argument("--cache", required=True, help="folder for this probe's checkpoints")
     ap.add_argument("--start-from", default=None, help="an apd_updates_probe.py checkpoint")
     ap.add_argument("--lam", type=float, default=1.0)
@@ -163,7 +152,15 @@ def main():
     X, y, *_, Xt, _ = ctx.mnist()
     Xtr = torch.as_tensor(np.asarray(X, dtype=np.float32).reshape(len(X), -1))
     ytr = torch.as_tensor(np.asarray(y, dtype=np.int64))
-    sgld = joblib.load(args.sgld)
+    tag = f"{args.hidden.lower()}_large_seed{args.seed}"
+    sgld_path = Path(args.sgld or cache / f"sgld_{tag}.joblib")
+    if sgld_path.exists():
+        sgld = joblib.load(sgld_path)
+    else:
+        t0 = time.perf_counter()
+        sgld = ctx.sgld(args.hidden).fit(X, y)
+        print(f"SGLD fitted in {time.perf_counter() - t0:.0f} s", flush=True)
+        joblib.dump(sgld, sgld_path)
     shapes = layer_shapes(sgld.module_)
     real = sgld.collect()
     diag_rows = torch.arange(5000)  # the first 5,000 training images
@@ -182,20 +179,25 @@ def main():
     if args.diagnose:
         return diagnose(args, sgld, nll_s, X_diag, y_diag, shapes, Xt, test_sets)
     Xv, val_sets = validation_sets(args.data_home, args.seed)
-    trace = use_likelihood_term(args.lam, Xtr, ytr, shapes, args.nll_batch, args.seed)
+    out["sgld"] = {"test": score(sgld, Xt, test_sets), "validation": score(sgld, Xv, val_sets)}
+    _print("SGLD", out["sgld"])
     tag = f"apd_{args.hidden.lower()}_lam{args.lam:g}_b{args.nll_batch}_seed{args.seed}"
     if args.start_from:
         tag += f"_from{joblib.load(args.start_from).n_iter_}"
     path = cache / f"{tag}.joblib"
+    term = dict(likelihood_weight=args.lam, likelihood_batch_size=args.nll_batch)
     resumed = open_gan(path, args.start_from, sgld)
+    if resumed is not None:
+        resumed.set_params(**term)
     gan_s = 0.0
-    for apd, seconds in distil_checkpoints(ctx, sgld, resumed, args.updates, X, y, path):
+    for apd, seconds in distil_checkpoints(ctx, sgld, resumed, args.updates, X, y, path, **term):
         gan_s += seconds
+        trace = apd.distill_history_.get("likelihood", [])
         draws = apd.sample_parameters(ctx.b.n_samples, random_state=args.seed)
         point = {
             "updates": int(apd.n_iter_),
             "gan_s": round(gan_s, 1),
-            "nll_term_last50": float(np.mean(trace[-50:])) if trace else None,
+            "nll_term_last50": float(np.mean(trace[-50:])) if len(trace) else None,
             "test": score(apd, Xt, test_sets),
             "validation": score(apd, Xv, val_sets),
             "spread": spread(draws, real),
