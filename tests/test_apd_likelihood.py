@@ -89,22 +89,22 @@ def _draws_nll(apd, X, y, n=100):
 
 
 def test_the_term_pulls_the_draws_onto_the_data(digits_sgld):
-    """Weight 1 lowers the draws' training NLL, most of all in the tail, against weight 0.
+    """A heavy term lowers the draws' training NLL, in the mean and in the tail, against none.
 
-    Same SGLD samples, seed and updates; only the generator's loss differs.
+    Same SGLD samples, seed and updates; only the generator's loss differs. With
+    weight 30 the mean and the 90% quantile fell by 10-14% and 10-17% for GAN
+    seeds 0-2 (weight 1 moves them by about 3% here, either way in the tail).
     """
     sgld, X, y = digits_sgld
     params = dict(max_iter=100, lr=1e-3, standardize=True, **CPU)
     plain = APDClassifier(FrozenEstimator(sgld), **params).fit(X, y)
     pulled = APDClassifier(
-        FrozenEstimator(sgld), likelihood_weight=1.0, likelihood_batch_size=500, **params
+        FrozenEstimator(sgld), likelihood_weight=30.0, likelihood_batch_size=500, **params
     ).fit(X, y)
     nll_plain, nll_pulled = _draws_nll(plain, X, y), _draws_nll(pulled, X, y)
-    assert np.quantile(nll_pulled, 0.9) < np.quantile(nll_plain, 0.9), (
-        np.quantile(nll_plain, [0.5, 0.9]),
-        np.quantile(nll_pulled, [0.5, 0.9]),
-    )
-    assert nll_pulled.mean() < nll_plain.mean()
+    q_plain, q_pulled = np.quantile(nll_plain, 0.9), np.quantile(nll_pulled, 0.9)
+    assert q_pulled < 0.95 * q_plain, (q_plain, q_pulled)
+    assert nll_pulled.mean() < 0.95 * nll_plain.mean(), (nll_plain.mean(), nll_pulled.mean())
     h = pulled.distill_history_
     assert len(h["likelihood"]) == pulled.n_iter_ == 100
     assert np.isfinite(h["likelihood"]).all()
