@@ -40,7 +40,6 @@ from pathlib import Path
 import joblib
 import numpy as np
 import torch
-import torch.nn.functional as F
 from apd_updates_probe import (
     _print,
     banner,
@@ -54,64 +53,38 @@ from apd_updates_probe import (
 )
 
 from sklearn_apd.experiments._context import ExperimentContext
-
-
-def layer_shapes(module):
-    """``[(out, in), ...]`` of the MLP's Linear layers, in ``named_parameters`` order."""
-    shapes = []
-    for name, p in module.named_parameters():
-        if name.endswith("weight"):
-            shapes.append(tuple(p.shape))
-    return shapes
-
-
-def batched_logits(W, X, shapes):
-    """Logits of ``b`` ReLU MLPs, one per row of the flat weights ``W`` (b, P), on ``X`` (n, d)."""
-    b, o, h = W.shape[0], 0, None
-    for i, (n_out, n_in) in enumerate(shapes):
-        w = W[:, o : o + n_out * n_in].view(b, n_out, n_in)
-        o += n_out * n_in
-        bias = W[:, o : o + n_out].view(b, 1, n_out)
-        o += n_out
-        h = (
-            torch.einsum("ni,boi->bno", X, w) + bias
-            if i == 0
-            else torch.baddbmm(bias, h, w.transpose(1, 2))
-        )
-        if i < len(shapes) - 1:
-            h = torch.relu(h)
-    return h
-
+from sklearn_apd.nets import ParameterLayout
+from sklearn_apd.posteriors.apd._likelihood import cross_entropy_per_draw
+from sklearn_apd.prediction import batched_logits
 
 #: The quantiles of the per-draw training NLL the probe reports.
 QUANTILES = (0.1, 0.5, 0.9, 0.99, 1.0)
 
 
-def draw_nll(W, X, y, shapes):
-    """Mean cross-entropy on ``(X, y)`` of each row of the flat weights ``W``: shape (b,)."""
-    logits = batched_logits(W, X, shapes)
-    nll = F.cross_entropy(
-        logits.reshape(-1, logits.shape[-1]), y.repeat(logits.shape[0]), reduction="none"
-    )
-    return nll.view(logits.shape[0], -1).mean(1)
+def per_draw_nll(W, X, y, net, chunk=50):
+    """Mean cross-entropy on ``(X, y)`` of each row of the flat weights ``W``, as a NumPy array.
 
-
-def per_draw_nll(W, X, y, shapes, chunk=50):
-    """`draw_nll` without gradient, in chunks of draws, as a NumPy array."""
+    ``net`` is ``(module, layout)``: the package's engine and per-draw loss, without
+    gradient, in chunks of ``chunk`` draws.
+    """
+    module, layout = net
     with torch.no_grad():
         return torch.cat(
-            [draw_nll(W[s : s + chunk], X, y, shapes) for s in range(0, W.shape[0], chunk)]
+            [
+                cross_entropy_per_draw(batched_logits(module, layout, W[s : s + chunk], X), y)
+                for s in range(0, W.shape[0], chunk)
+            ]
         ).numpy()
 
 
-def diagnose(args, sgld, nll_s, X, y, shapes, Xt, test_sets):
+def diagnose(args, sgld, nll_s, X, y, net, Xt, test_sets):
     """Per-draw NLL quantiles, and the AUROCs without the draws that fit worse than any sample.
 
     ``nll_s`` is the per-sample NLL of the SGLD samples on ``(X, y)``.
     """
     apd = load_checkpoint(args.start_from, sgld)
     draws = apd.sample_parameters(600, random_state=args.seed)
-    nll_a = per_draw_nll(draws, X, y, shapes)
+    nll_a = per_draw_nll(draws, X, y, net)
     print(f"SGLD NLL quantiles {np.quantile(nll_s, QUANTILES).round(4)}", flush=True)
     print(f"APD ({apd.n_iter_} updates) NLL quantiles {np.quantile(nll_a, QUANTILES).round(4)}")
     keep = torch.from_numpy(nll_a <= nll_s.max())
@@ -161,7 +134,7 @@ def main():
         sgld = ctx.sgld(args.hidden).fit(X, y)
         print(f"SGLD fitted in {time.perf_counter() - t0:.0f} s", flush=True)
         joblib.dump(sgld, sgld_path)
-    shapes = layer_shapes(sgld.module_)
+    net = (sgld.module_.eval(), ParameterLayout(sgld.module_))
     real = sgld.collect()
     diag_rows = torch.arange(5000)  # the first 5,000 training images
 
@@ -172,12 +145,12 @@ def main():
         return {"mean": float(nll.mean()), "q10_50_90_99_100": [round(float(v), 4) for v in q]}
 
     pick = torch.randperm(real.shape[0], generator=torch.Generator().manual_seed(0))[:200]
-    nll_s = per_draw_nll(real[pick], X_diag, y_diag, shapes)
+    nll_s = per_draw_nll(real[pick], X_diag, y_diag, net)
     out = {"sgld_nll": nll_quantiles(nll_s), "apd": []}
     print(f"SGLD per-sample training NLL: {out['sgld_nll']}", flush=True)
     test_sets = ctx.ood_sets()
     if args.diagnose:
-        return diagnose(args, sgld, nll_s, X_diag, y_diag, shapes, Xt, test_sets)
+        return diagnose(args, sgld, nll_s, X_diag, y_diag, net, Xt, test_sets)
     Xv, val_sets = validation_sets(args.data_home, args.seed)
     out["sgld"] = {"test": score(sgld, Xt, test_sets), "validation": score(sgld, Xv, val_sets)}
     _print("SGLD", out["sgld"])
@@ -201,7 +174,7 @@ def main():
             "test": score(apd, Xt, test_sets),
             "validation": score(apd, Xv, val_sets),
             "spread": spread(draws, real),
-            "draw_nll": nll_quantiles(per_draw_nll(draws, X_diag, y_diag, shapes)),
+            "draw_nll": nll_quantiles(per_draw_nll(draws, X_diag, y_diag, net)),
         }
         out["apd"].append(point)
         _print(f"APD lam {args.lam:g} {point['updates']} updates ({gan_s:.0f} s)", point)

@@ -33,6 +33,19 @@ from ..prediction import PosteriorRegressionMixin
 from ._network import NetworkPosterior, _never
 
 
+def gaussian_nll_points(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-point Gaussian NLL, summed over the ``k`` targets: shape ``output.shape[:-1]``.
+
+    ``output`` is ``(..., 2k)`` (``k`` means, then ``k`` log precisions),
+    ``target`` ``(..., k)``; each point's value is the sum over the targets of
+    ``0.5 exp(s) (y - mu)^2 - 0.5 s + 0.5 log(2 pi)``.
+    """
+    k = target.shape[-1]
+    mu, s = output[..., :k], output[..., k:]
+    per_point = 0.5 * torch.exp(s) * (target - mu) ** 2 - 0.5 * s
+    return per_point.sum(-1) + 0.5 * k * math.log(2 * math.pi)
+
+
 class GaussianNLLLoss(nn.Module):
     """Mean Gaussian negative log-likelihood of a batch, noise taken from the output.
 
@@ -52,10 +65,7 @@ class GaussianNLLLoss(nn.Module):
 
     def forward(self, output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         """The loss of ``output`` (``(n, 2k)``) for ``target`` (``(n, k)``), a scalar tensor."""
-        k = target.shape[-1]
-        mu, s = output[..., :k], output[..., k:]
-        per_point = 0.5 * torch.exp(s) * (target - mu) ** 2 - 0.5 * s
-        return per_point.sum(-1).mean() + 0.5 * k * math.log(2 * math.pi)
+        return gaussian_nll_points(output, target).mean()
 
 
 #: Constraints of the regression parameters every network regressor has.

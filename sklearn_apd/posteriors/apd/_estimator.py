@@ -219,7 +219,7 @@ class APDDistillerMixin:
             self._draw_nll,
             self.module_,
             self.layout_,
-            torch.as_tensor(np.ascontiguousarray(X), device=self.device_),
+            self._to_tensor(X),
             torch.as_tensor(self._nll_targets(y), device=self.device_),
             self.likelihood_batch_size,
             self.random_state,

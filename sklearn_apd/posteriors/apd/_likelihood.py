@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ..._utils import STREAM_LIKELIHOOD, make_generator
 from ...nets import ParameterLayout
 from ...prediction import activation_footprint, batched_logits
+from .._regression import gaussian_nll_points
 
 #: ``nll(outputs, y)``: per-draw mean NLL ``(k,)`` of outputs ``(k, m, C)`` for targets ``y``.
 DrawNLL = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
@@ -36,13 +36,9 @@ def cross_entropy_per_draw(logits: torch.Tensor, y: torch.Tensor) -> torch.Tenso
 def gaussian_nll_per_draw(outputs: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """Mean Gaussian NLL per draw of outputs ``(k, m, 2 t)`` (means, log precisions), y ``(m, t)``.
 
-    Per point ``0.5 exp(s) (y - mu)^2 - 0.5 s + 0.5 log(2 pi)`` summed over the
-    ``t`` targets, as `GaussianNLLLoss`.
+    `GaussianNLLLoss` of each draw (`gaussian_nll_points`, averaged over the points).
     """
-    t = y.shape[-1]
-    mu, s = outputs[..., :t], outputs[..., t:]
-    per_point = 0.5 * torch.exp(s) * (y - mu) ** 2 - 0.5 * s
-    return per_point.sum(-1).mean(1) + 0.5 * t * float(np.log(2 * np.pi))
+    return gaussian_nll_points(outputs, y).mean(1)
 
 
 class LikelihoodTerm:
