@@ -110,13 +110,18 @@ def main():
     ap.add_argument("--nll-batch", type=int, default=100)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--updates", type=int, nargs="+", default=[200, 400, 800])
+    ap.add_argument(
+        "--lr-from", nargs="+", default=[], metavar="UPDATES:LR",
+        help="from that many updates on, the GAN's lr (default: the budget's 1e-3 throughout)",
+    )  # fmt: skip
     ap.add_argument("--diagnose", action="store_true", help="per-draw NLL quantiles only")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     banner(
         "apd_likelihood_probe", network=args.hidden, lam=args.lam, nll_batch=args.nll_batch,
-        start_from=args.start_from, seed=args.seed,
+        start_from=args.start_from, seed=args.seed, lr_from=args.lr_from,
     )  # fmt: skip
+    lr_from = sorted((int(u), float(lr)) for u, lr in (v.split(":") for v in args.lr_from))
     cache = Path(args.cache)
     cache.mkdir(parents=True, exist_ok=True)
     ctx = ExperimentContext(
@@ -157,18 +162,34 @@ def main():
     tag = f"apd_{args.hidden.lower()}_lam{args.lam:g}_b{args.nll_batch}_seed{args.seed}"
     if args.start_from:
         tag += f"_from{joblib.load(args.start_from).n_iter_}"
+    tag += "".join(f"_lr{lr:g}from{u}" for u, lr in lr_from)
     path = cache / f"{tag}.joblib"
     term = dict(likelihood_weight=args.lam, likelihood_batch_size=args.nll_batch)
     resumed = open_gan(path, args.start_from, sgld)
     if resumed is not None:
         resumed.set_params(**term)
+
+    def stretches(apd):
+        """``distil_checkpoints`` one target at a time, each stretch at its lr of ``--lr-from``."""
+        for target in sorted(args.updates):
+            done = apd.n_iter_ if apd is not None else 0
+            lr = [ctx.b.apd_lr, *(r for u, r in lr_from if u <= done)][-1]
+            if apd is not None:
+                apd.set_params(lr=lr)
+            for fitted, seconds in distil_checkpoints(
+                ctx, sgld, apd, [target], X, y, path, **term, lr=lr
+            ):
+                apd = fitted
+                yield fitted, seconds
+
     gan_s = 0.0
-    for apd, seconds in distil_checkpoints(ctx, sgld, resumed, args.updates, X, y, path, **term):
+    for apd, seconds in stretches(resumed):
         gan_s += seconds
         trace = apd.distill_history_.get("likelihood", [])
         draws = apd.sample_parameters(ctx.b.n_samples, random_state=args.seed)
         point = {
             "updates": int(apd.n_iter_),
+            "lr": float(apd.lr),
             "gan_s": round(gan_s, 1),
             "nll_term_last50": float(np.mean(trace[-50:])) if len(trace) else None,
             "test": score(apd, Xt, test_sets),
