@@ -74,7 +74,11 @@ class WeightGenerator(nn.Module):
         return self.net[:-1](z)
 
     def forward(self, z):
-        out = self.net(z)
+        return self.from_hidden(self.hidden(z))
+
+    def from_hidden(self, hidden: torch.Tensor) -> torch.Tensor:
+        """The weights for the last hidden activations ``hidden`` (of `hidden`)."""
+        out = self.last(hidden)
         if self.mean is not None:
             out = self.mean + self.scale * out
         return out
@@ -224,16 +228,24 @@ def critic_loss(
 
 
 def generator_loss(
-    critic: nn.Sequential, generator: WeightGenerator, z: torch.Tensor, objective: str
+    critic: nn.Sequential,
+    generator: WeightGenerator,
+    z: torch.Tensor,
+    objective: str,
+    hidden: torch.Tensor | None = None,
 ):
     """Generator loss on ``generator.net(z)``; the critic gets no gradient.
 
     Returns ``(loss, d_fake)``: ``-mean D(fake)`` for the WGANs, the
-    non-saturating ``BCE(D(fake), 1)`` for "gan".
+    non-saturating ``BCE(D(fake), 1)`` for "gan". ``hidden`` is
+    ``generator.hidden(z)`` when the caller has it already (computed here
+    when None).
     """
     frozen = [(layer.weight.detach(), layer.bias.detach()) for layer in _linears(critic)]
     last = generator.last
-    a_fake = _fake_preactivation(*frozen[0], last.weight, last.bias, generator.hidden(z))
+    if hidden is None:
+        hidden = generator.hidden(z)
+    a_fake = _fake_preactivation(*frozen[0], last.weight, last.bias, hidden)
     d_fake = _critic_rest(frozen, a_fake)[-1]
     if objective == "gan":
         loss = F.binary_cross_entropy_with_logits(d_fake, torch.ones_like(d_fake))

@@ -163,12 +163,13 @@ class GANTrainer:
                     for q in critic.parameters():
                         q.clamp_(-s.clip_value, s.clip_value)
         z = torch.randn(b, s.latent_dim, generator=rng, device=device)
-        loss_g, _ = generator_loss(critic, g, z, s.gan)
+        hidden = g.hidden(z)
+        loss_g, _ = generator_loss(critic, g, z, s.gan, hidden)
         opt_g.zero_grad(set_to_none=True)
         if self.likelihood is None:
             loss_g.backward()
         else:  # the draws themselves, for the term's gradient (chunked, in its own graphs)
-            fake = g(z)
+            fake = g.from_hidden(hidden)
             term_grad = self.likelihood.gradient(fake.detach())
             torch.autograd.backward([loss_g, fake], [None, term_grad])
         opt_g.step()
