@@ -101,6 +101,28 @@ def reference_step(apd, draw_real, critic, optimizers, generator, gen):
     opt_g.step()
 
 
+def stand_in_sgld(X, y, n_samples, device, **fit_params):
+    """An `SGLDClassifier` fitted briefly on ``(X, y)`` whose samples are ``n_samples`` stand-ins.
+
+    The stand-ins are vectors around the fitted weights (0.01 x standard normal
+    noise): a GAN's cost does not depend on what the samples hold.
+    """
+    sgld = SGLDClassifier(burn_in=0, thinning=1, device=device, random_state=0, **fit_params)
+    sgld.fit(X, y)
+    base = sgld.samples_[-1]
+    sgld.samples_ = base + 0.01 * torch.randn(n_samples, base.numel(), device=base.device)
+    return sgld
+
+
+def batch_drawer(samples):
+    """``draw(b)``: ``b`` rows of ``samples`` drawn with replacement (a trainer's real batch)."""
+
+    def draw(b):
+        return samples[torch.randint(samples.shape[0], (b,), device=samples.device)]
+
+    return draw
+
+
 def measure(step, args, iters, device):
     with CountFlops() as counter:
         step(*args)
@@ -123,11 +145,7 @@ def main():
     rng = np.random.default_rng(0)
     X = rng.random((1000, 784), dtype=np.float32)
     y = rng.integers(0, 10, 1000)
-    sgld = SGLDClassifier(max_epochs=1, burn_in=0, thinning=1, device=device, random_state=0)
-    sgld.fit(X, y)
-    # K vectors around the fitted weights stand in for SGLD samples.
-    base = sgld.samples_[-1]
-    sgld.samples_ = base + 0.01 * torch.randn(args.samples, base.numel(), device=base.device)
+    sgld = stand_in_sgld(X, y, args.samples, device, max_epochs=1)
     print(
         "| objective | implementation | FLOPs / iteration | seconds / iteration "
         "| floor (own FLOPs) | ratio | ratio to the straightforward floor | speed-up |"
@@ -139,9 +157,7 @@ def main():
         )
         apd.fit(X, y)  # builds everything; one iteration of warm-up
         samples = sgld.samples_
-
-        def draw(b, samples=samples):
-            return samples[torch.randint(samples.shape[0], (b,), device=samples.device)]
+        draw = batch_drawer(samples)
 
         def draw_rows(b, samples=samples):  # standardize=False: the samples are the table
             return RealRows(samples, torch.randint(samples.shape[0], (b,), device=samples.device))

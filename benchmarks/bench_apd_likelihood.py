@@ -23,10 +23,10 @@ import statistics
 import numpy as np
 import torch
 from _device import add_device_argument, clock, machine_line, matmul_peak
-from bench_apd import CountFlops
+from bench_apd import CountFlops, batch_drawer, stand_in_sgld
 from sklearn.frozen import FrozenEstimator
 
-from sklearn_apd import APDClassifier, SGLDClassifier
+from sklearn_apd import APDClassifier
 from sklearn_apd.posteriors.apd._trainer import GANTrainer
 
 
@@ -59,12 +59,8 @@ def main():
     )
     print("|---|---|---|---|---|---|---|---|")
     for hidden in ("fcNN1", "fcNN2"):
-        sgld = SGLDClassifier(
-            module__hidden_units=hidden, max_iter=2, burn_in=0, thinning=1, device=device,
-            random_state=0,
-        ).fit(X[:200], y[:200])  # fmt: skip
-        base = sgld.samples_[-1]
-        sgld.samples_ = base + 0.01 * torch.randn(200, base.numel(), device=base.device)
+        net = dict(module__hidden_units=hidden, max_iter=2)
+        sgld = stand_in_sgld(X[:200], y[:200], 200, device, **net)
         apd = APDClassifier(
             FrozenEstimator(sgld),
             max_iter=1,
@@ -75,10 +71,7 @@ def main():
             random_state=0,
         ).fit(X, y)  # fmt: skip: builds the network copy (module_, layout_) the term uses
         samples = sgld.samples_
-
-        def draw(b, samples=samples):
-            return samples[torch.randint(samples.shape[0], (b,), device=samples.device)]
-
+        draw = batch_drawer(samples)
         trainers = {w: trainer_for(apd, samples, X, y, w) for w in (0.0, 1.0)}
         for t in trainers.values():
             t.step(draw, 1)  # warm-up
