@@ -23,6 +23,7 @@ __all__ = [
     "ParameterLayout",
     "mlp_cross_entropy_grad_",
     "mlp_cross_entropy_grads_batched",
+    "mlp_cross_entropy_grads_shared",
     "n_parameters",
 ]
 
@@ -286,6 +287,77 @@ def mlp_cross_entropy_grads_batched(
         grads[2 * i + 1] = delta.sum(1)
         if i:
             delta = torch.ops.aten.threshold_backward(torch.bmm(delta, weights[i]), a_prev, 0.0)
+    return losses, grads
+
+
+@torch.no_grad()
+def mlp_cross_entropy_grads_shared(
+    params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """`mlp_cross_entropy_grads_batched` for ``K`` weight vectors on one shared minibatch.
+
+    Every weight vector evaluates the same ``(x, y)`` (APD's likelihood term:
+    the draws of one generator update on one batch of training data). The
+    activations are computed transposed (features x inputs, as the prediction
+    engine does), so the first layer of all ``K`` vectors is one
+    ``(K h, d) @ (d, B)`` product and its gradient one ``(K h, B) @ (B, d)``
+    product; the later layers are batched products over the vectors. The
+    formulas are `mlp_cross_entropy_grad_`'s.
+
+    Parameters
+    ----------
+    params : dict of str to torch.Tensor
+        ``ParameterLayout.unflatten`` of a ``(K, P)`` tensor (an `MLP`'s names).
+    x : torch.Tensor of shape (B, ...)
+    y : torch.Tensor of shape (B,)
+        Class indices (int64).
+
+    Returns
+    -------
+    losses : torch.Tensor of shape (K,)
+        Each vector's mean cross-entropy on the batch.
+    grads : list of torch.Tensor
+        The gradients in ``params``' order, each ``(K, *shape)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.nets import MLP, ParameterLayout, mlp_cross_entropy_grads_shared
+    >>> layout = ParameterLayout(MLP((4,), n_features_in=3, n_classes=2))
+    >>> draws = torch.randn(5, layout.n_parameters)
+    >>> x, y = torch.ones(7, 3), torch.zeros(7, dtype=torch.long)
+    >>> losses, grads = mlp_cross_entropy_grads_shared(layout.unflatten(draws), x, y)
+    >>> losses.shape, grads[0].shape
+    (torch.Size([5]), torch.Size([5, 4, 3]))
+    """
+    n_layers = len(params) // 2
+    weights = [params[f"layers.{i}.weight"] for i in range(n_layers)]  # (K, out, in)
+    biases = [params[f"layers.{i}.bias"] for i in range(n_layers)]  # (K, out)
+    batch = y.shape[0]
+    x = x.reshape(batch, -1)
+    k, h, d = weights[0].shape
+    # all first layers stacked: one product with the shared inputs, bias inside it
+    z = torch.addmm(biases[0].reshape(k * h, 1), weights[0].reshape(k * h, d), x.t())
+    z = z.view(k, h, batch)
+    acts = []  # (K, in, B) activations entering layers 1 .. L-1
+    for i in range(1, n_layers):
+        acts.append(z.relu_())
+        z = torch.baddbmm(biases[i].unsqueeze(2), weights[i], acts[-1])
+    logp = torch.log_softmax(z, dim=1)  # (K, C, B)
+    target = y.view(1, 1, batch).expand(k, 1, batch)
+    losses = logp.gather(1, target).squeeze(1).mean(1).neg_()
+    delta = logp.exp_().mul_(1.0 / batch)  # (softmax - onehot) / B
+    delta.scatter_add_(1, target, delta.new_full((k, 1, batch), -1.0 / batch))
+    grads = [None] * (2 * n_layers)
+    for i in range(n_layers - 1, 0, -1):
+        a_prev = acts[i - 1]
+        grads[2 * i] = torch.bmm(delta, a_prev.transpose(1, 2))
+        grads[2 * i + 1] = delta.sum(2)
+        delta = torch.ops.aten.threshold_backward(
+            torch.bmm(weights[i].transpose(1, 2), delta), a_prev, 0.0
+        )
+    grads[0] = torch.mm(delta.reshape(k * h, batch), x).view(k, h, d)
+    grads[1] = delta.sum(2)
     return losses, grads
 
 

@@ -41,6 +41,8 @@ def _reference_gradient(module, layout, draws, xb, yb, weight):
     "make_module, shape",
     [
         (lambda: MLP(hidden_units=(7, 5), n_features_in=6, n_classes=3), (6,)),
+        (lambda: MLP(hidden_units=(7, 5), dropout=0.2, n_features_in=6, n_classes=3), (6,)),
+        (lambda: MLP(hidden_units=(), n_features_in=6, n_classes=3), (6,)),
         (lambda: ConvNet((4, 6), image_shape=(1, 8, 8), n_features_in=64, n_classes=3), (64,)),
     ],
 )
@@ -52,6 +54,8 @@ def test_gradient_matches_autograd_one_draw_at_a_time(make_module, shape, chunk)
     X, y = torch.randn(40, *shape), torch.randint(3, (40,))
     term = LikelihoodTerm(2.5, cross_entropy_per_draw, module, layout, X, y, 16, 0, 64.0)
     assert term.chunk >= 5
+    # an MLP without dropout by hand (nets.mlp_cross_entropy_grads_shared), else autograd
+    assert term.by_hand == (type(module) is MLP and not module.dropout)
     term.chunk = chunk or term.chunk
     draws = 0.3 * torch.randn(5, layout.n_parameters)
     # The term draws its own rows: a second term with the same seed replays them.

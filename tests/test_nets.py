@@ -451,6 +451,28 @@ def test_batched_gradient_is_each_networks_own():
         torch.testing.assert_close(flat[k], expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.parametrize("hidden", [(8, 5), (7,), ()])
+def test_shared_batch_gradient_is_each_networks_own(hidden):
+    """K weight vectors on one shared batch: each one's autograd loss and gradient."""
+    from sklearn_apd.nets import ParameterLayout, mlp_cross_entropy_grads_shared
+
+    torch.manual_seed(3)
+    net = MLP(hidden, n_features_in=6, n_classes=3)
+    layout = ParameterLayout(net)
+    states = torch.randn(4, layout.n_parameters) * 0.5
+    x, y = torch.randn(11, 6), torch.randint(0, 3, (11,))
+    losses, grads = mlp_cross_entropy_grads_shared(layout.unflatten(states), x, y)
+    flat = torch.cat([g.reshape(4, -1) for g in grads], 1)
+    for k in range(4):
+        layout.assign(net, states[k])
+        net.zero_grad()
+        loss = torch.nn.functional.cross_entropy(net(x), y)
+        loss.backward()
+        torch.testing.assert_close(losses[k], loss.detach())
+        expected = torch.cat([p.grad.reshape(-1) for p in net.parameters()])
+        torch.testing.assert_close(flat[k], expected, rtol=1e-5, atol=1e-6)
+
+
 def test_vectorised_chains_take_the_batched_gradient_with_vmaps_result(digits):
     from sklearn_apd import SGLDClassifier
 

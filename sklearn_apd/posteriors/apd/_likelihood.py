@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from ..._utils import STREAM_LIKELIHOOD, make_generator
-from ...nets import ParameterLayout
+from ...nets import MLP, ParameterLayout, mlp_cross_entropy_grads_shared
 from ...prediction import activation_footprint, batched_logits
 from .._regression import gaussian_nll_points
 
@@ -91,6 +91,11 @@ class LikelihoodTerm:
         budget = max(1.0, working_memory_mb) * 2**20 / 4
         self.chunk = max(1, int(budget / (per_draw + 2 * layout.n_parameters)))
         self.last = float("nan")
+        # An MLP classifier's gradients by hand (`nets.mlp_cross_entropy_grads_shared`),
+        # anything else through autograd on the engine's logits.
+        self.by_hand = (
+            nll is cross_entropy_per_draw and type(self.module) is MLP and not self.module.dropout
+        )
 
     def gradient(self, draws: torch.Tensor) -> torch.Tensor:
         """``weight`` x the gradient of the draws' mean NLL on a new batch, per draw ``(b, P)``.
@@ -105,11 +110,19 @@ class LikelihoodTerm:
         grad = torch.empty_like(draws)
         total = 0.0
         for start in range(0, b, self.chunk):
-            w = draws[start : start + self.chunk].detach().requires_grad_(True)
+            w = draws[start : start + self.chunk].detach()
+            if self.by_hand:
+                losses, grads = mlp_cross_entropy_grads_shared(self.layout.unflatten(w), xb, yb)
+                views = self.layout.unflatten(grad[start : start + self.chunk])
+                for view, g in zip(views.values(), grads):
+                    view.copy_(g)
+                total += float(losses.sum()) / b
+                continue
+            w.requires_grad_(True)
             with torch.enable_grad():
-                loss = self.nll(batched_logits(self.module, self.layout, w, xb), yb).sum() / b
+                loss = self.nll(batched_logits(self.module, self.layout, w, xb), yb).sum()
                 (g,) = torch.autograd.grad(loss, w)
             grad[start : start + self.chunk] = g
-            total += float(loss.detach())
+            total += float(loss.detach()) / b
         self.last = total
-        return grad.mul_(self.weight)
+        return grad.mul_(self.weight / b)
