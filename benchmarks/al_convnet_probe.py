@@ -20,6 +20,12 @@ on a 2-core CPU: ``ITERS`` (default 150) minibatches of ``min(n, 64)``;
   (temperature 1e-3, weight decay 0.05, lr 0.05), burn-in a third of the
   iterations, 20 samples kept.
 
+Since 2026-12-05 (sixth session) also Figure 4's own fits at the ``large``
+budget with the network swapped in (``ITERS`` does not apply): ``fig4sgd``
+(DeterministicClassifier, 1,000 steps, SGD lr 0.025 with momentum 0.9, weight
+decay 0.05) and ``fig4sghmc`` (SGLDClassifier(method="sghmc"), the same
+dynamics with noise at temperature 1e-2, 20 states after a third burn-in).
+
 ``fcnn1-al`` is fcNN1 under ``reproduce active-learning``'s own fit (3,000
 full-batch iterations; SGD at the package defaults, SGLD as above), the
 figure the ConvNet must reach.
@@ -27,7 +33,8 @@ figure the ConvNet must reach.
 Usage::
 
     NT=1 python benchmarks/al_convnet_probe.py SEED NET:METHOD ...
-    # NET: fcnn1, fcnn1-al, lenet, convnet, convnet-batch, convnet-group
+    # NET: fcnn1, fcnn1-al, lenet, convnet, convnet-batch, convnet-group, convnet-max,
+    # convnet-max-batch (ConvNet's pool="max", with a norm)
     python benchmarks/al_convnet_probe.py summary   # table of the committed results
 
 Results: ``benchmarks/results/al_convnet_probe_SEED_NET-METHOD.json``.
@@ -51,6 +58,11 @@ from al_apd_updates import FCNN1_AL_FIT, FCNN1_AL_SGLD
 from sklearn_apd import DeterministicClassifier, SGLDClassifier
 from sklearn_apd import datasets as D
 from sklearn_apd.experiments import INPUT_RANGE, cpu_description
+from sklearn_apd.experiments.budgets import (
+    BUDGETS,
+    active_learning_sgd_params,
+    active_learning_sgld_params,
+)
 from sklearn_apd.nets import MLP, ConvNet, LeNet
 
 RESULTS = Path(__file__).parent / "results"
@@ -90,8 +102,18 @@ def estimator(net, method, n, iters, seed):
     module = {"fcnn1": MLP, "lenet": LeNet}.get(net, ConvNet)
     if net == "fcnn1":
         common["module__hidden_units"] = "fcNN1"
-    if net.startswith("convnet-"):
-        common["module__norm"] = net.split("-")[1]
+    for part in net.split("-")[1:] if net.startswith("convnet") else ():
+        if part == "max":  # nets.ConvNet(pool="max"): the reference code's max pooling
+            common["module__pool"] = "max"
+        else:
+            common["module__norm"] = part
+    if method in ("fig4sgd", "fig4sghmc"):  # Figure 4's own fits (large budget), this network
+        b = BUDGETS["large"]
+        if method == "fig4sgd":
+            params = active_learning_sgd_params(b)
+            return DeterministicClassifier(**{**params, "module": module}, **common)
+        params = active_learning_sgld_params(b)
+        return SGLDClassifier(**{**params, "module": module}, **common)
     fit = dict(module=module, max_iter=iters, batch_size=min(n, 64), **common)
     if method == "adam":
         return DeterministicClassifier(optimizer=torch.optim.Adam, lr=1e-3, weight_decay=0, **fit)

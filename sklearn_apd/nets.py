@@ -419,6 +419,11 @@ class ConvNet(nn.Module):
         Number of input features (pixels x channels); the estimators set it.
     n_classes : int
         Number of output logits; the estimators set it.
+    pool : {"stride", "max"}, default="stride"
+        How each stage halves the image: ``"stride"`` is All-CNN-C's stride-2
+        third convolution; ``"max"`` keeps that convolution at stride 1 and
+        follows it by 2x2 max pooling (``ceil_mode``), as the reference code's
+        ``cnn_globe`` network does.
 
     Notes
     -----
@@ -456,11 +461,14 @@ class ConvNet(nn.Module):
         image_shape=None,
         n_features_in: int | None = None,
         n_classes: int | None = None,
+        pool: str = "stride",
     ):
         super().__init__()
         _check_sizes("ConvNet", n_features_in, n_classes)
         if norm not in (None, "batch", "group"):
             raise ValueError(f"norm={norm!r} must be 'batch', 'group' or None.")
+        if pool not in ("stride", "max"):
+            raise ValueError(f"pool={pool!r} must be 'stride' or 'max'.")
         f1, f2 = _check_positive_ints("n_filters", n_filters, 2)
         dropout = _check_dropout(dropout)
         if not (isinstance(negative_slope, (int, float)) and negative_slope >= 0):
@@ -471,6 +479,7 @@ class ConvNet(nn.Module):
         self.negative_slope = float(negative_slope)
         self.dropout = dropout
         self.norm = norm
+        self.pool = pool
         channels = image_shape[0]
         act = nn.LeakyReLU(self.negative_slope)
 
@@ -486,13 +495,19 @@ class ConvNet(nn.Module):
         def drop():  # one module per place: MC dropout draws a mask per layer
             return [nn.Dropout(self.dropout) if self.dropout > 0 else nn.Identity()]
 
+        def halve(c_in, c_out):
+            """A stage's third convolution and the halving of the image."""
+            if pool == "max":
+                return [*block(c_in, c_out), nn.MaxPool2d(2, ceil_mode=True)]
+            return block(c_in, c_out, stride=2)
+
         self.features = nn.Sequential(
             *block(channels, f1),
             *block(f1, f1),
-            *block(f1, f1, stride=2), *drop(),
+            *halve(f1, f1), *drop(),
             *block(f1, f2),
             *block(f2, f2),
-            *block(f2, f2, stride=2), *drop(),
+            *halve(f2, f2), *drop(),
             *block(f2, f2),
             *block(f2, f2, k=1),
             nn.Conv2d(f2, int(n_classes), 1),

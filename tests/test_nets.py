@@ -60,6 +60,24 @@ def test_convnet_layout_and_input_shapes():
     assert rgb(torch.randn(2, 192)).shape == (2, 2)
 
 
+def test_convnet_max_pooling_halves_each_stage_with_the_same_weights():
+    """pool="max": the stage's third convolution at stride 1, then 2x2 max pooling."""
+    from sklearn_apd.nets import ConvNet
+
+    net = ConvNet(pool="max", n_features_in=784, n_classes=10)
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.stride[0] for c in convs] == [1] * 9
+    pools = [i for i, m in enumerate(net.features) if isinstance(m, torch.nn.MaxPool2d)]
+    assert len(pools) == 2
+    assert n_params(net) == n_params(ConvNet(n_features_in=784, n_classes=10))
+    x = torch.randn(2, 1, 28, 28)
+    assert net.features[: pools[0] + 1](x).shape[-2:] == (14, 14)
+    assert net.features[: pools[1] + 1](x).shape[-2:] == (7, 7)
+    assert net(x).shape == (2, 10)
+    tiny = ConvNet(pool="max", n_filters=(4, 8), n_features_in=9, n_classes=3)
+    assert tiny(torch.randn(2, 9)).shape == (2, 3)  # 3 -> 2 -> 1 pixels (ceil_mode)
+
+
 def test_convnet_dropout_layers_are_distinct_modules():
     from sklearn_apd.nets import ConvNet
 
@@ -78,6 +96,7 @@ def test_convnet_dropout_layers_are_distinct_modules():
         ({"n_features_in": 64, "dropout": 1.0}, "dropout"),
         ({"n_features_in": 64, "negative_slope": -1}, "negative_slope"),
         ({"n_features_in": 64, "norm": "layer"}, "norm='layer'"),
+        ({"n_features_in": 64, "pool": "avg"}, "pool='avg'"),
         ({"n_features_in": None}, "n_features_in"),
     ],
 )
