@@ -20,6 +20,10 @@ on a 2-core CPU: ``ITERS`` (default 150) minibatches of ``min(n, 64)``;
   (temperature 1e-3, weight decay 0.05, lr 0.05), burn-in a third of the
   iterations, 20 samples kept.
 
+- ``psgld``: SGLDClassifier(method="psgld"), lr 2e-3 (a step of lr / 2 = Adam's
+  1e-3 per weight), temperature 1e-2 (Figure 4's), weight decay 0.05, burn-in a
+  third, 20 samples kept (added 2026-12-05, sixth session).
+
 Since 2026-12-05 (sixth session) also Figure 4's own fits at the ``large``
 budget with the network swapped in (``ITERS`` does not apply): ``fig4sgd``
 (DeterministicClassifier, 1,000 steps, SGD lr 0.025 with momentum 0.9, weight
@@ -119,6 +123,11 @@ def estimator(net, method, n, iters, seed):
         return DeterministicClassifier(optimizer=torch.optim.Adam, lr=1e-3, weight_decay=0, **fit)
     if method == "sgdm":
         return DeterministicClassifier(lr=0.05, momentum=0.9, weight_decay=1e-3, **fit)
+    if method == "psgld":  # RMSprop-preconditioned: per-weight steps as Adam's
+        return SGLDClassifier(
+            method="psgld", lr=2e-3, temperature=1e-2, weight_decay=0.05,
+            burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=20, **fit,
+        )  # fmt: skip
     return SGLDClassifier(
         lr=0.05, temperature=FCNN1_AL_SGLD["temperature"], weight_decay=0.05,
         burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=20, **fit,

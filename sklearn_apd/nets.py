@@ -439,7 +439,10 @@ class ConvNet(nn.Module):
     It is not a few-label network: on 20 MNIST labels it fits the training
     set and reaches about 30% test accuracy (35% with ``norm="batch"``) where
     `MLP` ``"fcNN1"`` reaches 53% and `LeNet` 56%; from 120 labels on it beats
-    fcNN1 (``benchmarks/al_convnet_probe.py``, 3 seeds).
+    fcNN1 (``benchmarks/al_convnet_probe.py``, 3 seeds, 150 Adam steps).
+    ``pool="max"`` generalises better from few labels: 41% on 20 labels (47%
+    with ``norm="batch"``), 85% on 120 and 90% on 520 (80% and 94% with
+    ``norm="batch"``), against fcNN1's 53%, 74% and 83%.
 
     Examples
     --------
