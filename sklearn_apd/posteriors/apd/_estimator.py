@@ -366,11 +366,12 @@ class APDClassifier(
         data worse than any SGLD sample. With weight 1 on 1,000-row batches
         and 800 updates, fcNN1's APD came within 0.5 OOD AUROC points of
         SGLD on every Table 2 cell (mean of three seeds), but on fcNN2 the
-        term helped at 400 updates and came apart by 800 (the term itself
-        rising elevenfold): watch ``distill_history_["likelihood"]`` and
-        choose the number of updates on validation data. Each update also
-        runs the network forward and backward on the batch for every draw
-        (on a 2-core CPU +71% per update on fcNN1, twice the time on fcNN2).
+        term drifted upwards after a few hundred updates at ``lr=1e-3`` and,
+        held by a tenth of the lr after 400, did not beat APD without it:
+        watch ``distill_history_["likelihood"]`` and choose the number of
+        updates on validation data. Each update also runs the network
+        forward and backward on the batch for every draw (by hand for an
+        `MLP`; on a 2-core CPU +58% per update on fcNN1, +80% on fcNN2).
     likelihood_batch_size : int, default=1000
         Training rows per generator update for ``likelihood_weight`` (drawn
         with replacement; all rows' worth when larger than the data). On
