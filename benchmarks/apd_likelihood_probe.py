@@ -112,7 +112,8 @@ def main():
     ap.add_argument("--updates", type=int, nargs="+", default=[200, 400, 800])
     ap.add_argument(
         "--lr-from", nargs="+", default=[], metavar="UPDATES:LR",
-        help="from that many updates on, the GAN's lr (default: the budget's 1e-3 throughout)",
+        help="from that many updates on, the GAN's lr (default: the budget's 1e-3 throughout); "
+        "it takes effect at a checkpoint, so list UPDATES in --updates too",
     )  # fmt: skip
     ap.add_argument("--diagnose", action="store_true", help="per-draw NLL quantiles only")
     ap.add_argument("--out", default=None)
