@@ -38,7 +38,8 @@ Usage::
 
     NT=1 python benchmarks/al_convnet_probe.py SEED NET:METHOD ...
     # NET: fcnn1, fcnn1-al, lenet, convnet, convnet-batch, convnet-group, convnet-max,
-    # convnet-max-batch (ConvNet's pool="max", with a norm)
+    # convnet-max-batch (ConvNet's pool="max", with a norm), convnet-max-batch-drop0.25
+    # (and ConvNet(dropout=0.25), as the reference network's dropout after each stage)
     python benchmarks/al_convnet_probe.py summary   # table of the committed results
 
 Results: ``benchmarks/results/al_convnet_probe_SEED_NET-METHOD.json``.
@@ -109,6 +110,8 @@ def estimator(net, method, n, iters, seed):
     for part in net.split("-")[1:] if net.startswith("convnet") else ():
         if part == "max":  # nets.ConvNet(pool="max"): the reference code's max pooling
             common["module__pool"] = "max"
+        elif part.startswith("drop"):  # e.g. drop0.25: ConvNet(dropout=0.25) after each stage
+            common["module__dropout"] = float(part[4:])
         else:
             common["module__norm"] = part
     if method in ("fig4sgd", "fig4sghmc"):  # Figure 4's own fits (large budget), this network
