@@ -40,6 +40,7 @@ Usage::
     # NET: fcnn1, fcnn1-al, lenet, convnet, convnet-batch, convnet-group, convnet-max,
     # convnet-max-batch (ConvNet's pool="max", with a norm), convnet-max-batch-drop0.25
     # (and ConvNet(dropout=0.25), as the reference network's dropout after each stage)
+    N_VAL=1000 python ...   # also score the first N_VAL validation images (for choosing)
     python benchmarks/al_convnet_probe.py summary   # table of the committed results
 
 Results: ``benchmarks/results/al_convnet_probe_SEED_NET-METHOD.json``.
@@ -161,6 +162,13 @@ def main(argv):
     iters = int(os.environ.get("ITERS", "150"))
     n_test = int(os.environ.get("N_TEST", "1000"))
     X, y, Xt, yt = mnist_pool_and_test(n_test)
+    n_val = int(os.environ.get("N_VAL", "0"))
+    if n_val:
+        Xv, yv = D.load_mnist(
+            "validation", data_home=os.environ.get("SKLEARN_APD_DATA", "../shared/data"),
+            input_range=INPUT_RANGE, return_X_y=True,
+        )  # fmt: skip
+        Xv, yv = Xv[:n_val], yv[:n_val]
     sets = labelled_sets(y, seed)
     for spec in specs:
         net, method = spec.split(":")
@@ -172,6 +180,10 @@ def main(argv):
             est.fit(X[idx], y[idx])
             out["fit_time_s"][str(n)] = round(time.perf_counter() - t0, 1)
             out["accuracy"][str(n)] = round(100 * est.score(Xt, yt), 2)
+            if n_val:  # choices between settings are made on these, not on the test images
+                out.setdefault("validation_accuracy", {})[str(n)] = round(
+                    100 * est.score(Xv, yv), 2
+                )
             print(f"{spec} seed {seed} {n} labels: {out['accuracy'][str(n)]:.1f}%",
                   f"[{out['fit_time_s'][str(n)]:.0f} s fit]", flush=True)  # fmt: skip
         name = f"al_convnet_probe_{seed}_{spec.replace(':', '-')}.json"

@@ -441,7 +441,7 @@ class ConvNet(nn.Module):
     `MLP` ``"fcNN1"`` reaches 53% and `LeNet` 56%; from 120 labels on it beats
     fcNN1 (``benchmarks/al_convnet_probe.py``, 3 seeds, 150 Adam steps).
     ``pool="max"`` generalises better from few labels: 41% on 20 labels (47%
-    with ``norm="batch"``), 85% on 120 and 90% on 520 (80% and 94% with
+    with ``norm="batch"``), 85% on 120 and 90% on 520 (81% and 94% with
     ``norm="batch"``), against fcNN1's 53%, 74% and 83%.
 
     Examples
