@@ -24,6 +24,7 @@ __all__ = [
     "mlp_cross_entropy_grad_",
     "mlp_cross_entropy_grads_batched",
     "mlp_cross_entropy_grads_shared",
+    "mlp_layer_params",
     "n_parameters",
 ]
 
@@ -227,6 +228,20 @@ def mlp_cross_entropy_grad_(
     return loss
 
 
+def mlp_layer_params(
+    params: dict[str, torch.Tensor],
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """An `MLP`'s per-draw weights and biases, in layer order, from ``ParameterLayout.unflatten``.
+
+    ``params`` holds ``layers.i.weight`` ``(K, out, in)`` and ``layers.i.bias``
+    ``(K, out)`` for every layer ``i``; returns the two lists.
+    """
+    n_layers = len(params) // 2
+    weights = [params[f"layers.{i}.weight"] for i in range(n_layers)]
+    biases = [params[f"layers.{i}.bias"] for i in range(n_layers)]
+    return weights, biases
+
+
 @torch.no_grad()
 def mlp_cross_entropy_grads_batched(
     params: dict[str, torch.Tensor], x: torch.Tensor, y: torch.Tensor
@@ -267,9 +282,8 @@ def mlp_cross_entropy_grads_batched(
     >>> losses.shape, grads[0].shape
     (torch.Size([5]), torch.Size([5, 4, 3]))
     """
-    n_layers = len(params) // 2
-    weights = [params[f"layers.{i}.weight"] for i in range(n_layers)]  # (K, out, in)
-    biases = [params[f"layers.{i}.bias"] for i in range(n_layers)]  # (K, out)
+    weights, biases = mlp_layer_params(params)  # (K, out, in), (K, out)
+    n_layers = len(weights)
     k, batch = y.shape
     acts = [x.reshape(k, batch, -1)]
     for w, b in zip(weights[:-1], biases[:-1]):
@@ -330,9 +344,8 @@ def mlp_cross_entropy_grads_shared(
     >>> losses.shape, grads[0].shape
     (torch.Size([5]), torch.Size([5, 4, 3]))
     """
-    n_layers = len(params) // 2
-    weights = [params[f"layers.{i}.weight"] for i in range(n_layers)]  # (K, out, in)
-    biases = [params[f"layers.{i}.bias"] for i in range(n_layers)]  # (K, out)
+    weights, biases = mlp_layer_params(params)  # (K, out, in), (K, out)
+    n_layers = len(weights)
     batch = y.shape[0]
     x = x.reshape(batch, -1)
     k, h, d = weights[0].shape

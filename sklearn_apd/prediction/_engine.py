@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.func import functional_call, vmap
 
-from ..nets import MLP, GaussianOutput, ParameterLayout
+from ..nets import MLP, GaussianOutput, ParameterLayout, mlp_layer_params
 
 #: Fewest input rows per evaluation call (see chunked_probabilities).
 MIN_ROWS = 64
@@ -88,8 +88,10 @@ CPU_INPUT_BLOCK = 1024
 CPU_BLOCK_MB = 12
 
 
-def _mlp_logits(module: MLP, params: dict[str, torch.Tensor], x: torch.Tensor):
+def _mlp_logits(params: dict[str, torch.Tensor], x: torch.Tensor):
     """Logits ``(s, n, C)`` of an MLP under ``s`` weight draws (eval mode).
+
+    ``params`` is ``ParameterLayout.unflatten`` of the draws (`mlp_layer_params`'s names).
 
     Each block of draws folds into one product per layer, computed transposed
     (features x inputs): the first layer is one ``(k h, d) @ (d, m)`` product
@@ -101,9 +103,8 @@ def _mlp_logits(module: MLP, params: dict[str, torch.Tensor], x: torch.Tensor):
     """
     x = x.reshape(x.shape[0], -1)
     n, d = x.shape
-    n_layers = len(module.layers)
-    weights = [params[f"layers.{i}.weight"] for i in range(n_layers)]  # (s, out, in)
-    biases = [params[f"layers.{i}.bias"] for i in range(n_layers)]  # (s, out)
+    weights, biases = mlp_layer_params(params)  # (s, out, in), (s, out)
+    n_layers = len(weights)
     s, h = weights[0].shape[:2]
     n_out = weights[-1].shape[1]
     if x.device.type == "cpu":
@@ -151,10 +152,10 @@ def batched_logits(
     params = layout.unflatten(flat)
     if _folds_draws(module):
         if type(module) is MLP:
-            return _mlp_logits(module, params, x)
+            return _mlp_logits(params, x)
         # A regressor's MLP: the folded path for the means, the noise appended.
         inner = {name[4:]: p for name, p in params.items() if name.startswith("net.")}
-        means = _mlp_logits(module.net, inner, x)
+        means = _mlp_logits(inner, x)
         noise = params["log_precision"].unsqueeze(1).expand(-1, means.shape[1], -1)
         return torch.cat([means, noise], -1)
     if x.device.type == "cpu" and not module.training:
