@@ -19,7 +19,13 @@ on a 2-core CPU: ``ITERS`` (default 150) minibatches of ``min(n, 64)``;
 - ``sgld``: SGLDClassifier with ``reproduce active-learning``'s posterior
   (temperature 1e-3, weight decay 0.05, lr 0.05), burn-in a third of the
   iterations, 20 samples kept.
+- ``sghmc``: the same with ``method="sghmc"`` (friction 0.1; added 2026-12-05,
+  seventh session).
 
+Options after the fit override its lr, weight decay and temperature
+(``sgld_lr0.01_wd0.005_t1e-2``; ``adam`` takes lr and wd; ``psgld`` all
+three; added 2026-12-05, seventh session). ``-fAxB`` in a ConvNet name sets
+``n_filters=(A, B)``, ``-group`` / ``-batch`` its ``norm``.
 - ``psgld``: SGLDClassifier(method="psgld"), lr 2e-3 (a step of lr / 2 = Adam's
   1e-3 per weight), temperature 1e-2 (Figure 4's), weight decay 0.05, burn-in a
   third, 20 samples kept (added 2026-12-05, sixth session).
@@ -40,6 +46,7 @@ Usage::
     # NET: fcnn1, fcnn1-al, lenet, convnet, convnet-batch, convnet-group, convnet-max,
     # convnet-max-batch (ConvNet's pool="max", with a norm), convnet-max-batch-drop0.25
     # (and ConvNet(dropout=0.25), as the reference network's dropout after each stage)
+    ONLY=20 python ...      # fit only these label counts (comma-separated; same sets)
     N_VAL=1000 python ...   # also score the first N_VAL validation images (for choosing)
     python benchmarks/al_convnet_probe.py summary   # table of the committed results
 
@@ -111,6 +118,8 @@ def estimator(net, method, n, iters, seed):
     for part in net.split("-")[1:] if net.startswith("convnet") else ():
         if part == "max":  # nets.ConvNet(pool="max"): the reference code's max pooling
             common["module__pool"] = "max"
+        elif part[:1] == "f" and "x" in part:  # e.g. f16x32: ConvNet(n_filters=(16, 32))
+            common["module__n_filters"] = tuple(int(c) for c in part[1:].split("x"))
         elif part.startswith("drop"):  # e.g. drop0.25: ConvNet(dropout=0.25) after each stage
             common["module__dropout"] = float(part[4:])
         else:
@@ -122,33 +131,58 @@ def estimator(net, method, n, iters, seed):
             return DeterministicClassifier(**{**params, "module": module}, **common)
         params = active_learning_sgld_params(b)
         return SGLDClassifier(**{**params, "module": module}, **common)
+    method, *opts = method.split("_")  # e.g. sgld_lr0.01_wd0.005_t1e-2: the sampler's settings
+    opt = {k: float(v) for k, v in (_option(o) for o in opts)}
     fit = dict(module=module, max_iter=iters, batch_size=min(n, 64), **common)
     if method == "adam":
-        return DeterministicClassifier(optimizer=torch.optim.Adam, lr=1e-3, weight_decay=0, **fit)
+        return DeterministicClassifier(
+            optimizer=torch.optim.Adam,
+            lr=opt.get("lr", 1e-3),
+            weight_decay=opt.get("wd", 0),
+            **fit,
+        )
     if method == "sgdm":
         return DeterministicClassifier(lr=0.05, momentum=0.9, weight_decay=1e-3, **fit)
     if method == "psgld":  # RMSprop-preconditioned: per-weight steps as Adam's
         return SGLDClassifier(
-            method="psgld", lr=2e-3, temperature=1e-2, weight_decay=0.05,
+            method="psgld", lr=opt.get("lr", 2e-3), temperature=opt.get("t", 1e-2),
+            weight_decay=opt.get("wd", 0.05),
             burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=20, **fit,
         )  # fmt: skip
+    if method == "sghmc":  # SGHMC, friction 0.1: the sampler's analogue of SGD with momentum 0.9
+        fit["method"] = "sghmc"
     return SGLDClassifier(
-        lr=0.05, temperature=FCNN1_AL_SGLD["temperature"], weight_decay=0.05,
+        lr=opt.get("lr", 0.05), temperature=opt.get("t", FCNN1_AL_SGLD["temperature"]),
+        weight_decay=opt.get("wd", 0.05),
         burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=20, **fit,
     )  # fmt: skip
+
+
+def _option(text):
+    """``lr0.01`` -> ``("lr", "0.01")``: a method option's name and value."""
+    for name in ("lr", "wd", "t"):
+        if text.startswith(name):
+            return name, text[len(name) :]
+    raise SystemExit(f"unknown method option {text!r} (lrX, wdX, tX)")
 
 
 def summary():
     rows = {}
     for path in sorted(glob.glob(str(RESULTS / "al_convnet_probe_*.json"))):
         r = json.load(open(path))
-        rows.setdefault(r["config"], {})[r["seed"]] = r
+        config = r["config"] + (f" ({r['iters']} steps)" if r["iters"] != 150 else "")
+        if len(r["accuracy"]) < len(SIZES):  # an ONLY= run
+            config += f" ({', '.join(r['accuracy'])} labels only)"
+        rows.setdefault(config, {})[r["seed"]] = r
     print(f"| network:fit | {' | '.join(f'{n} labels' for n in SIZES)} | seeds | fit time (s) |")
     print("|---" * (len(SIZES) + 3) + "|")
     for config, by_seed in sorted(rows.items()):
-        acc = np.array([[r["accuracy"][str(n)] for n in SIZES] for r in by_seed.values()])
+        acc = np.array(
+            [[r["accuracy"].get(str(n), np.nan) for n in SIZES] for r in by_seed.values()]
+        )
         cells = " | ".join(
-            f"{m:.1f} ± {s:.1f}" for m, s in zip(acc.mean(0), acc.std(0), strict=True)
+            "-" if np.isnan(m) else f"{m:.1f} ± {s:.1f}"
+            for m, s in zip(acc.mean(0), acc.std(0), strict=True)
         )
         t = np.mean([sum(r["fit_time_s"].values()) for r in by_seed.values()])
         print(f"| {config} | {cells} | {','.join(map(str, sorted(by_seed)))} | {t:.0f} |")
@@ -174,19 +208,29 @@ def main(argv):
         net, method = spec.split(":")
         out = {"config": spec, "seed": seed, "iters": iters, "n_test": n_test,
                "machine": cpu_description(), "accuracy": {}, "fit_time_s": {}}  # fmt: skip
+        only = os.environ.get("ONLY")  # e.g. ONLY=20: fit these sizes only (same sets)
         for n, idx in sets.items():
+            if only and str(n) not in only.split(","):
+                continue
             est = estimator(net, method, n, iters, seed)
             t0 = time.perf_counter()
             est.fit(X[idx], y[idx])
             out["fit_time_s"][str(n)] = round(time.perf_counter() - t0, 1)
             out["accuracy"][str(n)] = round(100 * est.score(Xt, yt), 2)
+            # under- or over-fitting: the labelled set's own accuracy (added 2026-12-05, seventh)
+            out.setdefault("train_accuracy", {})[str(n)] = round(
+                100 * est.score(X[idx], y[idx]), 2
+            )
             if n_val:  # choices between settings are made on these, not on the test images
                 out.setdefault("validation_accuracy", {})[str(n)] = round(
                     100 * est.score(Xv, yv), 2
                 )
             print(f"{spec} seed {seed} {n} labels: {out['accuracy'][str(n)]:.1f}%",
+                  f"(train {out['train_accuracy'][str(n)]:.1f}%)",
                   f"[{out['fit_time_s'][str(n)]:.0f} s fit]", flush=True)  # fmt: skip
-        name = f"al_convnet_probe_{seed}_{spec.replace(':', '-')}.json"
+        longer = f"_iters{iters}" if iters != 150 else ""  # ITERS other than the default
+        longer += f"_only{os.environ['ONLY'].replace(',', '-')}" if os.environ.get("ONLY") else ""
+        name = f"al_convnet_probe_{seed}_{spec.replace(':', '-')}{longer}.json"
         (RESULTS / name).write_text(json.dumps(out, indent=1) + "\n")
 
 

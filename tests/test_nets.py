@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -180,11 +182,16 @@ def test_sgld_with_batch_norm_needs_one_chain_and_group_norm_runs_several(digits
     fit = dict(max_iter=12, burn_in=4, thinning=4, temperature=0.1, n_chains=2, **net)
     with pytest.raises(ValueError, match="n_chains=2 .* batch-normalisation .*norm='group'"):
         SGLDClassifier(module__norm="batch", **fit).fit(X_train, y_train)
-    group = SGLDClassifier(module__norm="group", **fit).fit(X_train, y_train)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # group normalisation: no running statistics, no warning
+        group = SGLDClassifier(module__norm="group", **fit).fit(X_train, y_train)
     assert group.samples_.shape[0] == 4
     # One chain with batch norm: samples share the last running statistics, and
     # prediction is a deterministic function of the weight draw (eval mode).
-    bn = SGLDClassifier(module__norm="batch", **{**fit, "n_chains": 1}).fit(X_train, y_train)
+    # It warns (the samples predict with one state's statistics) and says what to use instead.
+    bn = SGLDClassifier(module__norm="batch", **{**fit, "n_chains": 1})
+    with pytest.warns(UserWarning, match="running statistics.*module__norm='group'"):
+        bn.fit(X_train, y_train)
     first = bn.predict_proba_samples(X_test[:5])
     np.testing.assert_array_equal(first, bn.predict_proba_samples(X_test[:5]))
     np.testing.assert_allclose(first.sum(-1), 1, atol=1e-5)
