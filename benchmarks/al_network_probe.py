@@ -20,6 +20,15 @@ draws as MC dropout's); ``sghmc-lenet-tT@ITERS`` the same with
 0.05, no momentum: twice SGLD's gradient step, since the SG-MCMC rules step
 lr / 2 (Figure 4's "SGD" curve is now SGHMC's update without noise instead).
 
+ConvNet (#20, item 4; 2026-12-05, seventh session): a NAME containing
+``convnet`` runs ``nets.ConvNet(pool="max", norm="batch")`` (``norm="group"``
+with ``group`` in the NAME), with ``dropout=0.25`` under MC dropout; an
+``-lrX`` token (decimal) sets the lr, e.g. ``mcd-adam-convnet-lr0.003@150``
+(al_convnet_probe.py's few-label choice). Its reduced protocol sets
+``POOL_SUB`` (pool points scored per round, default 2000), ``DRAWS`` (draws
+per prediction, default 20) and ``N_EVAL`` (test images, default 1000); values
+other than the defaults go into the result's file name.
+
 Usage: NT=1 [EVAL=validation] python benchmarks/al_network_probe.py ROUNDS SEED SPEC ...
        (SPEC is NAME@ITERS:QUERY)
        e.g. mcd-adam-small@300:bald, sgld-lenet-t0.01@1000:entropy
@@ -45,7 +54,7 @@ from al_apd_updates import mnist
 
 from sklearn_apd import ActiveLearner, DeterministicClassifier, MCDropoutClassifier, SGLDClassifier
 from sklearn_apd.experiments import BUDGETS
-from sklearn_apd.nets import LeNet
+from sklearn_apd.nets import ConvNet, LeNet
 
 
 class SmallConv(nn.Module):
@@ -145,6 +154,14 @@ if EVAL == "validation":
         input_range=INPUT_RANGE, return_X_y=True,
     )  # fmt: skip
     Xt, yt = Xt[:1000], yt[:1000]
+# Reduced protocol for the ConvNet (2026-12-05, seventh session): fewer pool points scored,
+# fewer draws, fewer evaluation images; non-default values go into the result's file name.
+POOL_SUB = int(os.environ.get("POOL_SUB", "2000"))
+DRAWS = int(os.environ.get("DRAWS", "20"))
+N_EVAL = int(os.environ.get("N_EVAL", "1000"))
+Xt, yt = Xt[:N_EVAL], yt[:N_EVAL]
+SETTINGS = (("pool", POOL_SUB, 2000), ("draws", DRAWS, 20), ("eval", N_EVAL, 1000))
+REDUCED = "".join(f"_{k}{v}" for k, v, default in SETTINGS if v != default)
 rounds = int(sys.argv[1])
 seed = int(sys.argv[2])
 which = sys.argv[3:]
@@ -158,25 +175,37 @@ for spec in which:
         max_iter=int(name.split("@")[1]) if "@" in name else 500,
         batch_size=64,
     )
+    # an "-lrX" token (decimal, e.g. -lr0.003) in the name: that lr instead of the fit's own
+    lr = next((float(t[2:]) for t in name.split("@")[0].split("-") if t.startswith("lr")), None)
+    if "convnet" in name:  # nets.ConvNet in its few-label configuration (al_convnet_probe.py)
+        norm = "group" if "group" in name else "batch"
+        common.update(module=ConvNet, module__pool="max", module__norm=norm)
     if name.startswith("mcd-adam"):
+        extra = {"dropout": 0.25} if "convnet" in name else {}
         est = MCDropoutClassifier(
-            optimizer=torch.optim.Adam, lr=1e-3, weight_decay=0.0, n_samples=20, **common
-        )
+            optimizer=torch.optim.Adam, lr=lr or 1e-3, weight_decay=0.0, n_samples=DRAWS,
+            **extra, **common,
+        )  # fmt: skip
     elif name.startswith("mcd-sgd"):
         est = MCDropoutClassifier(lr=0.05, momentum=0.9, weight_decay=1e-3, n_samples=20, **common)
     elif name.startswith(("sgld-", "sghmc-")):
         iters = common["max_iter"]
         est = SGLDClassifier(
             method=name.split("-")[0],
-            lr=0.05, weight_decay=0.05, temperature=float(name.split("-t")[1].split("@")[0]),
-            burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=20,
+            lr=lr or 0.05, weight_decay=0.05, temperature=float(name.split("-t")[1].split("@")[0]),
+            burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=DRAWS,
             **common,
         )  # fmt: skip
     elif name.startswith("sgd-"):
         est = DeterministicClassifier(lr=0.05, weight_decay=0.05, **common)
     t0 = time.perf_counter()
     L = ActiveLearner(
-        est, query=query, batch_size=10, n_rounds=rounds, pool_subsample=2000, random_state=seed
+        est,
+        query=query,
+        batch_size=10,
+        n_rounds=rounds,
+        pool_subsample=POOL_SUB,
+        random_state=seed,
     )
     L.fit(X, y, eval_set=(Xt, yt))
     acc = 100 * L.learning_curve_["score"]
@@ -192,6 +221,7 @@ json.dump(
     open(
         f"benchmarks/results/al_network_probe_{'val_' if EVAL == 'validation' else ''}{seed}_"
         + "_".join(w.replace(":", "-") for w in which)
+        + REDUCED
         + ".json",
         "w",
     ),
