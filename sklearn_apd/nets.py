@@ -421,7 +421,8 @@ class ConvNet(nn.Module):
         batch normalisation, as in the reference code's network: its running
         statistics are buffers, not parameters, so a posterior's weight draws
         all use the statistics of the network's last training state (a
-        sampler warns), and a vectorised multi-chain run (``n_chains > 1``) cannot update them.
+        sampler warns), and a vectorised multi-chain run (``n_chains > 1``)
+        cannot update them.
         ``"group"`` is group normalisation (8 groups or fewer where the
         channels do not divide): no batch statistics and no buffers, so every
         weight draw is one exact function of its input.
@@ -462,10 +463,11 @@ class ConvNet(nn.Module):
     To sample it, use ``norm="group"`` and a sampler with momentum:
     ``SGLDClassifier(method="sghmc", lr=0.02, temperature=1e-3,
     weight_decay=0.05, max_iter=600, batch_size=64, burn_in=200)`` on
-    ``ConvNet(pool="max", norm="group")`` reaches 47%, 80% and 89% on 20, 120 and 520 labels (3
-    seeds; fcNN1's SGLD 52%, 74% and 84%). Plain SGLD at lr 0.05 and pSGLD
-    do not train it in 150 steps, and with ``norm="batch"`` the samples
-    predict at chance (10%): `SGLDClassifier` warns.
+    ``ConvNet(pool="max", norm="group")`` reaches 47%, 80% and 89% on 20,
+    120 and 520 labels (3 seeds; fcNN1's SGLD 52%, 74% and 84%). Plain SGLD
+    at lr 0.05 and pSGLD do not train it in 150 steps, and with
+    ``norm="batch"`` the samples predict at chance (10%): `SGLDClassifier`
+    warns.
 
     Examples
     --------
