@@ -21,14 +21,14 @@ on a 2-core CPU: ``ITERS`` (default 150) minibatches of ``min(n, 64)``;
   iterations, 20 samples kept.
 - ``sghmc``: the same with ``method="sghmc"`` (friction 0.1; added 2026-12-05,
   seventh session).
-
-Options after the fit override its lr, weight decay and temperature
-(``sgld_lr0.01_wd0.005_t1e-2``; ``adam`` takes lr and wd; ``psgld`` all
-three; added 2026-12-05, seventh session). ``-fAxB`` in a ConvNet name sets
-``n_filters=(A, B)``, ``-group`` / ``-batch`` its ``norm``.
 - ``psgld``: SGLDClassifier(method="psgld"), lr 2e-3 (a step of lr / 2 = Adam's
   1e-3 per weight), temperature 1e-2 (Figure 4's), weight decay 0.05, burn-in a
   third, 20 samples kept (added 2026-12-05, sixth session).
+
+Options after the fit override its lr, weight decay and temperature
+(``sgld_lr0.01_wd0.005_t1e-2``; ``sgld``, ``sghmc`` and ``psgld`` take all
+three, ``adam`` lr and wd; added 2026-12-05, seventh session). ``-fAxB`` in a ConvNet name sets
+``n_filters=(A, B)``, ``-group`` / ``-batch`` its ``norm``.
 
 Since 2026-12-05 (sixth session) also Figure 4's own fits at the ``large``
 budget with the network swapped in (``ITERS`` does not apply): ``fig4sgd``
