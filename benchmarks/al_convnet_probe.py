@@ -204,11 +204,11 @@ def main(argv):
         )  # fmt: skip
         Xv, yv = Xv[:n_val], yv[:n_val]
     sets = labelled_sets(y, seed)
+    only = os.environ.get("ONLY")  # e.g. ONLY=20: fit these sizes only (same sets)
     for spec in specs:
         net, method = spec.split(":")
         out = {"config": spec, "seed": seed, "iters": iters, "n_test": n_test,
                "machine": cpu_description(), "accuracy": {}, "fit_time_s": {}}  # fmt: skip
-        only = os.environ.get("ONLY")  # e.g. ONLY=20: fit these sizes only (same sets)
         for n, idx in sets.items():
             if only and str(n) not in only.split(","):
                 continue
@@ -229,7 +229,7 @@ def main(argv):
                   f"(train {out['train_accuracy'][str(n)]:.1f}%)",
                   f"[{out['fit_time_s'][str(n)]:.0f} s fit]", flush=True)  # fmt: skip
         longer = f"_iters{iters}" if iters != 150 else ""  # ITERS other than the default
-        longer += f"_only{os.environ['ONLY'].replace(',', '-')}" if os.environ.get("ONLY") else ""
+        longer += f"_only{only.replace(',', '-')}" if only else ""
         name = f"al_convnet_probe_{seed}_{spec.replace(':', '-')}{longer}.json"
         (RESULTS / name).write_text(json.dumps(out, indent=1) + "\n")
 

@@ -218,25 +218,26 @@ class SGLDSamplerMixin:
                 f"supports optimizer=SGLD only; got {type(self.optimizer_).__name__}. Use "
                 "n_chains=1 with a custom optimizer."
             )
-        if self.n_chains > 1 and _has_running_stats(self.module_):
-            raise ValueError(
-                f"n_chains={self.n_chains} steps the chains as one vectorised function of "
-                "their weights, which cannot update batch-normalisation running statistics "
-                "(module buffers shared by every chain). Use n_chains=1, or a network "
-                "without them (nets.ConvNet(norm='group'), module__norm='group')."
-            )
-        if self.n_chains == 1 and _has_running_stats(self.module_) and not continuing:
-            warnings.warn(
-                "The network has batch normalisation: a sample stores weights, not the "
-                "running statistics, so every kept sample predicts with the statistics of "
-                "the chain's last state. Sampled with SGHMC on 20, 120 and 520 MNIST labels, "
-                "nets.ConvNet(pool='max', norm='batch') predicted at chance (9.9, 10.0 and "
-                "10.7% test accuracy) where norm='group' reached 54.5, 76.9 and 93.7% "
-                "(benchmarks/al_convnet_probe.py, seed 0). Prefer a network without running "
-                "statistics (module__norm='group').",
-                UserWarning,
-                stacklevel=3,
-            )
+        if _has_running_stats(self.module_):
+            if self.n_chains > 1:
+                raise ValueError(
+                    f"n_chains={self.n_chains} steps the chains as one vectorised function of "
+                    "their weights, which cannot update batch-normalisation running statistics "
+                    "(module buffers shared by every chain). Use n_chains=1, or a network "
+                    "without them (nets.ConvNet(norm='group'), module__norm='group')."
+                )
+            if not continuing:
+                warnings.warn(
+                    "The network has batch normalisation: a sample stores weights, not the "
+                    "running statistics, so every kept sample predicts with the statistics of "
+                    "the chain's last state. Sampled with SGHMC on 20, 120 and 520 MNIST labels, "
+                    "nets.ConvNet(pool='max', norm='batch') predicted at chance (9.9, 10.0 and "
+                    "10.7% test accuracy) where norm='group' reached 54.5, 76.9 and 93.7% "
+                    "(benchmarks/al_convnet_probe.py, seed 0). Prefer a network without running "
+                    "statistics (module__norm='group').",
+                    UserWarning,
+                    stacklevel=3,
+                )
         old = None
         if hasattr(self, "samples_"):
             old = (self.samples_, self.sample_iterations_, self.sample_chains_)
