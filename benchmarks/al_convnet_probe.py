@@ -27,8 +27,11 @@ on a 2-core CPU: ``ITERS`` (default 150) minibatches of ``min(n, 64)``;
 
 Options after the fit override its lr, weight decay and temperature
 (``sgld_lr0.01_wd0.005_t1e-2``; ``sgld``, ``sghmc`` and ``psgld`` take all
-three, ``adam`` lr and wd; added 2026-12-05, seventh session). ``-fAxB`` in a ConvNet name sets
-``n_filters=(A, B)``, ``-group`` / ``-batch`` its ``norm``.
+three, ``adam`` lr and wd; added 2026-12-05, seventh session). ``cycN`` (sgld and
+sghmc) takes the cyclical schedule with N cycles, lr the peak, no burn-in, and
+keeps 20 states spread over the cycles' sampling ends (eighth session).
+``-fAxB`` in a ConvNet name sets ``n_filters=(A, B)``, ``-group`` / ``-batch``
+its ``norm``.
 
 Since 2026-12-05 (sixth session) also Figure 4's own fits at the ``large``
 budget with the network swapped in (``ITERS`` does not apply): ``fig4sgd``
@@ -51,6 +54,9 @@ Usage::
     python benchmarks/al_convnet_probe.py summary   # table of the committed results
 
 Results: ``benchmarks/results/al_convnet_probe_SEED_NET-METHOD.json``.
+``*_shared-statistics.json``: a batch-normalised network sampled before
+SGLDClassifier gave each kept sample its own statistics (all samples predicted
+with the chain's last running averages; renamed 2026-12-05, eighth session).
 """
 
 from __future__ import annotations
@@ -151,19 +157,23 @@ def estimator(net, method, n, iters, seed):
         )  # fmt: skip
     if method == "sghmc":  # SGHMC, friction 0.1: the sampler's analogue of SGD with momentum 0.9
         fit["method"] = "sghmc"
+    keep = dict(burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20))
+    if "cyc" in opt:  # cyclical steps (Zhang et al. 2020): 20 states from the cycles' ends
+        cycles = int(opt["cyc"])
+        keep = dict(schedule="cyclical", n_cycles=cycles, burn_in=0,
+                    thinning=max(1, int(iters * 0.2) // 20))  # fmt: skip
     return SGLDClassifier(
         lr=opt.get("lr", 0.05), temperature=opt.get("t", FCNN1_AL_SGLD["temperature"]),
-        weight_decay=opt.get("wd", 0.05),
-        burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=20, **fit,
+        weight_decay=opt.get("wd", 0.05), n_samples=20, **keep, **fit,
     )  # fmt: skip
 
 
 def _option(text):
     """``lr0.01`` -> ``("lr", "0.01")``: a method option's name and value."""
-    for name in ("lr", "wd", "t"):
+    for name in ("lr", "wd", "t", "cyc"):
         if text.startswith(name):
             return name, text[len(name) :]
-    raise SystemExit(f"unknown method option {text!r} (lrX, wdX, tX)")
+    raise SystemExit(f"unknown method option {text!r} (lrX, wdX, tX, cycN)")
 
 
 def summary():
@@ -171,6 +181,8 @@ def summary():
     for path in sorted(glob.glob(str(RESULTS / "al_convnet_probe_*.json"))):
         r = json.load(open(path))
         config = r["config"] + (f" ({r['iters']} steps)" if r["iters"] != 150 else "")
+        if path.endswith("_shared-statistics.json"):  # batch norm before per-sample statistics
+            config += " (shared statistics)"
         if len(r["accuracy"]) < len(SIZES):  # an ONLY= run
             config += f" ({', '.join(r['accuracy'])} labels only)"
         rows.setdefault(config, {})[r["seed"]] = r

@@ -18,9 +18,11 @@ __all__ = [
     "MLP",
     "PRESETS",
     "ConvNet",
+    "DrawLayout",
     "GaussianOutput",
     "LeNet",
     "ParameterLayout",
+    "StatisticsLayout",
     "mlp_cross_entropy_grad_",
     "mlp_cross_entropy_grads_batched",
     "mlp_cross_entropy_grads_shared",
@@ -419,10 +421,10 @@ class ConvNet(nn.Module):
         Normalisation after each of the eight hidden convolutions (before the
         activation; those convolutions then have no bias). ``"batch"`` is
         batch normalisation, as in the reference code's network: its running
-        statistics are buffers, not parameters, so a posterior's weight draws
-        all use the statistics of the network's last training state (a
-        sampler warns), and a vectorised multi-chain run (``n_chains > 1``)
-        cannot update them.
+        statistics are buffers, not parameters, so `SGLDClassifier` estimates
+        them anew for every kept sample (``sample_statistics_``, see
+        `StatisticsLayout`), APD and the mixture (weights only) warn, and a
+        vectorised multi-chain run (``n_chains > 1``) refuses them.
         ``"group"`` is group normalisation (8 groups or fewer where the
         channels do not divide): no batch statistics and no buffers, so every
         weight draw is one exact function of its input.
@@ -786,3 +788,128 @@ class ParameterLayout:
         for p, numel in zip(module.parameters(), self.numels):
             p.copy_(flat[start : start + numel].view_as(p))
             start += numel
+
+
+class StatisticsLayout:
+    """Map between a module's batch-normalisation running statistics and flat vectors.
+
+    A weight sample of a network with batch normalisation predicts correctly
+    only with the statistics of its own activations: the running averages a
+    chain tracks while it moves belong to no single sample (on 20 MNIST
+    labels, SGHMC samples of ``ConvNet(pool="max", norm="batch")`` predicted
+    at chance with them; ``benchmarks/al_convnet_probe.py``). The samplers
+    therefore re-estimate the statistics for every kept sample
+    (`estimate`) and store them beside its weights, in this layout: the
+    ``running_mean`` and ``running_var`` of every batch-normalisation layer
+    that tracks them, in ``named_modules()`` order, flattened.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+
+    Attributes
+    ----------
+    names : list of str
+        Buffer names in layout order (``"net.3.running_mean"``, ...).
+    shapes : list of tuple of int
+    numels : list of int
+    n_statistics : int
+        ``B``, the length of one flat vector (0 without batch normalisation).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.nets import ConvNet, StatisticsLayout
+    >>> net = ConvNet(n_filters=(4, 8), norm="batch", n_features_in=64, n_classes=3)
+    >>> stats = StatisticsLayout(net)
+    >>> stats.n_statistics, stats.names[0]
+    (104, 'features.1.running_mean')
+    >>> flat = stats.estimate(net, torch.randn(32, 64))
+    >>> flat.shape
+    torch.Size([104])
+    """
+
+    #: Rows per forward pass of `estimate` (one pass when the data fit: exact statistics).
+    ROWS_PER_PASS = 1024
+
+    def __init__(self, module: nn.Module):
+        layers = [
+            (name, m)
+            for name, m in module.named_modules()
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.track_running_stats
+        ]
+        self._layer_names = [name for name, _ in layers]  # names only: no module is kept
+        self.names, self.shapes, self.numels = [], [], []
+        for name, m in layers:
+            for buf in ("running_mean", "running_var"):
+                self.names.append(f"{name}.{buf}" if name else buf)
+                self.shapes.append(tuple(getattr(m, buf).shape))
+                self.numels.append(getattr(m, buf).numel())
+        self.n_statistics = int(sum(self.numels))
+
+    def flatten(self, module: nn.Module) -> torch.Tensor:
+        """The module's current running statistics as one float32 vector of length B."""
+        buffers = dict(module.named_buffers())
+        return torch.cat([buffers[name].reshape(-1).float() for name in self.names])
+
+    def unflatten(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Views of a ``(s, B)`` batch of vectors as ``{name: (s, *shape)}``."""
+        out, start = {}, 0
+        for name, shape, numel in zip(self.names, self.shapes, self.numels):
+            out[name] = flat[:, start : start + numel].view(flat.shape[0], *shape)
+            start += numel
+        return out
+
+    @torch.no_grad()
+    def estimate(self, module: nn.Module, X: torch.Tensor) -> torch.Tensor:
+        """The statistics of the module's current weights on ``X``, as a flat vector.
+
+        Every other layer in eval mode (dropout off, as at prediction), the
+        batch-normalisation layers average their batch statistics over ``X``
+        (``momentum=None``) in passes of at most `ROWS_PER_PASS` rows (one pass,
+        so exact, for up to that many rows). The module's own running
+        statistics are left at these values; its mode and momenta are
+        restored.
+        """
+        modules = dict(module.named_modules())
+        layers = [modules[name] for name in self._layer_names]
+        was_training = module.training
+        momenta = [m.momentum for m in layers]
+        module.eval()
+        try:
+            for m in layers:
+                m.reset_running_stats()
+                m.momentum = None  # cumulative average over the passes
+                m.train()
+            n_passes = max(1, -(-X.shape[0] // self.ROWS_PER_PASS))
+            for part in torch.tensor_split(X, n_passes):
+                module(part)
+        finally:
+            for m, momentum in zip(layers, momenta):
+                m.momentum = momentum
+            module.train(was_training)
+        return self.flatten(module)
+
+
+class DrawLayout:
+    """The layout of a draw that carries weights and batch-normalisation statistics.
+
+    A row of ``P + B`` floats: the weights in `ParameterLayout` order, then
+    the statistics in `StatisticsLayout` order. `unflatten` gives both, by
+    name, for ``torch.func.functional_call``; ``n_parameters`` is ``P + B``.
+
+    Parameters
+    ----------
+    parameters : ParameterLayout
+    statistics : StatisticsLayout
+    """
+
+    def __init__(self, parameters: ParameterLayout, statistics: StatisticsLayout):
+        self.parameters = parameters
+        self.statistics = statistics
+        self.n_parameters = parameters.n_parameters + statistics.n_statistics
+
+    def unflatten(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
+        """``{name: (s, *shape)}`` views of the weights and statistics of ``(s, P + B)`` rows."""
+        p = self.parameters.n_parameters
+        return {**self.parameters.unflatten(flat[:, :p]), **self.statistics.unflatten(flat[:, p:])}

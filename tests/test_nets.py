@@ -1,3 +1,4 @@
+import copy
 import warnings
 
 import numpy as np
@@ -180,23 +181,104 @@ def test_sgld_with_batch_norm_needs_one_chain_and_group_norm_runs_several(digits
     X_train, X_test, y_train, y_test = digits
     net = dict(module=ConvNet, module__n_filters=(8, 16), random_state=0, verbose=0)
     fit = dict(max_iter=12, burn_in=4, thinning=4, temperature=0.1, n_chains=2, **net)
-    with pytest.raises(ValueError, match="n_chains=2 .* batch-normalisation .*norm='group'"):
+    with pytest.raises(ValueError, match="n_chains=2 .* batch normalisation.*norm='group'"):
         SGLDClassifier(module__norm="batch", **fit).fit(X_train, y_train)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # group normalisation: no running statistics, no warning
         group = SGLDClassifier(module__norm="group", **fit).fit(X_train, y_train)
-    assert group.samples_.shape[0] == 4
-    # One chain with batch norm: samples share the last running statistics, and
-    # prediction is a deterministic function of the weight draw (eval mode).
-    # It warns (the samples predict with one state's statistics) and says what to use instead.
-    bn = SGLDClassifier(module__norm="batch", **{**fit, "n_chains": 1})
-    with pytest.warns(UserWarning, match="running statistics.*module__norm='group'"):
-        bn.fit(X_train, y_train)
-    first = bn.predict_proba_samples(X_test[:5])
-    np.testing.assert_array_equal(first, bn.predict_proba_samples(X_test[:5]))
-    np.testing.assert_allclose(first.sum(-1), 1, atol=1e-5)
-    # A prediction does not depend on the other rows of the batch (no batch statistics).
-    np.testing.assert_allclose(bn.predict_proba_samples(X_test[:1]), first[:, :1], atol=1e-6)
+    assert group.samples_.shape[0] == 4 and group.sample_statistics_ is None
+
+
+@pytest.fixture(scope="module")
+def batch_norm_sgld(digits):
+    """One SGHMC chain on a batch-normalised ConvNet, 4 samples kept."""
+    from sklearn_apd import SGLDClassifier
+    from sklearn_apd.nets import ConvNet
+
+    X_train, _, y_train, _ = digits
+    est = SGLDClassifier(
+        module=ConvNet, module__n_filters=(8, 16), module__norm="batch", module__dropout=0.25,
+        method="sghmc", lr=0.02, temperature=1e-3, max_iter=20, burn_in=4, thinning=4,
+        batch_size=64, random_state=0, verbose=0,
+    )  # fmt: skip
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # per-sample statistics: nothing to warn about
+        return est.fit(X_train[:800], y_train[:800])  # fewer rows than STATISTICS_ROWS
+
+
+def test_sgld_keeps_each_batch_norm_samples_own_statistics(batch_norm_sgld, digits):
+    import torch
+
+    from sklearn_apd.nets import StatisticsLayout
+
+    X_train, X_test, _, _ = digits
+    est = batch_norm_sgld
+    stats = StatisticsLayout(est.module_)
+    k = est.samples_.shape[0]
+    assert k == 4 and est.sample_statistics_.shape == (k, stats.n_statistics)
+    assert est.storage_size_ == k * (est.n_parameters_ + stats.n_statistics)
+    assert est.sample_parameters(3).shape == (3, est.n_parameters_)
+    # The statistics are those of each sample's own weights on the training rows (all of
+    # them: fewer than STATISTICS_ROWS), with dropout off: recomputed here by hand.
+    module = copy.deepcopy(est.module_)
+    X_t = torch.as_tensor(X_train[:800], dtype=torch.float32)
+    manual = []
+    for i in range(k):
+        est.layout_.assign(module, est.samples_[i])
+        torch.testing.assert_close(
+            stats.estimate(module, X_t), est.sample_statistics_[i], rtol=1e-5, atol=1e-5
+        )
+        module.eval()
+        with torch.no_grad():
+            manual.append(torch.softmax(module(torch.as_tensor(X_test[:7])), -1).numpy())
+    # A moving chain: no two samples share their statistics.
+    assert len({tuple(r.tolist()) for r in est.sample_statistics_[:, :4]}) == k
+    # Every draw predicts with its own statistics: each of the k draws (all samples, in
+    # some order) matches one by-hand prediction; the mean is theirs.
+    draws = est.predict_proba_samples(X_test[:7], n_samples=k)
+    for d in draws:
+        assert min(np.abs(d - m).max() for m in manual) < 1e-4  # float rounding only
+    np.testing.assert_allclose(
+        est.predict_proba(X_test[:7], n_samples=k), np.mean(manual, 0), atol=1e-4
+    )
+    # A prediction does not depend on the other rows of the batch (eval mode).
+    np.testing.assert_allclose(
+        est.predict_proba_samples(X_test[:1], n_samples=k), draws[:, :1], atol=1e-6
+    )
+
+
+def test_sgld_batch_norm_statistics_subset_warm_start_and_merge(
+    batch_norm_sgld, digits, monkeypatch
+):
+    import torch
+
+    from sklearn_apd import APDClassifier, GaussianMixturePosterior
+    from sklearn_apd.parallel import merge_chains
+    from sklearn_apd.posteriors import _sgld
+
+    X_train, X_test, y_train, _ = digits
+    est = copy.deepcopy(batch_norm_sgld)
+    # On more rows than STATISTICS_ROWS: a fixed random subset, the same for every sample.
+    monkeypatch.setattr(_sgld, "STATISTICS_ROWS", 50)
+    X_t = torch.as_tensor(X_train, dtype=torch.float32)
+    rows = est._statistics_rows(X_t)
+    assert rows.shape == (50, X_train.shape[1])
+    torch.testing.assert_close(rows, est._statistics_rows(X_t))  # from random_state
+    assert len({tuple(r.tolist()) for r in rows}) == 50
+    # A warm fit keeps the earlier samples' statistics and adds the new ones'.
+    old = est.sample_statistics_.clone()
+    est.set_params(warm_start=True, burn_in=0).fit(X_train[:800], y_train[:800])
+    assert est.sample_statistics_.shape[0] == est.samples_.shape[0] > old.shape[0]
+    torch.testing.assert_close(est.sample_statistics_[: old.shape[0]], old)
+    # Merged chains carry them too.
+    merged = merge_chains([batch_norm_sgld, est])
+    assert merged.sample_statistics_.shape[0] == merged.samples_.shape[0]
+    assert merged.storage_size_ == batch_norm_sgld.storage_size_ + est.storage_size_
+    assert merged.predict_proba(X_test[:3]).shape == (3, 10)
+    # The posteriors that draw weights only say what they lose.
+    for cls, kw in ((APDClassifier, dict(max_iter=2)), (GaussianMixturePosterior, {})):
+        with pytest.warns(UserWarning, match="draws weights only.*batch normalisation"):
+            cls(sampler=batch_norm_sgld, **kw).fit(X_train[:800], y_train[:800])
 
 
 # ----------------------------------------------------------------------------- LeNet

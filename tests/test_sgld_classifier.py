@@ -1,5 +1,6 @@
 """SGLDClassifier: scikit-learn integration, fitted state and errors."""
 
+import copy
 import pickle
 import re
 import warnings
@@ -257,6 +258,20 @@ def test_warm_start_continues_the_chain(blobs):
     assert clf.n_iter_ == 60
     np.testing.assert_array_equal(clf.sample_iterations_[: len(first_iters)], first_iters)
     assert clf.sample_iterations_[-1] == 60
+
+
+@pytest.mark.parametrize("method", ["sgld", "sghmc"])
+@pytest.mark.parametrize("copier", [copy.deepcopy, lambda e: pickle.loads(pickle.dumps(e))])
+def test_a_copied_estimator_continues_its_chain_as_the_original(blobs, method, copier):
+    # torch's Optimizer pickles without the SGLD's noise generator and buffer: a copy
+    # failed on its first warm step (AttributeError) until the optimizer kept them.
+    X, y = blobs
+    original = fast(method=method, max_epochs=4, burn_in=5).fit(X, y)
+    copied = copier(original)
+    for est in (original, copied):
+        est.set_params(warm_start=True).fit(X, y)
+    assert copied.optimizer_.generator is copied._train_generator
+    torch.testing.assert_close(copied.samples_, original.samples_, rtol=0, atol=0)
 
 
 def test_image_shaped_input(digits):

@@ -12,7 +12,7 @@ Stream numbers (one table, so that no two purposes share one):
 
 | stream | purpose |
 |---|---|
-| 0-7 | the ``STREAM_*`` purposes below |
+| 0-8 | the ``STREAM_*`` purposes below |
 | 100 + k | chain ``k > 0`` of ``SGLDClassifier(n_chains=K)`` |
 | 10,100 + c | chain ``c`` of ``parallel.fit_parallel_chains`` |
 | 20,000 + k | APD's ``k``-th warm-started continuation on a new device |
@@ -35,6 +35,7 @@ STREAM_RESERVOIR = 4
 STREAM_BATCHES = 5
 STREAM_LAYERS = 6
 STREAM_LIKELIHOOD = 7  # APD's likelihood term: its training minibatches
+STREAM_STATISTICS = 8  # the rows SGLD estimates each sample's batch-norm statistics on
 STREAM_CHAINS = 100  # chain k > 0 starts from stream STREAM_CHAINS + k
 STREAM_PARALLEL_CHAINS = 10_100  # fit_parallel_chains' chain c: STREAM_PARALLEL_CHAINS + c
 STREAM_WARM = 20_000  # APD's k-th warm-started continuation: STREAM_WARM + k

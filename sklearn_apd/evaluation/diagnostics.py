@@ -115,15 +115,11 @@ def chain_draws(estimator, X=None, y=None, *, n_weights=0):
         return draws
     X_t = estimator._validate_predict_X(X)
     idx = torch.as_tensor(order.ravel(), device=samples.device)
-
-    def source(start, stop):
-        return samples.index_select(0, idx[start:stop])
-
     regressor = hasattr(estimator, "n_outputs_")
     out = predictive_outputs(
         estimator._prediction_module(),
-        estimator.layout_,
-        source,
+        estimator._draw_layout(),
+        estimator._rows_source(idx),
         len(idx),
         X_t,
         working_memory_mb=estimator._working_memory_mb,

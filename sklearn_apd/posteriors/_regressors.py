@@ -164,6 +164,9 @@ class SGLDRegressor(SGLDSamplerMixin, NetworkPosteriorRegressor):
         Length of one sample: the weights plus ``n_outputs_`` log precisions.
     samples_ : torch.Tensor of shape (K, n_parameters_)
         The stored SGLD samples.
+    sample_statistics_ : torch.Tensor of shape (K, n_statistics) or None
+        Each sample's batch-normalisation statistics (see `SGLDClassifier`);
+        None without batch normalisation.
     sample_iterations_ : ndarray of shape (K,)
         The iteration each stored sample was taken at.
     sample_chains_ : ndarray of shape (K,)

@@ -92,7 +92,7 @@ def pooled_estimator(estimators):
     """A copy of ``estimators[0]`` whose store holds every estimator's samples.
 
     The body of ``SGLDClassifier.merge`` (see ``parallel.merge_chains``):
-    ``samples_``, ``sample_iterations_``, ``sample_chains_`` (renumbered
+    ``samples_``, ``sample_statistics_``, ``sample_iterations_``, ``sample_chains_`` (renumbered
     chain by chain), ``chain_states_``, ``chain_buffers_``, ``n_samples_seen_``,
     ``storage_size_`` and ``n_chains`` of all of them.
     """
@@ -120,6 +120,10 @@ def pooled_estimator(estimators):
         chain_ids.append(est.sample_chains_ + offset)
         offset += est.chain_states_.shape[0]
     merged.samples_ = torch.cat([e.samples_.to(device) for e in estimators])
+    if getattr(first, "sample_statistics_", None) is not None:  # batch-norm statistics
+        merged.sample_statistics_ = torch.cat(
+            [e.sample_statistics_.to(device) for e in estimators]
+        )
     merged.sample_iterations_ = np.concatenate([e.sample_iterations_ for e in estimators])
     merged.sample_chains_ = np.concatenate(chain_ids)
     merged.chain_states_ = torch.cat([e.chain_states_.to(device) for e in estimators])
@@ -129,7 +133,7 @@ def pooled_estimator(estimators):
         torch.cat([b.to(device) for b in buffers]) if all(b is not None for b in buffers) else None
     )
     merged.n_samples_seen_ = int(sum(e.n_samples_seen_ for e in estimators))
-    merged.storage_size_ = int(merged.samples_.numel())
+    merged.storage_size_ = int(sum(e.storage_size_ for e in estimators))
     merged.set_params(n_chains=offset)
     return merged
 

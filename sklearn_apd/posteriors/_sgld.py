@@ -15,13 +15,14 @@ from .._utils import (
     STREAM_CHAINS,
     STREAM_LAYERS,
     STREAM_RESERVOIR,
+    STREAM_STATISTICS,
     STREAM_TRAIN,
     all_finite,
     format_bytes,
     make_generator,
 )
 from ..exceptions import DivergenceError
-from ..nets import MLP
+from ..nets import MLP, DrawLayout, StatisticsLayout
 from ..sampling import (
     METHODS,
     SCHEDULES,
@@ -48,6 +49,10 @@ SGLD_CONSTRAINTS: dict = {
     "n_cycles": [Interval(numbers.Integral, 1, None, closed="left")],
     "exploration_fraction": [Interval(numbers.Real, 0, 1, closed="left")],
 }
+
+#: Most training rows a kept sample's batch-normalisation statistics are estimated on
+#: (a random subset, drawn once per fit, on larger data; one forward pass).
+STATISTICS_ROWS = StatisticsLayout.ROWS_PER_PASS
 
 #: The optimizer settings the vectorised chains take from ``optimizer_``.
 _METHOD_KEYS = ("method", "friction", "precond_decay", "precond_eps")
@@ -94,10 +99,18 @@ class SGLDSamplerMixin:
         self._reservoir_gen = make_generator(self.random_state, STREAM_RESERVOIR)
         self.chain_states_ = self._chain_starts(self.n_chains)
         self.chain_buffers_ = None
-        for name in ("samples_", "chain_states_", "chain_buffers_"):
+        for name in ("samples_", "sample_statistics_", "chain_states_", "chain_buffers_"):
             if name not in self.cuda_dependent_attributes_:
                 # pickles move these to the CPU where CUDA is missing, like the module
                 self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, name]
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        optimizer = self.__dict__.get("optimizer_")
+        if isinstance(optimizer, SGLD) and "_train_generator" in self.__dict__:
+            # One noise stream again: the optimizer's generator comes back from its own
+            # pickle (torch.save), a copy of the estimator's.
+            optimizer.generator = self._train_generator
 
     def _chain_starts(self, n_chains):
         """Initial ``(n_chains, P)`` weights: the module's, then one fresh network per chain."""
@@ -152,16 +165,43 @@ class SGLDSamplerMixin:
         return {"n_stored": self._store.n_stored}
 
     def _keep_sample(self, iteration, flat=None, chain=0):
-        """Offer a weight vector (default: the module's, written straight into its row)."""
+        """Offer a weight vector (default: the module's, written straight into its row).
+
+        With batch normalisation the row also gets the statistics of those
+        weights on the training data (`_write_sample`).
+        """
         if flat is None:
             tensors = list(self.module_.parameters())
-            vector = functools.partial(self.layout_.flatten, self.module_)  # vector(row)
+            if self._statistics is None:
+                vector = functools.partial(self.layout_.flatten, self.module_)  # vector(row)
+            else:
+                vector = functools.partial(self._write_sample, iteration)
         else:
             tensors, vector = [flat], flat
         if not all_finite(tensors):
             raise DivergenceError(self._divergence_message("the weights", iteration))
         self._store.offer(vector, iteration, chain, self.n_samples_seen_)
         self.n_samples_seen_ += 1
+
+    def _write_sample(self, iteration, row):
+        """Write the module's weights and their batch-normalisation statistics into ``row``."""
+        p = self.n_parameters_
+        self.layout_.flatten(self.module_, out=row[:p])
+        statistics = self._statistics.estimate(self.module_, self._statistics_X)
+        if not all_finite([statistics]):
+            raise DivergenceError(
+                self._divergence_message("the batch-normalisation statistics", iteration)
+            )
+        row[p:] = statistics
+
+    def _statistics_rows(self, X):
+        """The training rows every kept sample's statistics are estimated on."""
+        n = X.shape[0]
+        if n <= STATISTICS_ROWS:
+            return X
+        generator = make_generator(self.random_state, STREAM_STATISTICS)
+        idx = torch.randperm(n, generator=generator)[:STATISTICS_ROWS].sort().values
+        return X.index_select(0, idx.to(X.device))
 
     def _fit_posterior(self, X, y, continuing=False):
         n = X.shape[0]
@@ -218,31 +258,30 @@ class SGLDSamplerMixin:
                 f"supports optimizer=SGLD only; got {type(self.optimizer_).__name__}. Use "
                 "n_chains=1 with a custom optimizer."
             )
+        self._statistics = None
         if _has_running_stats(self.module_):
             if self.n_chains > 1:
                 raise ValueError(
                     f"n_chains={self.n_chains} steps the chains as one vectorised function of "
-                    "their weights, which cannot update batch-normalisation running statistics "
-                    "(module buffers shared by every chain). Use n_chains=1, or a network "
-                    "without them (nets.ConvNet(norm='group'), module__norm='group')."
+                    "their weights, which cannot run batch normalisation's per-layer buffers "
+                    "(shared by every chain). Use n_chains=1 (parallel.fit_parallel_chains "
+                    "runs several), or a network without them (module__norm='group')."
                 )
-            if not continuing:
-                warnings.warn(
-                    "The network has batch normalisation: a sample stores weights, not the "
-                    "running statistics, so every kept sample predicts with the statistics of "
-                    "the chain's last state. Sampled with SGHMC on 20, 120 and 520 MNIST labels, "
-                    "nets.ConvNet(pool='max', norm='batch') predicted at chance (9.9, 10.0 and "
-                    "10.7% test accuracy) where norm='group' reached 54.5, 76.9 and 93.7% "
-                    "(benchmarks/al_convnet_probe.py, seed 0). Prefer a network without running "
-                    "statistics (module__norm='group').",
-                    UserWarning,
-                    stacklevel=3,
-                )
+            # Each kept sample gets its own statistics (the chain's running averages
+            # belong to no single sample): estimated on these rows when it is kept.
+            self._statistics = StatisticsLayout(self.module_)
+            self._statistics_X = self._statistics_rows(X)
+        width = self.n_parameters_
+        if self._statistics is not None:
+            width += self._statistics.n_statistics  # a row: the weights, then their statistics
         old = None
         if hasattr(self, "samples_"):
-            old = (self.samples_, self.sample_iterations_, self.sample_chains_)
+            rows = self.samples_
+            if self._statistics is not None:
+                rows = torch.cat([self.samples_, self.sample_statistics_], 1)
+            old = (rows, self.sample_iterations_, self.sample_chains_)
         self._store = SampleStore(
-            old, n_new, self.max_samples, self.n_parameters_, self.device_, self._reservoir_gen
+            old, n_new, self.max_samples, width, self.device_, self._reservoir_gen
         )
         if self.n_chains > 1:
             self._chains = ParallelChains(
@@ -285,9 +324,15 @@ class SGLDSamplerMixin:
                 self.chain_states_ = self.layout_.flatten(self.module_)[None]
             kept = self._store.finish()
             if kept is not None:
-                self.samples_, self.sample_iterations_, self.sample_chains_ = kept
-                self.storage_size_ = int(self.samples_.numel())
-            del self._store
+                rows, self.sample_iterations_, self.sample_chains_ = kept
+                self.samples_, self.sample_statistics_ = rows, None
+                if self._statistics is not None:
+                    p = self.n_parameters_
+                    self.samples_ = rows[:, :p].clone()
+                    self.sample_statistics_ = rows[:, p:].clone()
+                self.storage_size_ = int(rows.numel())
+            del self._store, self._statistics
+            self.__dict__.pop("_statistics_X", None)
         if self.verbose:
             print(
                 f"{type(self).__name__}: {self.n_iter_} iterations, "
@@ -298,18 +343,31 @@ class SGLDSamplerMixin:
 
     # ------------------------------------------------------------- posterior
     def _parameter_source(self, n_draws, generator):
-        samples = self.samples_
-        k = samples.shape[0]
+        k = self.samples_.shape[0]
         if n_draws <= k:
             idx = torch.randperm(k, generator=generator, device=generator.device)[:n_draws]
         else:
             idx = torch.randint(k, (n_draws,), generator=generator, device=generator.device)
+        return self._rows_source(idx)
+
+    def _rows_source(self, idx):
+        """``source(start, stop)``: kept samples ``idx[start:stop]``, as `_draw_layout` rows."""
+        samples, statistics = self.samples_, getattr(self, "sample_statistics_", None)
         idx = idx.to(samples.device)
 
         def source(start, stop):
-            return samples.index_select(0, idx[start:stop])
+            rows = idx[start:stop]
+            if statistics is None:
+                return samples.index_select(0, rows)
+            return torch.cat([samples.index_select(0, rows), statistics.index_select(0, rows)], 1)
 
         return source
+
+    def _draw_layout(self):
+        """The layout of a draw: the weights, and their statistics with batch normalisation."""
+        if getattr(self, "sample_statistics_", None) is None:
+            return self.layout_
+        return DrawLayout(self.layout_, StatisticsLayout(self.module_))
 
     # ------------------------------------------------------ sampler protocol
     @_fit_context(prefer_skip_nested_validation=True)
@@ -428,6 +486,17 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
     subset of all post-burn-in samples, so the store always represents the
     whole chain, not just its end. ``sample_iterations_`` tells which
     iteration each kept sample comes from.
+
+    **Batch normalisation.** A network whose layers track running statistics
+    (``nets.ConvNet(norm="batch")``) normalises with them at prediction, and
+    the averages a moving chain tracks belong to no single sample: with them,
+    SGHMC samples of ``ConvNet(pool="max", norm="batch")`` predicted at
+    chance on 20 MNIST labels. So every kept sample gets its own statistics,
+    estimated on the training data (at most 1,024 rows, a random subset
+    drawn once per fit on more; one forward pass per kept sample, dropout
+    off) and stored in ``sample_statistics_``; each draw predicts with its
+    own. ``n_chains > 1`` is refused for such networks.
+    APD and the mixture distil weights only, so they warn on such a sampler.
 
     **Sampler protocol** (``sklearn_apd.sampling.WeightSampler``): besides
     ``fit``, ``start_chains`` runs chains for a caller (online APD),
@@ -572,6 +641,12 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         Weights of one network, the length of one sample.
     samples_ : torch.Tensor of shape (K, n_parameters_)
         The stored SGLD samples, float32, ``K <= max_samples``.
+    sample_statistics_ : torch.Tensor of shape (K, n_statistics) or None
+        With batch normalisation (layers that track running statistics), each
+        stored sample's own statistics: the ``running_mean`` and
+        ``running_var`` of its weights on the training data, in
+        `StatisticsLayout` order; predictions use them with the sample. None
+        for a network without such layers.
     sample_iterations_ : ndarray of shape (K,)
         The iteration each stored sample was taken at.
     sample_chains_ : ndarray of shape (K,)
@@ -588,7 +663,8 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
     n_iter_ : int
         SGLD iterations run in total.
     storage_size_ : int
-        Floats kept for test-time sampling: ``K * n_parameters_``.
+        Floats kept for test-time sampling: ``K * n_parameters_``, plus
+        ``sample_statistics_``.
 
     See Also
     --------

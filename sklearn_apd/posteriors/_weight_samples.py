@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import warnings
 
 import numpy as np
 from sklearn.base import clone
@@ -70,5 +71,14 @@ def adopt_network(estimator, sampler, device):
         setattr(estimator, name, getattr(sampler, name))
     estimator.input_shape_ = sampler.input_shape_
     estimator.module_ = copy.deepcopy(sampler.module_).to(device).eval()
+    if getattr(sampler, "sample_statistics_", None) is not None:
+        warnings.warn(
+            f"{type(estimator).__name__} draws weights only, but the sampler's network has "
+            "batch normalisation, whose statistics belong to each sample: every draw "
+            "predicts with the statistics of the sampler's last kept sample. Prefer a "
+            "network without running statistics (module__norm='group').",
+            UserWarning,
+            stacklevel=4,
+        )
     estimator.layout_ = ParameterLayout(estimator.module_)
     estimator.n_parameters_ = estimator.layout_.n_parameters

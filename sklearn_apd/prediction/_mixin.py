@@ -20,7 +20,9 @@ class PosteriorDrawsMixin:
     ``module_`` (the network evaluated under the draws), the parameters
     ``n_samples``, ``random_state`` and ``working_memory``, and the method
     ``_parameter_source(n_draws, generator)`` returning
-    ``source(start, stop) -> (stop - start, n_parameters_)`` weight draws.
+    ``source(start, stop) -> (stop - start, n_parameters_)`` weight draws
+    (wider rows when ``_draw_layout()`` says so: SGLD's samples of a network
+    with batch normalisation carry their statistics).
     A posterior that is not a set of weight vectors (MC dropout) overrides
     ``_draw_outputs`` instead.
     [`PosteriorPredictionMixin`][sklearn_apd.prediction.PosteriorPredictionMixin] (classifiers)
@@ -75,6 +77,10 @@ class PosteriorDrawsMixin:
         """Return ``source(start, stop) -> (stop - start, P)`` weight draws."""
         raise NotImplementedError
 
+    def _draw_layout(self):
+        """The layout of one draw from the source: the weights (`ParameterLayout`)."""
+        return self.layout_
+
     def _prediction_module(self):
         self.module_.eval()
         return self.module_
@@ -85,7 +91,7 @@ class PosteriorDrawsMixin:
         source = self._parameter_source(n_draws, generator)
         return predictive_outputs(
             self._prediction_module(),
-            self.layout_,
+            self._draw_layout(),
             source,
             n_draws,
             X_t,
@@ -118,7 +124,8 @@ class PosteriorDrawsMixin:
         n = self._resolve_n_samples(n)
         rs = self.random_state if random_state is None else random_state
         generator = make_generator(rs, STREAM_SAMPLE, self.device_)
-        return self._parameter_source(n, generator)(0, n).clone()
+        # A draw may carry more than weights (batch-normalisation statistics): its first P floats.
+        return self._parameter_source(n, generator)(0, n)[:, : self.layout_.n_parameters].clone()
 
 
 class PosteriorPredictionMixin(PosteriorDrawsMixin):

@@ -126,6 +126,19 @@ class SGLD(torch.optim.Optimizer):
         self.generator = generator
         self._noise_buffers: dict[int, tuple] = {}
 
+    # torch's Optimizer pickles only defaults, state and param_groups: keep the
+    # noise stream too, and rebuild the noise buffer (a copy would otherwise lose
+    # both and fail on its next step).
+    def __getstate__(self):
+        return {**super().__getstate__(), "generator": self.generator}
+
+    def __setstate__(self, state):
+        state = dict(state)
+        generator = state.pop("generator", None)
+        super().__setstate__(state)
+        self.generator = generator
+        self._noise_buffers = {}
+
     def _noise_views(self, group, params):
         """Fresh N(0, 1) noise for ``params``, drawn with one call into one buffer.
 
