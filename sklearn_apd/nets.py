@@ -723,6 +723,15 @@ class GaussianOutput(nn.Module):
         return torch.cat([means, self.log_precision.expand(means.shape[0], -1)], 1)
 
 
+def _named_views(layout, flat: torch.Tensor) -> dict[str, torch.Tensor]:
+    """``{name: (s, *shape)}`` views of ``(s, total)`` rows cut by a layout's names and shapes."""
+    out, start = {}, 0
+    for name, shape, numel in zip(layout.names, layout.shapes, layout.numels):
+        out[name] = flat[:, start : start + numel].view(flat.shape[0], *shape)
+        start += numel
+    return out
+
+
 class ParameterLayout:
     """Map between a module's parameters and flat vectors.
 
@@ -777,11 +786,7 @@ class ParameterLayout:
 
     def unflatten(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
         """Views of a ``(s, P)`` batch of vectors as ``{name: (s, *shape)}``."""
-        out, start = {}, 0
-        for name, shape, numel in zip(self.names, self.shapes, self.numels):
-            out[name] = flat[:, start : start + numel].view(flat.shape[0], *shape)
-            start += numel
-        return out
+        return _named_views(self, flat)
 
     @torch.no_grad()
     def assign(self, module: nn.Module, flat: torch.Tensor) -> None:
@@ -856,11 +861,7 @@ class StatisticsLayout:
 
     def unflatten(self, flat: torch.Tensor) -> dict[str, torch.Tensor]:
         """Views of a ``(s, B)`` batch of vectors as ``{name: (s, *shape)}``."""
-        out, start = {}, 0
-        for name, shape, numel in zip(self.names, self.shapes, self.numels):
-            out[name] = flat[:, start : start + numel].view(flat.shape[0], *shape)
-            start += numel
-        return out
+        return _named_views(self, flat)
 
     @torch.no_grad()
     def estimate(self, module: nn.Module, X: torch.Tensor) -> torch.Tensor:

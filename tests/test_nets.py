@@ -175,7 +175,7 @@ def n_params(net):
 
 
 def test_sgld_with_batch_norm_needs_one_chain_and_group_norm_runs_several(digits):
-    from sklearn_apd import SGLDClassifier
+    from sklearn_apd import APDClassifier, SGLDClassifier
     from sklearn_apd.nets import ConvNet
 
     X_train, X_test, y_train, y_test = digits
@@ -183,6 +183,14 @@ def test_sgld_with_batch_norm_needs_one_chain_and_group_norm_runs_several(digits
     fit = dict(max_iter=12, burn_in=4, thinning=4, temperature=0.1, n_chains=2, **net)
     with pytest.raises(ValueError, match="n_chains=2 .* batch normalisation.*norm='group'"):
         SGLDClassifier(module__norm="batch", **fit).fit(X_train, y_train)
+    # The sampler protocol's chains (online APD) are vectorised too: the same message,
+    # where a torch error about in-place operations under a transform came before.
+    with pytest.raises(ValueError, match="start_chains .* batch normalisation.*norm='group'"):
+        SGLDClassifier(module__norm="batch", **net).start_chains(X_train, y_train)
+    with pytest.raises(ValueError, match="start_chains .* batch normalisation"):
+        APDClassifier(
+            sampler=SGLDClassifier(module__norm="batch", **net), mode="online", max_iter=2
+        ).fit(X_train, y_train)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # group normalisation: no running statistics, no warning
         group = SGLDClassifier(module__norm="group", **fit).fit(X_train, y_train)

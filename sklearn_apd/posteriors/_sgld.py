@@ -261,12 +261,7 @@ class SGLDSamplerMixin:
         self._statistics = None
         if _has_running_stats(self.module_):
             if self.n_chains > 1:
-                raise ValueError(
-                    f"n_chains={self.n_chains} steps the chains as one vectorised function of "
-                    "their weights, which cannot run batch normalisation's per-layer buffers "
-                    "(shared by every chain). Use n_chains=1 (parallel.fit_parallel_chains "
-                    "runs several), or a network without them (module__norm='group')."
-                )
+                raise ValueError(_vectorised_batch_norm_message(f"n_chains={self.n_chains}"))
             # Each kept sample gets its own statistics (the chain's running averages
             # belong to no single sample): estimated on these rows when it is kept.
             self._statistics = StatisticsLayout(self.module_)
@@ -411,6 +406,8 @@ class SGLDSamplerMixin:
         self._reset_fitted_state()
         X, y = self._validate_fit_data(X, y)
         self._initialize_network(X, y)
+        if _has_running_stats(self.module_):
+            raise ValueError(_vectorised_batch_norm_message("start_chains (online APD)"))
         group = self.optimizer_.param_groups[0]
         self.module_.train()
         return ChainRun(
@@ -744,6 +741,16 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
         self.random_state = random_state
         self.working_memory = working_memory
         self._store_routed(kwargs)
+
+
+def _vectorised_batch_norm_message(what: str) -> str:
+    """Why vectorised chains refuse batch normalisation, and what to use instead."""
+    return (
+        f"{what} steps the chains as one vectorised function of their weights, which cannot "
+        "run batch normalisation's running statistics (buffers shared by every chain). Use "
+        "fit with n_chains=1 (parallel.fit_parallel_chains runs several; each kept sample "
+        "gets its own statistics), or a network without them (module__norm='group')."
+    )
 
 
 def _has_running_stats(module) -> bool:
