@@ -492,7 +492,8 @@ class SGLDClassifier(SGLDSamplerMixin, NetworkPosteriorClassifier):
     estimated on the training data (at most 1,024 rows, a random subset
     drawn once per fit on more; one forward pass per kept sample, dropout
     off) and stored in ``sample_statistics_``; each draw predicts with its
-    own. ``n_chains > 1`` is refused for such networks.
+    own. ``n_chains > 1`` and ``start_chains`` (vectorised chains) refuse such
+    networks.
     APD and the mixture distil weights only, so they warn on such a sampler.
 
     **Sampler protocol** (``sklearn_apd.sampling.WeightSampler``): besides
