@@ -33,6 +33,7 @@ Usage (continue a checkpoint of ``apd_updates_probe.py`` by 200 updates)::
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import time
 from pathlib import Path
@@ -115,12 +116,17 @@ def main():
         help="from that many updates on, the GAN's lr (default: the budget's 1e-3 throughout); "
         "it takes effect at a checkpoint, so list UPDATES in --updates too",
     )  # fmt: skip
+    ap.add_argument(
+        "--apd-param", nargs="+", default=[], metavar="NAME=VALUE",
+        help="other APDClassifier parameters of a new GAN (e.g. latent_dim=100), Python literals",
+    )  # fmt: skip
     ap.add_argument("--diagnose", action="store_true", help="per-draw NLL quantiles only")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
+    extra = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.apd_param)}
     banner(
         "apd_likelihood_probe", network=args.hidden, lam=args.lam, nll_batch=args.nll_batch,
-        start_from=args.start_from, seed=args.seed, lr_from=args.lr_from,
+        start_from=args.start_from, seed=args.seed, lr_from=args.lr_from, apd_params=extra,
     )  # fmt: skip
     lr_from = sorted((int(u), float(lr)) for u, lr in (v.split(":") for v in args.lr_from))
     cache = Path(args.cache)
@@ -164,8 +170,9 @@ def main():
     if args.start_from:
         tag += f"_from{joblib.load(args.start_from).n_iter_}"
     tag += "".join(f"_lr{lr:g}from{u}" for u, lr in lr_from)
+    tag += "".join(f"_{k}{v}".replace(" ", "").replace(",", "-") for k, v in extra.items())
     path = cache / f"{tag}.joblib"
-    term = dict(likelihood_weight=args.lam, likelihood_batch_size=args.nll_batch)
+    term = dict(likelihood_weight=args.lam, likelihood_batch_size=args.nll_batch, **extra)
     resumed = open_gan(path, args.start_from, sgld)
     if resumed is not None:
         resumed.set_params(**term)
