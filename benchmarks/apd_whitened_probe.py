@@ -32,6 +32,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import time
 from pathlib import Path
@@ -49,11 +50,10 @@ from sklearn_apd.posteriors.apd._trainer import DistillationLog, GANTrainer, tra
 N_DRAWS = 200
 
 
-def gan_settings(ctx, seed):
-    """Table 2's APD settings as ``GANTrainer`` reads them, on the CPU."""
-    est = APDClassifier(
-        lr=ctx.b.apd_lr, standardize=ctx.b.apd_standardize, random_state=seed, device="cpu"
-    )
+def gan_settings(ctx, seed, **params):
+    """Table 2's APD settings (``params`` changed) as ``GANTrainer`` reads them, on the CPU."""
+    params = {"lr": ctx.b.apd_lr, "standardize": ctx.b.apd_standardize, **params}
+    est = APDClassifier(random_state=seed, device="cpu", **params)
     est.device_ = torch.device("cpu")
     return est
 
@@ -65,9 +65,20 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ks", nargs="+", default=["50", "all"])
     ap.add_argument("--updates", type=int, nargs="+", default=[800, 3000])
+    ap.add_argument(
+        "--apd-param", nargs="+", default=[], metavar="NAME=VALUE",
+        help="APDClassifier parameters other than Table 2's (e.g. critic_units=(500,500,500))",
+    )  # fmt: skip
+    ap.add_argument(
+        "--no-samples", action="store_true", help="skip the SGLD and projected samples' rows"
+    )
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    banner("apd_whitened_probe", sgld=args.sgld, ks=args.ks, updates=args.updates, seed=args.seed)
+    extra = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.apd_param)}
+    banner(
+        "apd_whitened_probe", sgld=args.sgld, ks=args.ks, updates=args.updates, seed=args.seed,
+        apd_params=extra,
+    )  # fmt: skip
     ctx = ExperimentContext("anomaly", "large", args.data_home, "cpu", "/tmp/apd_white", 0, 0)
     *_, Xt, _ = ctx.mnist()
     sets = ctx.ood_sets()
@@ -77,10 +88,12 @@ def main():
     pcs = principal_components(samples)
     mean, _, var, _ = pcs
     n_pc = int((var > 1e-9 * var[0]).sum())
-    out = {"sgld": {"test": score(sgld, Xt, sets), "validation": score(sgld, Xv, val_sets)}}
+    out = {"apd_params": extra}
+    if not args.no_samples:
+        out["sgld"] = {"test": score(sgld, Xt, sets), "validation": score(sgld, Xv, val_sets)}
 
-    def report(name, weights, **extra):
-        r = {"test": score(posterior_of(sgld, weights), Xt, sets), **extra}
+    def report(name, weights, **fields):
+        r = {"test": score(posterior_of(sgld, weights), Xt, sets), **fields}
         r["validation"] = score(posterior_of(sgld, weights), Xv, val_sets)
         out[name] = r
         t = r["test"]
@@ -99,8 +112,9 @@ def main():
         k = n_pc if k_name == "all" else int(k_name)
         v = components(pcs, k)
         coords = coordinates(samples, mean, v)  # (K x k)
-        report(f"samples on top {k_name}", mean + coords[pick[:N_DRAWS]] @ v)
-        trainer = GANTrainer.new(gan_settings(ctx, args.seed), k, coords)
+        if not args.no_samples:
+            report(f"samples on top {k_name}", mean + coords[pick[:N_DRAWS]] @ v)
+        trainer = GANTrainer.new(gan_settings(ctx, args.seed, **extra), k, coords)
         log = DistillationLog()
         gan_s = 0.0
         for target in sorted(args.updates):
