@@ -96,6 +96,29 @@ def project(draws, pcs, k):
     return mean + coordinates(draws, mean, v) @ v
 
 
+def load_posterior(args, cache):
+    """Test and validation sets, the SGLD fit ``args.sgld``, its samples and their components."""
+    ctx = ExperimentContext("anomaly", "large", args.data_home, "cpu", cache, 0, 0)
+    *_, Xt, _ = ctx.mnist()
+    sets = ctx.ood_sets()
+    Xv, val_sets = validation_sets(args.data_home, args.seed)
+    sgld = joblib.load(args.sgld)
+    samples = sgld.collect()
+    return Xt, sets, Xv, val_sets, sgld, samples, principal_components(samples)
+
+
+def print_scores(name, r):
+    """One row's test AUROCs (with mean-in / mean-out) of the image sets, then its validation."""
+    t = r["test"]
+    cells = " ".join(
+        f"{key} {t[key]['AUROC']:.2f} ({t[key]['mean-in']:.3f}/{t[key]['mean-out']:.3f})"
+        for key in t
+        if key.split("/")[0] in ("notMNIST", "CIFAR10bw", "OmniGlot")
+    )
+    val = " ".join(f"{key} {v['AUROC']:.2f}" for key, v in r["validation"].items())
+    print(f"{name}: test {cells}\n  validation {val}", flush=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-home", default=None)
@@ -107,13 +130,7 @@ def main():
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     banner("apd_pc_spread_probe", sgld=args.sgld, apd=args.apd, ks=args.ks, n_fit=args.n_fit)
-    ctx = ExperimentContext("anomaly", "large", args.data_home, "cpu", "/tmp/apd_pc", 0, 0)
-    *_, Xt, _ = ctx.mnist()
-    sets = ctx.ood_sets()
-    Xv, val_sets = validation_sets(args.data_home, args.seed)
-    sgld = joblib.load(args.sgld)
-    samples = sgld.collect()
-    pcs = principal_components(samples)
+    Xt, sets, Xv, val_sets, sgld, samples, pcs = load_posterior(args, "/tmp/apd_pc")
     apd = load_checkpoint(args.apd, sgld)
     fit_draws = apd.sample_parameters(args.n_fit, random_state=args.seed + 1)
     draws = apd.sample_parameters(N_DRAWS, random_state=args.seed)
@@ -137,14 +154,7 @@ def main():
         if name != "apd":
             r["spread"] = spread_by_component(w, pcs, 10)
         out["scores"][name] = r
-        t = r["test"]
-        cells = " ".join(
-            f"{key} {t[key]['AUROC']:.2f} ({t[key]['mean-in']:.3f}/{t[key]['mean-out']:.3f})"
-            for key in t
-            if key.split("/")[0] in ("notMNIST", "CIFAR10bw", "OmniGlot")
-        )
-        val = " ".join(f"{key} {v['AUROC']:.2f}" for key, v in r["validation"].items())
-        print(f"{name}: test {cells}\n  validation {val}", flush=True)
+        print_scores(name, r)
         if args.out:
             Path(args.out).write_text(json.dumps(out, indent=1))
 

@@ -37,11 +37,9 @@ import json
 import time
 from pathlib import Path
 
-import joblib
 import torch
-from apd_pc_spread_probe import components, coordinates
-from apd_rank_probe import principal_components
-from apd_updates_probe import banner, posterior_of, score, validation_sets
+from apd_pc_spread_probe import components, coordinates, load_posterior, print_scores
+from apd_updates_probe import banner, posterior_of, score
 
 from sklearn_apd import APDClassifier
 from sklearn_apd.experiments._context import ExperimentContext
@@ -79,13 +77,8 @@ def main():
         "apd_whitened_probe", sgld=args.sgld, ks=args.ks, updates=args.updates, seed=args.seed,
         apd_params=extra,
     )  # fmt: skip
+    Xt, sets, Xv, val_sets, sgld, samples, pcs = load_posterior(args, "/tmp/apd_white")
     ctx = ExperimentContext("anomaly", "large", args.data_home, "cpu", "/tmp/apd_white", 0, 0)
-    *_, Xt, _ = ctx.mnist()
-    sets = ctx.ood_sets()
-    Xv, val_sets = validation_sets(args.data_home, args.seed)
-    sgld = joblib.load(args.sgld)
-    samples = sgld.collect()
-    pcs = principal_components(samples)
     mean, _, var, _ = pcs
     n_pc = int((var > 1e-9 * var[0]).sum())
     out = {"apd_params": extra}
@@ -96,14 +89,7 @@ def main():
         r = {"test": score(posterior_of(sgld, weights), Xt, sets), **fields}
         r["validation"] = score(posterior_of(sgld, weights), Xv, val_sets)
         out[name] = r
-        t = r["test"]
-        cells = " ".join(
-            f"{key} {t[key]['AUROC']:.2f} ({t[key]['mean-in']:.3f}/{t[key]['mean-out']:.3f})"
-            for key in t
-            if key.split("/")[0] in ("notMNIST", "CIFAR10bw", "OmniGlot")
-        )
-        val = " ".join(f"{key} {v['AUROC']:.2f}" for key, v in r["validation"].items())
-        print(f"{name}: test {cells}\n  validation {val}", flush=True)
+        print_scores(name, r)
         if args.out:
             Path(args.out).write_text(json.dumps(out, indent=1))
 
