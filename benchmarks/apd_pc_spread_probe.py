@@ -35,7 +35,7 @@ import json
 from pathlib import Path
 
 import joblib
-from apd_rank_probe import principal_components
+from apd_rank_probe import n_components, principal_components
 from apd_updates_probe import banner, load_checkpoint, posterior_of, score, validation_sets
 
 from sklearn_apd.experiments._context import ExperimentContext
@@ -58,13 +58,10 @@ def coordinates(draws, mean, v):
 
 def spread_by_component(draws, pcs, k_max):
     """Per-component variance of ``draws`` over the samples', and the share off their span."""
-    mean, xc, var, u = pcs
-    keep = int((var > 1e-9 * var[0]).sum())
-    v = components(pcs, min(k_max, keep))
-    c = coordinates(draws, mean, v).double()
-    ratio = c.var(0) / var[: v.shape[0]]
-    v_all = components(pcs, keep)
-    c_all = coordinates(draws, mean, v_all).double()
+    mean, _, var, _ = pcs
+    c_all = coordinates(draws, mean, components(pcs, n_components(pcs))).double()
+    c = c_all[:, :k_max]
+    ratio = c.var(0) / var[: c.shape[1]]
     total = (draws.double() - draws.double().mean(0)).pow(2).sum() / (len(draws) - 1)
     in_span = c_all.var(0).sum()
     return {

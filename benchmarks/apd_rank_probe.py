@@ -53,10 +53,16 @@ def principal_components(samples):
     return mean, xc, eigval / (len(xc) - 1), u
 
 
+def n_components(pcs):
+    """How many of the samples' components have variance (above 1e-9 of the largest's)."""
+    var = pcs[2]
+    return int((var > 1e-9 * var[0]).sum())
+
+
 def rank_gaussian(pcs, k, n, match_variance, seed=0):
     """``n`` draws of the samples' Gaussian restricted to the top ``k`` components (None: all)."""
     mean, xc, var, u = pcs
-    keep = int((var > 1e-9 * var[0]).sum()) if k is None else k
+    keep = n_components(pcs) if k is None else k
     factor = torch.ones(keep, dtype=torch.float64)
     if match_variance:
         factor *= (var.sum() / var[:keep].sum()).sqrt()

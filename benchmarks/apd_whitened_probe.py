@@ -39,18 +39,20 @@ from pathlib import Path
 
 import torch
 from apd_pc_spread_probe import components, coordinates, load_posterior, print_scores
+from apd_rank_probe import n_components
 from apd_updates_probe import banner, posterior_of, score
 
 from sklearn_apd import APDClassifier
-from sklearn_apd.experiments._context import ExperimentContext
+from sklearn_apd.experiments import BUDGETS
 from sklearn_apd.posteriors.apd._trainer import DistillationLog, GANTrainer, train_offline
 
 N_DRAWS = 200
 
 
-def gan_settings(ctx, seed, **params):
+def gan_settings(seed, **params):
     """Table 2's APD settings (``params`` changed) as ``GANTrainer`` reads them, on the CPU."""
-    params = {"lr": ctx.b.apd_lr, "standardize": ctx.b.apd_standardize, **params}
+    b = BUDGETS["large"]
+    params = {"lr": b.apd_lr, "standardize": b.apd_standardize, **params}
     est = APDClassifier(random_state=seed, device="cpu", **params)
     est.device_ = torch.device("cpu")
     return est
@@ -78,16 +80,14 @@ def main():
         apd_params=extra,
     )  # fmt: skip
     Xt, sets, Xv, val_sets, sgld, samples, pcs = load_posterior(args, "/tmp/apd_white")
-    ctx = ExperimentContext("anomaly", "large", args.data_home, "cpu", "/tmp/apd_white", 0, 0)
-    mean, _, var, _ = pcs
-    n_pc = int((var > 1e-9 * var[0]).sum())
+    mean = pcs[0]
     out = {"apd_params": extra}
     if not args.no_samples:
         out["sgld"] = {"test": score(sgld, Xt, sets), "validation": score(sgld, Xv, val_sets)}
 
     def report(name, weights, **fields):
-        r = {"test": score(posterior_of(sgld, weights), Xt, sets), **fields}
-        r["validation"] = score(posterior_of(sgld, weights), Xv, val_sets)
+        est = posterior_of(sgld, weights)
+        r = {"test": score(est, Xt, sets), **fields, "validation": score(est, Xv, val_sets)}
         out[name] = r
         print_scores(name, r)
         if args.out:
@@ -95,12 +95,12 @@ def main():
 
     pick = torch.randperm(len(samples), generator=torch.Generator().manual_seed(args.seed))
     for k_name in args.ks:
-        k = n_pc if k_name == "all" else int(k_name)
+        k = n_components(pcs) if k_name == "all" else int(k_name)
         v = components(pcs, k)
         coords = coordinates(samples, mean, v)  # (K x k)
         if not args.no_samples:
             report(f"samples on top {k_name}", mean + coords[pick[:N_DRAWS]] @ v)
-        trainer = GANTrainer.new(gan_settings(ctx, args.seed, **extra), k, coords)
+        trainer = GANTrainer.new(gan_settings(args.seed, **extra), k, coords)
         log = DistillationLog()
         gan_s = 0.0
         for target in sorted(args.updates):
