@@ -33,7 +33,6 @@ Usage (continue a checkpoint of ``apd_updates_probe.py`` by 200 updates)::
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import time
 from pathlib import Path
@@ -43,6 +42,7 @@ import numpy as np
 import torch
 from apd_updates_probe import (
     _print,
+    apd_params,
     banner,
     distil_checkpoints,
     load_checkpoint,
@@ -123,7 +123,7 @@ def main():
     ap.add_argument("--diagnose", action="store_true", help="per-draw NLL quantiles only")
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    extra = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.apd_param)}
+    extra = apd_params(args.apd_param)
     banner(
         "apd_likelihood_probe", network=args.hidden, lam=args.lam, nll_batch=args.nll_batch,
         start_from=args.start_from, seed=args.seed, lr_from=args.lr_from, apd_params=extra,

@@ -39,6 +39,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import ast
 import copy
 import json
 import time
@@ -79,6 +80,11 @@ def use_spread_init(spread):
     global INIT_SPREAD
     INIT_SPREAD = spread
     _trainer.WeightGenerator = SpreadInitGenerator
+
+
+def apd_params(values):
+    """``NAME=VALUE`` strings of ``--apd-param`` as APDClassifier parameters (Python literals)."""
+    return {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in values)}
 
 
 def banner(script, **fields):

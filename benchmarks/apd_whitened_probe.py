@@ -32,7 +32,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import time
 from pathlib import Path
@@ -40,7 +39,7 @@ from pathlib import Path
 import torch
 from apd_pc_spread_probe import components, coordinates, load_posterior, print_scores
 from apd_rank_probe import n_components
-from apd_updates_probe import banner, posterior_of, score
+from apd_updates_probe import apd_params, banner, posterior_of, score
 
 from sklearn_apd import APDClassifier
 from sklearn_apd.experiments import BUDGETS
@@ -74,7 +73,7 @@ def main():
     )
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    extra = {k: ast.literal_eval(v) for k, v in (p.split("=", 1) for p in args.apd_param)}
+    extra = apd_params(args.apd_param)
     banner(
         "apd_whitened_probe", sgld=args.sgld, ks=args.ks, updates=args.updates, seed=args.seed,
         apd_params=extra,
