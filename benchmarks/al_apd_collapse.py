@@ -83,7 +83,7 @@ def main(argv=None):
     X, y, *_, Xt, yt = ctx.mnist()
     b = ctx.b
     sgld = SGLDClassifier(**active_learning_sgld_params(b), **ctx.common())
-    apd = ctx.apd(sgld).set_params(
+    apd = ctx.apd(sgld, on_weights=True).set_params(
         sampler=sgld, max_iter=b.al_apd_iter, n_samples=b.al_samples, warm_start=True
     )
     order, recorded = acquisition_order(args.labels_from)

@@ -68,7 +68,9 @@ def main(argv=None):
     samples = sgld.collect()
     mean_net = copy.deepcopy(sgld)  # one "sample": the states' mean weights
     mean_net.samples_ = samples.mean(0, keepdim=True)
-    apd = ctx.apd(sgld).set_params(n_samples=b.al_samples, warm_start=True)  # frozen sgld
+    apd = ctx.apd(sgld, on_weights=True).set_params(
+        n_samples=b.al_samples, warm_start=True
+    )  # frozen sgld
 
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  {cpu_description()}  torch {torch.__version__}")
     print(

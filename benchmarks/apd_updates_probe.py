@@ -155,7 +155,7 @@ def distil_checkpoints(ctx, sgld, apd, targets, X, y, path, **new_params):
         if target <= done:
             continue
         if apd is None:
-            apd = ctx.apd(sgld, warm_start=True, max_iter=target, **new_params)
+            apd = ctx.apd(sgld, on_weights=True, warm_start=True, max_iter=target, **new_params)
         else:
             apd.set_params(max_iter=target - done)
         t0 = time.perf_counter()

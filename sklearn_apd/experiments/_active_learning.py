@@ -33,7 +33,9 @@ def run_active_learning(ctx):
     # APD as in the reference code: a fresh SGLD run every round (APD refits
     # its sampler), one GAN trained on across rounds (warm_start, re-standardized
     # at every fit) for al_apd_iter more updates per round; as many draws as SGLD.
-    apd = ctx.apd(sgld).set_params(sampler=sgld, max_iter=b.al_apd_iter, n_samples=b.al_samples)
+    apd = ctx.apd(sgld, on_weights=True).set_params(
+        sampler=sgld, max_iter=b.al_apd_iter, n_samples=b.al_samples
+    )
     curves = {
         "SGLD": ("entropy", sgld, False),
         "APD": ("entropy", apd, True),

@@ -179,8 +179,12 @@ class ExperimentContext:
             **self.common(),
         )
 
-    def apd(self, sgld, **kw):
-        """An unfitted APDClassifier distilling the fitted ``sgld`` at the budget's settings."""
+    def apd(self, sgld, on_weights=False, **kw):
+        """An unfitted APDClassifier distilling the fitted ``sgld`` at the budget's settings.
+
+        The budget's subspace recipe where it has one (``apd_subspace``), unless
+        ``on_weights``: then the weights' recipe (``apd_iter`` updates).
+        """
         b = self.b
         params = dict(
             max_iter=b.apd_iter,
@@ -189,6 +193,12 @@ class ExperimentContext:
             n_samples=b.n_samples,
             **self.common(),
         )
+        if b.apd_subspace is not None and not on_weights:
+            params.update(
+                subspace=b.apd_subspace,
+                latent_dim=b.apd_subspace_latent_dim,
+                max_iter=b.apd_subspace_iter,
+            )
         params.update(kw)
         if params.get("gan", "wgan-gp") != "wgan-gp":
             # The budget's lr is WGAN-GP's; the other objectives train with

@@ -112,7 +112,7 @@ def run_gan_variants(ctx):
     checkpoints = sorted({int(round(ctx.b.apd_iter * i / 8)) for i in range(1, 9)} - {0})
     results = {}
     for gan in ("wgan-gp", "wgan", "gan"):
-        apd = ctx.apd(sgld, gan=gan, warm_start=True)
+        apd = ctx.apd(sgld, on_weights=True, gan=gan, warm_start=True)
         curve = {"iteration": [], "accuracy": [], **{f"auroc_{k}": [] for k in kinds}}
         t0, done = time.perf_counter(), 0
         for total in checkpoints:

@@ -23,6 +23,7 @@ from .._weight_samples import adopt_network, fitted_sampler
 from . import _warm_start
 from ._likelihood import LikelihoodTerm, cross_entropy_per_draw, gaussian_nll_per_draw
 from ._online import fit_online
+from ._subspace import SubspaceGenerator, SubspaceLikelihood, principal_subspace
 from ._trainer import DistillationLog, GANTrainer, gan_params, train_offline
 
 
@@ -66,6 +67,7 @@ class APDDistillerMixin:
         "working_memory": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "likelihood_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "likelihood_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
+        "subspace": [Interval(numbers.Integral, 1, None, closed="left"), None],
     }
 
     def __init__(
@@ -97,6 +99,7 @@ class APDDistillerMixin:
         working_memory=None,
         likelihood_weight=0.0,
         likelihood_batch_size=1000,
+        subspace=None,
     ):
         self.sampler = sampler
         self.mode = mode
@@ -124,6 +127,7 @@ class APDDistillerMixin:
         self.working_memory = working_memory
         self.likelihood_weight = likelihood_weight
         self.likelihood_batch_size = likelihood_batch_size
+        self.subspace = subspace
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -145,6 +149,14 @@ class APDDistillerMixin:
                     f"betas={self.betas!r} are Adam's; gan='wgan' trains with RMSprop "
                     "(Arjovsky et al. 2017). Leave betas=None."
                 )
+        if self.subspace is not None and (self.mode == "online" or self.warm_start):
+            setting = "mode='online'" if self.mode == "online" else "warm_start=True"
+            raise ValueError(
+                f"subspace={self.subspace} fixes the samples' principal components at the "
+                f"start of one offline fit; {setting} distils samples that change during "
+                "training or across fits. Set subspace=None, or use mode='offline' and "
+                "warm_start=False."
+            )
         if self.warm_start and self.mode == "online":
             raise ValueError(
                 "warm_start=True continues an offline distillation; mode='online' "
@@ -180,7 +192,12 @@ class APDDistillerMixin:
         return self
 
     def _fit_offline(self, X, y, state):
-        """Algorithm 1: the sampler's samples, then ``max_iter`` GAN updates on them."""
+        """Algorithm 1: the sampler's samples, then ``max_iter`` GAN updates on them.
+
+        With ``subspace=k`` the GAN learns the samples' coordinates on their top
+        ``k`` principal components and `SubspaceGenerator` maps them back.
+        """
+        self.__dict__.pop("subspace_variance_ratio_", None)  # a previous fit's
         sampler = fitted_sampler(self.sampler, X, y, self._default_sampler())
         samples = sampler.collect().to(self.device_)
         if state is not None:
@@ -193,10 +210,22 @@ class APDDistillerMixin:
             history = {k: list(v) for k, v in self.distill_history_.items()}
             log = DistillationLog(history, self.n_iter_)
         else:
-            trainer = GANTrainer.new(self, self.n_parameters_, samples)
             log = DistillationLog()
+            if self.subspace is None:
+                trainer = GANTrainer.new(self, self.n_parameters_, samples)
+            else:
+                mean, components, variances = principal_subspace(samples, self.subspace)
+                self.subspace_variance_ratio_ = float(
+                    variances[: self.subspace].sum() / variances.sum()
+                )
+                samples = (samples - mean) @ components.T  # what the GAN learns
+                trainer = GANTrainer.new(self, self.subspace, samples)
         self.generator_ = trainer.generator
         trainer.likelihood = self._likelihood_term(X, y)
+        if self.subspace is not None:
+            self.generator_ = SubspaceGenerator(trainer.generator, mean, components)
+            if trainer.likelihood is not None:
+                trainer.likelihood = SubspaceLikelihood(trainer.likelihood, mean, components)
         try:
             train_offline(trainer, samples, log, self.max_iter, self.verbose)
         finally:
@@ -376,6 +405,26 @@ class APDClassifier(
         Training rows per generator update for ``likelihood_weight`` (drawn
         with replacement; all rows' worth when larger than the data). On
         100-row batches the term's noise hurt more than it helped.
+    subspace : int or None, default=None
+        None distils the weights themselves (the paper's APD). An int ``k``
+        distils the samples' coordinates on their top ``k`` principal
+        components (computed once per fit from the samples): the generator
+        has ``k`` outputs, and a draw is the samples' mean plus the generated
+        coordinates times the components, so every draw lies in that
+        ``k``-dimensional subspace. With ``standardize=True`` the
+        coordinates are whitened, so the critic weighs every direction
+        alike, where on the weights a few directions dominate its distance
+        and the generator neglects the rest. The mean and the components
+        are stored with the generator: ``(k + 1) * n_parameters_`` floats
+        beside a generator of ``k`` outputs (``storage_size_``), against
+        ``generator_units[-1] * n_parameters_`` for the last layer of a
+        generator of weights. Each update costs ``k`` instead of
+        ``n_parameters_`` columns, milliseconds even for a large network,
+        so many more updates fit the same time. Needs ``mode="offline"``,
+        ``warm_start=False`` and more than ``k`` samples with distinct
+        directions. Not in the paper; on Table 2's fcNN2 ``subspace=50``
+        with ``latent_dim=2``, ``standardize=True``, ``lr=1e-3`` and 10,000
+        updates is the measured recipe (``benchmarks/RESULTS.md``).
 
     Attributes
     ----------
@@ -388,10 +437,16 @@ class APDClassifier(
     device_ : torch.device
     n_parameters_ : int
         Weights of one network (the generator's output size).
-    generator_ : WeightGenerator
-        The trained generator (eval mode).
+    generator_ : WeightGenerator or SubspaceGenerator
+        The trained generator (eval mode): z -> weights. With ``subspace``,
+        a `SubspaceGenerator`: its ``coordinates`` generator, the samples'
+        ``mean`` and their ``components``.
     storage_size_ : int
-        Floats kept for test-time sampling: the generator's parameters.
+        Floats kept for test-time sampling: the generator's parameters (and,
+        with ``subspace``, the stored mean and components).
+    subspace_variance_ratio_ : float
+        With ``subspace``: the share of the samples' variance that their top
+        ``subspace`` components hold (absent otherwise).
     distill_history_ : dict of str to ndarray
         Per generator update: ``"iteration"``, ``"critic_loss"``,
         ``"generator_loss"``, ``"wasserstein"`` (mean critic score of real
@@ -484,6 +539,9 @@ class APDRegressor(
         The Gaussian NLL of the (standardized) training targets under the
         generated weights and noise, in the generator's loss.
     likelihood_batch_size : int, default=1000
+    subspace : int or None, default=None
+        Distil the samples' coordinates on their top ``subspace`` principal
+        components instead of the weights.
 
     Each parameter means what it means in APDClassifier, where it is described in full.
 
@@ -511,7 +569,11 @@ class APDRegressor(
     gan_params_ : dict
         The optimizer settings used (lr, betas, n_critic).
     storage_size_ : int
-        Floats of the generator.
+        Floats of the generator (with ``subspace``, the stored mean and
+        components too).
+    subspace_variance_ratio_ : float
+        With ``subspace``: the share of the samples' variance their top
+        components hold.
 
     Examples
     --------

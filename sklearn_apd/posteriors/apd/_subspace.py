@@ -1,0 +1,134 @@
+"""APD in the samples' principal subspace (``APDClassifier(subspace=k)``).
+
+The SGLD samples of a network spread along few directions: on Table 2's fcNN2
+(478,410 weights, 1,000 samples) the top 50 principal components hold most of
+their spread, and the samples projected on them keep SGLD's OOD AUROC
+(``benchmarks/RESULTS.md``, 2026-12-06). A generator of all ``P`` weights,
+judged by a critic in the weights' Euclidean geometry, spreads along about ten
+of those directions and hardly along the rest. With ``subspace=k`` the GAN
+instead learns the samples' coordinates on their top ``k`` components
+(standardized, which on principal coordinates is whitening: every direction
+weighs the same to the critic), and a draw is
+
+    w = mean + G(z) @ components        (components: k x P, orthonormal rows)
+
+so the test-time posterior stores the mean and the ``k`` components beside a
+generator of ``k`` outputs: ``(k + 1) P`` floats plus a few thousand, against
+``h P`` for the generator's last layer on the weights (``h`` = 100 hidden
+units by default).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+#: A component counts when its variance exceeds this share of the largest's.
+RELATIVE_VARIANCE_FLOOR = 1e-9
+_BLOCK = 50_000  # weights (or samples) per float64 block of the Gram product
+
+
+def principal_subspace(samples: torch.Tensor, k: int):
+    """The samples' mean, top ``k`` principal directions and the variance they hold.
+
+    Eigendecomposition of the smaller of the centred samples' Gram matrix
+    (K x K) and scatter matrix (P x P), summed in float64 over blocks so that
+    the samples are copied once (centred); the directions are the rows of a
+    (k x P) tensor of the samples' dtype, orthonormal, largest variance first.
+
+    Parameters
+    ----------
+    samples : torch.Tensor of shape (K, P)
+    k : int
+
+    Returns
+    -------
+    mean : torch.Tensor of shape (P,)
+    components : torch.Tensor of shape (k, P)
+    variances : torch.Tensor of shape (n,)
+        Every component's variance (float64, descending): the top ``k`` are
+        the coordinates' variances, their sum over the total is the share
+        the subspace holds.
+
+    Raises
+    ------
+    ValueError
+        When the samples have fewer than ``k`` components with variance.
+    """
+    n_samples, n_params = samples.shape
+    mean = samples.double().mean(0).to(samples.dtype)
+    centred = samples - mean  # the one copy of (K x P); products in float64 blocks
+    small = min(n_samples, n_params)
+    gram = centred.new_zeros(small, small, dtype=torch.float64)
+    for j in range(0, max(n_samples, n_params), _BLOCK):
+        if n_samples <= n_params:  # the Gram matrix (K x K), over blocks of weights
+            block = centred[:, j : j + _BLOCK].double()
+            gram += block @ block.T
+        else:  # the scatter matrix (P x P), over blocks of samples
+            block = centred[j : j + _BLOCK].double()
+            gram += block.T @ block
+    values, vectors = torch.linalg.eigh(gram)  # ascending
+    values, vectors = values.flip(0).clamp_min(0), vectors.flip(1)
+    with_variance = int((values > RELATIVE_VARIANCE_FLOOR * values[0]).sum())
+    if k > with_variance:
+        raise ValueError(
+            f"subspace={k} needs {k} principal components with variance, but the "
+            f"{n_samples} samples of {n_params} weights have {with_variance}. Lower "
+            f"subspace to at most {with_variance}, or keep more samples (n_samples "
+            "of the sampler)."
+        )
+    if n_samples <= n_params:  # V = Xc^T U S^-1: right singular vectors from the left ones
+        components = (vectors[:, :k].T / values[:k, None].sqrt()).to(samples.dtype) @ centred
+    else:
+        components = vectors[:, :k].T.to(samples.dtype)
+    variances = values[:with_variance] / max(1, n_samples - 1)
+    return mean, components.to(samples.dtype).contiguous(), variances
+
+
+class SubspaceGenerator(nn.Module):
+    """Weights ``mean + coordinates(z) @ components``: a generator in a fixed subspace.
+
+    Parameters
+    ----------
+    coordinates : WeightGenerator
+        The trained generator of ``k`` coordinates.
+    mean : torch.Tensor of shape (P,)
+    components : torch.Tensor of shape (k, P)
+        Orthonormal rows (`principal_subspace`).
+    """
+
+    def __init__(self, coordinates: nn.Module, mean: torch.Tensor, components: torch.Tensor):
+        super().__init__()
+        self.coordinates = coordinates
+        self.register_buffer("mean", mean)
+        self.register_buffer("components", components)
+
+    @property
+    def latent_dim(self) -> int:
+        return self.coordinates.latent_dim
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.addmm(self.mean, self.coordinates(z), self.components)
+
+    def fold_standardization(self) -> None:
+        """Fold the coordinates' standardization into their generator (`WeightGenerator`)."""
+        self.coordinates.fold_standardization()
+
+
+class SubspaceLikelihood:
+    """A `LikelihoodTerm` on coordinates: the draws' gradient projected on the components.
+
+    ``w = mean + c @ components``, so ``dL/dc = dL/dw @ components.T``.
+    """
+
+    def __init__(self, term, mean: torch.Tensor, components: torch.Tensor):
+        self.term, self.mean, self.components = term, mean, components
+        self.weight = term.weight
+
+    @property
+    def last(self) -> float:
+        return self.term.last
+
+    def gradient(self, coordinates: torch.Tensor) -> torch.Tensor:
+        draws = torch.addmm(self.mean, coordinates, self.components)
+        return self.term.gradient(draws) @ self.components.T
