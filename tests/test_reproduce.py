@@ -223,8 +223,8 @@ def test_active_learning_sgd_is_the_samplers_update_without_noise():
 def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
     """Figure 4's runner on a tiny budget: from 20 labels, every method learns."""
     tiny_budget(
-        monkeypatch, n_train=1000, n_test=300, n_samples=10, apd_iter=3,
-        al_rounds=2, al_pool=200, al_apd_iter=3, al_iter=300, al_samples=5,
+        monkeypatch, n_train=1000, n_test=300, n_samples=10, apd_iter=3, apd_subspace=2,
+        apd_subspace_iter=3, al_rounds=2, al_pool=200, al_apd_iter=3, al_iter=300, al_samples=5,
     )  # fmt: skip
     record = run_experiment("active-learning", data_home=SHARED, out=tmp_path)
     res = record["results"]
@@ -322,6 +322,23 @@ def test_active_learning_runs_every_curve(tmp_path, monkeypatch):
         assert again["results"][name] == res[name]
     assert again["results"]["SGD"]["accuracy"] == res["SGD"]["accuracy"]  # same seed, same run
     assert "Resumed: curve_sgld" in (folder / "results.md").read_text()
+
+
+def test_the_tables_distil_in_the_subspace_and_figure_7_on_the_weights(tmp_path):
+    """``ctx.apd``: the large budget's subspace recipe, the weights' with ``on_weights``."""
+    from sklearn_apd import SGLDClassifier
+    from sklearn_apd.experiments import ExperimentContext
+
+    sgld = SGLDClassifier()
+    ctx = ExperimentContext("anomaly", "large", None, "cpu", tmp_path, 0, 0)
+    tables = ctx.apd(sgld)
+    assert (tables.subspace, tables.latent_dim, tables.max_iter) == (50, 2, 10_000)
+    assert tables.standardize and tables.lr == 1e-3
+    weights = ctx.apd(sgld, on_weights=True)
+    assert (weights.subspace, weights.latent_dim, weights.max_iter) == (None, 32, 800)
+    assert weights.standardize and weights.lr == 1e-3
+    paper = ExperimentContext("anomaly", "paper", None, "cpu", tmp_path, 0, 0).apd(sgld)
+    assert (paper.subspace, paper.max_iter, paper.standardize) == (None, 100_000, False)
 
 
 @needs_data
@@ -441,7 +458,7 @@ def test_anomaly_reports_accuracy_auroc_and_the_distillation_trace(tmp_path, mon
     """Table 2's runner on a tiny budget: every method, set and kind is reported."""
     tiny_budget(
         monkeypatch, "large", n_train=600, n_test=100, sgld_epochs=4, burn_in=8,
-        thinning=2, sgd_epochs=8, n_samples=8, apd_iter=2,
+        thinning=2, sgd_epochs=8, n_samples=8, apd_iter=2, apd_subspace=2, apd_subspace_iter=2,
     )  # fmt: skip
     record = run_experiment("anomaly", budget="large", data_home=SHARED, out=tmp_path)
     assert record["budget"] == "large" and record["settings"]["apd_iter"] == 2
@@ -493,7 +510,7 @@ def test_experiments_of_one_call_share_their_fits(tmp_path, monkeypatch):
     """sample-size then gan-variants fit SGLD once; same numbers as separate calls."""
     experiments = tiny_budget(
         monkeypatch, n_train=500, n_test=100, sgld_epochs=3, burn_in=5,
-        thinning=2, n_samples=5, apd_iter=2,
+        thinning=2, n_samples=5, apd_iter=2, apd_subspace=2, apd_subspace_iter=2,
     )  # fmt: skip
     built = []
     for factory in ("sgld", "apd"):
@@ -549,7 +566,8 @@ def test_mixture_reports_entropy_and_bald_against_storage(tmp_path, monkeypatch)
     """Figure 5's runner on a tiny budget: both measures, fractions of SGLD, storage."""
     tiny_budget(
         monkeypatch, n_train=500, n_test=100, sgld_epochs=3, burn_in=5,
-        thinning=2, n_samples=5, apd_iter=2, mixture_components=(1, 2, 500),
+        thinning=2, n_samples=5, apd_iter=2, apd_subspace=2, apd_subspace_iter=2,
+        mixture_components=(1, 2, 500),
     )  # fmt: skip
     res = run_experiment("mixture", data_home=SHARED, out=tmp_path)["results"]
     assert list(res) == ["SGLD", "APD", "MoG-1", "MoG-2"]  # 500 > the 6 stored samples
@@ -573,7 +591,8 @@ def test_adversarial_crafts_from_n_adv_validation_images(tmp_path, monkeypatch):
     """Table 3's runner: n_adv validation images even when n_test is smaller."""
     tiny_budget(
         monkeypatch, n_train=500, n_test=50, sgld_epochs=3, burn_in=5,
-        thinning=2, sgd_epochs=3, n_samples=5, apd_iter=2, n_adv=120, adv_samples=10,
+        thinning=2, sgd_epochs=3, n_samples=5, apd_iter=2, apd_subspace=2, apd_subspace_iter=2,
+        n_adv=120, adv_samples=10,
     )  # fmt: skip
     record = run_experiment("adversarial", data_home=SHARED, out=tmp_path)
     res = record["results"]
