@@ -102,7 +102,12 @@ def test_the_anomaly_seed_table_gives_sglds_lead_over_apd_per_seed():
 
     text = render_anomaly_seeds([record(0, 0.99, 0.98), record(1, 0.97, 0.976)])
     assert "| bald | notMNIST | 98.0 (97.0-99.0) | 97.8 (97.6-98.0) |" in text
-    assert "| bald | notMNIST | 1.0 / -0.6 | 0.2 |" in text
+    assert "| bald | notMNIST | 1.00 / -0.60 | 0.20 | holds |" in text
+    # the target is on the unrounded mean: 0.53 misses, though one decimal would show 0.5
+    text = render_anomaly_seeds([record(0, 0.99, 0.9847), record(1, 0.97, 0.9647)])
+    assert "| bald | notMNIST | 0.53 / 0.53 | 0.53 | **missed by 0.03** |" in text
+    text = render_anomaly_seeds([record(0, 0.99, 0.99)])
+    assert "| bald | notMNIST | 0.00 | 0.00 | holds |" in text
 
 
 def _anomaly_record(
@@ -139,6 +144,10 @@ def test_the_summary_row_gives_seeds_time_machine_and_the_gaps():
     assert "SGLD minus APD: VR 0.4; BALD 0.4" in cells[6]
     assert "APD at most 0.5 below SGLD on 2 of 2 cells" in cells[6]
     assert "*" not in cells[4] and text.endswith("Device of the runs: cpu.")
+    # the count is on the unrounded gaps: 0.53 shows as 0.5 but misses
+    near = [_anomaly_record(0, "large", 0.990, 0.9847)]
+    text = render_summary({("anomaly", "anomaly_large"): near})
+    assert "SGLD minus APD: VR 0.5; BALD 0.5 (APD at most 0.5 below SGLD on 0 of 2" in text
 
 
 def test_the_summary_marks_resumed_runs_whose_time_is_partial():
