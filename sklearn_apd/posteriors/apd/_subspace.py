@@ -56,7 +56,9 @@ def principal_subspace(samples: torch.Tensor, k: int):
         When the samples have fewer than ``k`` components with variance.
     """
     n_samples, n_params = samples.shape
-    mean = samples.double().mean(0).to(samples.dtype)
+    mean = torch.cat(  # in float64 over blocks of weights: no float64 copy of the samples
+        [samples[:, j : j + _BLOCK].double().mean(0) for j in range(0, n_params, _BLOCK)]
+    ).to(samples.dtype)
     centred = samples - mean  # the one copy of (K x P); products in float64 blocks
     small = min(n_samples, n_params)
     gram = centred.new_zeros(small, small, dtype=torch.float64)
