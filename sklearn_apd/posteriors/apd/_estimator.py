@@ -424,7 +424,7 @@ class APDClassifier(
         ``warm_start=False`` and more than ``k`` samples with distinct
         directions. Not in the paper. On Table 2's fcNN2, ``subspace=50``
         with ``latent_dim=2``, ``standardize=True``, ``lr=1e-3`` and 10,000
-        updates (about 3 minutes on a 2-core CPU) came within 0.36 AUROC
+        updates (3-4 minutes on a 2-core CPU) came within 0.36 AUROC
         points of SGLD on every OOD set but Omniglot (0.58), mean of three
         seeds, where 800 updates on the weights (38 minutes) trailed by up
         to 1.7 (``docs/reproduction.md``).
