@@ -25,7 +25,7 @@ CPU = dict(device="cpu", random_state=0)
 def test_principal_subspace_is_numpys_svd(shape):
     rng = np.random.default_rng(0)
     x = rng.normal(size=shape) * np.geomspace(3.0, 0.1, shape[1]) + rng.normal(size=shape[1])
-    mean, comps, var = principal_subspace(torch.tensor(x, dtype=torch.float32), 4)
+    mean, comps, var, coords_t = principal_subspace(torch.tensor(x, dtype=torch.float32), 4)
     np.testing.assert_allclose(mean.numpy(), x.mean(0), atol=1e-5)
     _, s, vt = np.linalg.svd(x - x.mean(0), full_matrices=False)
     assert len(var) == min(shape[0] - 1, shape[1])  # centring takes one of K's dimensions
@@ -36,6 +36,7 @@ def test_principal_subspace_is_numpys_svd(shape):
     # the coordinates are uncorrelated with the components' variances: standardizing them
     # (standardize=True) whitens them
     coords = (x - x.mean(0)) @ c.T
+    np.testing.assert_allclose(coords_t.numpy(), coords, atol=1e-4)  # the returned coordinates
     np.testing.assert_allclose(np.cov(coords.T), np.diag(var.numpy()[:4]), atol=1e-4)
 
 
@@ -73,7 +74,7 @@ def test_a_subspace_generator_maps_exact_coordinates_to_the_samples_moments(plan
     """
     sgld, _, _, centre, basis, cov = plane_sampler
     samples = sgld.samples_
-    mean, comps, var = principal_subspace(samples, 2)
+    mean, comps, var, _ = principal_subspace(samples, 2)
 
     class Linear(torch.nn.Module):
         latent_dim = 2

@@ -214,11 +214,12 @@ class APDDistillerMixin:
             if self.subspace is None:
                 trainer = GANTrainer.new(self, self.n_parameters_, samples)
             else:
-                mean, components, variances = principal_subspace(samples, self.subspace)
+                mean, components, variances, samples = principal_subspace(
+                    samples, self.subspace
+                )  # the samples' coordinates: what the GAN learns
                 self.subspace_variance_ratio_ = float(
                     variances[: self.subspace].sum() / variances.sum()
                 )
-                samples = (samples - mean) @ components.T  # what the GAN learns
                 trainer = GANTrainer.new(self, self.subspace, samples)
         self.generator_ = trainer.generator
         trainer.likelihood = self._likelihood_term(X, y)

@@ -49,6 +49,8 @@ def principal_subspace(samples: torch.Tensor, k: int):
         Every component's variance (float64, descending): the top ``k`` are
         the coordinates' variances, their sum over the total is the share
         the subspace holds.
+    coordinates : torch.Tensor of shape (K, k)
+        The centred samples on the components (from the one centred copy).
 
     Raises
     ------
@@ -84,7 +86,8 @@ def principal_subspace(samples: torch.Tensor, k: int):
     else:
         components = vectors[:, :k].T.to(samples.dtype)
     variances = values[:with_variance] / max(1, n_samples - 1)
-    return mean, components.to(samples.dtype).contiguous(), variances
+    components = components.contiguous()
+    return mean, components, variances, centred @ components.T
 
 
 class SubspaceGenerator(nn.Module):
