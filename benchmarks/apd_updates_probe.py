@@ -98,13 +98,15 @@ def banner(script, **fields):
 
 
 def validation_sets(data_home, seed):
-    """MNIST validation images and disjoint notMNIST / CIFAR10bw images (x5) for choosing."""
+    """MNIST validation images and notMNIST / Omniglot / CIFAR10bw images (x5) disjoint from
+    Table 2's (its first 2,000 of each) for choosing."""
     kw = dict(data_home=data_home, input_range=INPUT_RANGE, scale=D.PAPER_OOD_SCALE)
     Xv, _ = D.load_mnist(
         "validation", data_home=data_home, input_range=INPUT_RANGE, return_X_y=True
     )
     sets = {
         "notMNIST": D.load_notmnist(**kw).data[N_VAL : 2 * N_VAL],
+        "OmniGlot": D.load_omniglot(**kw).data[N_VAL : 2 * N_VAL],
         "CIFAR10bw": D.load_cifar10bw(**kw).data[N_VAL : 2 * N_VAL],
     }
     return Xv[:N_VAL], sets

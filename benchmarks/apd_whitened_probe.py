@@ -57,6 +57,21 @@ def gan_settings(seed, **params):
     return est
 
 
+def residual_std(xc, coords, v, block=50_000):
+    """Per-weight standard deviation of the centred samples ``xc`` off the span of ``v``'s rows."""
+    out = torch.empty(xc.shape[1])
+    for j in range(0, xc.shape[1], block):
+        r = (xc[:, j : j + block] - coords @ v[:, j : j + block]).double()
+        out[j : j + block] = (r.pow(2).sum(0) / (len(xc) - 1)).sqrt().float()
+    return out
+
+
+def with_noise(draws, sd, seed=2):
+    """``draws`` plus independent Gaussian noise of per-weight standard deviation ``sd``."""
+    eps = torch.randn(draws.shape, generator=torch.Generator().manual_seed(seed))
+    return draws + eps * sd
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-home", default=None)
@@ -71,6 +86,11 @@ def main():
     ap.add_argument(
         "--no-samples", action="store_true", help="skip the SGLD and projected samples' rows"
     )
+    ap.add_argument(
+        "--residual", action="store_true",
+        help="also each row with the samples' per-weight variance off the top k added back as "
+        "independent Gaussian noise (P more stored floats)",
+    )  # fmt: skip
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     extra = apd_params(args.apd_param)
@@ -97,8 +117,14 @@ def main():
         k = n_components(pcs) if k_name == "all" else int(k_name)
         v = components(pcs, k)
         coords = coordinates(samples, mean, v)  # (K x k)
+        sd = residual_std(pcs[1], coords, v) if args.residual else None
         if not args.no_samples:
             report(f"samples on top {k_name}", mean + coords[pick[:N_DRAWS]] @ v)
+            if sd is not None:
+                report(
+                    f"samples on top {k_name} + residual",
+                    with_noise(mean + coords[pick[:N_DRAWS]] @ v, sd),
+                )
         trainer = GANTrainer.new(gan_settings(args.seed, **extra), k, coords)
         log = DistillationLog()
         gan_s = 0.0
@@ -120,6 +146,9 @@ def main():
                 variance_ratio={str(i): float(ratio[i - 1]) for i in (1, 5, 10, 20, 50, 100, 500)
                                 if i <= k},
             )  # fmt: skip
+            if sd is not None:
+                report(f"whitened GAN, top {k_name}, {target} updates + residual",
+                       with_noise(mean + c @ v, sd))  # fmt: skip
             g.train()
 
 
