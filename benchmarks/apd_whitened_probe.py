@@ -66,6 +66,11 @@ def residual_std(xc, coords, v, block=50_000):
     return out
 
 
+def residual_name(scale):
+    """A row's suffix: `` + residual`` (scale 1) or `` + residual x 0.5``."""
+    return " + residual" + ("" if scale == 1 else f" x {scale:g}")
+
+
 def with_noise(draws, sd, seed=2):
     """``draws`` plus independent Gaussian noise of per-weight standard deviation ``sd``."""
     eps = torch.randn(draws.shape, generator=torch.Generator().manual_seed(seed))
@@ -78,7 +83,7 @@ def main():
     ap.add_argument("--sgld", required=True, help="the fitted SGLDClassifier (joblib)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--ks", nargs="+", default=["50", "all"])
-    ap.add_argument("--updates", type=int, nargs="+", default=[800, 3000])
+    ap.add_argument("--updates", type=int, nargs="*", default=[800, 3000], help="none: no GAN")
     ap.add_argument(
         "--apd-param", nargs="+", default=[], metavar="NAME=VALUE",
         help="APDClassifier parameters other than Table 2's (e.g. critic_units=(500,500,500))",
@@ -87,9 +92,9 @@ def main():
         "--no-samples", action="store_true", help="skip the SGLD and projected samples' rows"
     )
     ap.add_argument(
-        "--residual", action="store_true",
-        help="also each row with the samples' per-weight variance off the top k added back as "
-        "independent Gaussian noise (P more stored floats)",
+        "--residual", type=float, nargs="*", default=None, metavar="SCALE",
+        help="also each row with independent Gaussian noise of SCALE times the samples' "
+        "per-weight standard deviation off the top k (P more stored floats); no SCALE: 1",
     )  # fmt: skip
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
@@ -117,14 +122,13 @@ def main():
         k = n_components(pcs) if k_name == "all" else int(k_name)
         v = components(pcs, k)
         coords = coordinates(samples, mean, v)  # (K x k)
-        sd = residual_std(pcs[1], coords, v) if args.residual else None
+        sd = None if args.residual is None else residual_std(pcs[1], coords, v)
+        scales = (args.residual or [1.0]) if sd is not None else []
         if not args.no_samples:
             report(f"samples on top {k_name}", mean + coords[pick[:N_DRAWS]] @ v)
-            if sd is not None:
-                report(
-                    f"samples on top {k_name} + residual",
-                    with_noise(mean + coords[pick[:N_DRAWS]] @ v, sd),
-                )
+            for a in scales:
+                report(f"samples on top {k_name}{residual_name(a)}",
+                       with_noise(mean + coords[pick[:N_DRAWS]] @ v, a * sd))  # fmt: skip
         trainer = GANTrainer.new(gan_settings(args.seed, **extra), k, coords)
         log = DistillationLog()
         gan_s = 0.0
@@ -146,9 +150,9 @@ def main():
                 variance_ratio={str(i): float(ratio[i - 1]) for i in (1, 5, 10, 20, 50, 100, 500)
                                 if i <= k},
             )  # fmt: skip
-            if sd is not None:
-                report(f"whitened GAN, top {k_name}, {target} updates + residual",
-                       with_noise(mean + c @ v, sd))  # fmt: skip
+            for a in scales:
+                report(f"whitened GAN, top {k_name}, {target} updates{residual_name(a)}",
+                       with_noise(mean + c @ v, a * sd))  # fmt: skip
             g.train()
 
 
