@@ -25,7 +25,8 @@ CPU = dict(device="cpu", random_state=0)
 def test_principal_subspace_is_numpys_svd(shape):
     rng = np.random.default_rng(0)
     x = rng.normal(size=shape) * np.geomspace(3.0, 0.1, shape[1]) + rng.normal(size=shape[1])
-    mean, comps, var, coords_t = principal_subspace(torch.tensor(x, dtype=torch.float32), 4)
+    mean, comps, var, coords_t, resid = principal_subspace(torch.tensor(x, dtype=torch.float32), 4)
+    assert resid is None  # only asked for
     np.testing.assert_allclose(mean.numpy(), x.mean(0), atol=1e-5)
     _, s, vt = np.linalg.svd(x - x.mean(0), full_matrices=False)
     assert len(var) == min(shape[0] - 1, shape[1])  # centring takes one of K's dimensions
@@ -74,7 +75,7 @@ def test_a_subspace_generator_maps_exact_coordinates_to_the_samples_moments(plan
     """
     sgld, _, _, centre, basis, cov = plane_sampler
     samples = sgld.samples_
-    mean, comps, var, _ = principal_subspace(samples, 2)
+    mean, comps, var, *_ = principal_subspace(samples, 2)
 
     class Linear(torch.nn.Module):
         latent_dim = 2
@@ -209,3 +210,77 @@ def test_subspace_errors_name_the_parameter(plane_sampler):
         APDClassifier(FrozenEstimator(sgld), subspace=0, **CPU).fit(X, y)
     with pytest.raises(ValueError, match=r"subspace=3 needs 3 .*have 2\. Lower subspace"):
         APDClassifier(FrozenEstimator(sgld), subspace=3, max_iter=2, **CPU).fit(X, y)
+
+
+@pytest.mark.parametrize("shape", [(40, 12), (9, 30)])
+def test_residual_std_is_the_samples_spread_off_the_subspace(shape):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=shape) * np.geomspace(3.0, 0.1, shape[1])
+    sub = principal_subspace(torch.tensor(x, dtype=torch.float32), 3, residual=True)
+    xc = x - x.mean(0)
+    _, _, vt = np.linalg.svd(xc, full_matrices=False)
+    off = xc - xc @ vt[:3].T @ vt[:3]  # numpy's projection off the top 3
+    np.testing.assert_allclose(sub.residual_std.numpy(), off.std(0, ddof=1), rtol=1e-4, atol=1e-6)
+    every = min(shape[0] - 1, shape[1])  # all components: nothing left off
+    assert principal_subspace(torch.tensor(x), every, residual=True).residual_std.max() < 1e-6
+
+
+def test_the_residual_restores_each_weights_variance(plane_sampler):
+    """Samples on a plane plus independent per-weight noise of known scales: a perfect
+    generator of the plane's coordinates plus the residual has each weight's mean and
+    variance (the test's law's), where the plane alone lacks the noise's variance."""
+    sgld, _, _, centre, basis, cov = plane_sampler
+    rng = np.random.default_rng(2)
+    p = basis.shape[1]
+    noise_sd = rng.uniform(0.05, 0.3, size=p)
+    plane = sgld.samples_.double().numpy()
+    samples = torch.tensor(plane + rng.normal(size=plane.shape) * noise_sd, dtype=torch.float32)
+    sub = principal_subspace(samples, 2, residual=True)
+
+    class Linear(torch.nn.Module):
+        latent_dim = 2
+
+        def forward(self, z):
+            return z * sub.variances[:2].sqrt().float()
+
+    law_var = np.einsum("ip,ij,jp->p", basis, cov, basis) + noise_sd**2  # per weight
+    z = torch.randn(100_000, 2, generator=torch.Generator().manual_seed(0))
+    with_residual = SubspaceGenerator(Linear(), sub.mean, sub.components, sub.residual_std)
+    noise = torch.randn(len(z), p, generator=torch.Generator().manual_seed(1))
+    draws = with_residual(z, noise).double().numpy()
+    np.testing.assert_allclose(draws.mean(0), centre, atol=0.02)
+    np.testing.assert_allclose(draws.var(0), law_var, rtol=0.08)
+    plane_only = SubspaceGenerator(Linear(), sub.mean, sub.components)(z).double().numpy()
+    assert (plane_only.var(0) < law_var - 0.5 * noise_sd**2).mean() > 0.9
+
+
+def test_subspace_residual_in_the_estimator(plane_sampler):
+    sgld, X, y, centre, basis, _ = plane_sampler
+    sgld = FrozenEstimator(sgld)
+    kw = dict(max_iter=5, subspace=2, standardize=True, **CPU)
+    apd = APDClassifier(sgld, subspace_residual=0.5, **kw).fit(X, y)
+    plain = APDClassifier(sgld, **kw).fit(X, y)
+    p = apd.n_parameters_
+    assert apd.storage_size_ == plain.storage_size_ + p  # the residual's standard deviations
+    # the plane's samples have nothing off the plane (float32 rounding): the draws stay on it
+    draws = apd.sample_parameters(50).double().numpy() - centre
+    assert np.abs(draws - draws @ basis.T @ basis).max() < 1e-3 * np.abs(draws).max()
+    # a draw's noise depends on its seed only: the same draws whatever the chunks' size
+    resid = torch.full((p,), 0.2)
+    apd.generator_.residual_std = resid
+    a = apd.predict_proba(X, n_samples=7)
+    b = apd.set_params(working_memory=1e-4).predict_proba(X, n_samples=7)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
+    d = apd.sample_parameters(400).double().numpy() - apd.generator_.mean.double().numpy()
+    off = d - d @ basis.T @ basis  # off the plane: the noise of sd 0.2 alone
+    assert off.std() == pytest.approx(0.2, rel=0.05)
+    again = pickle.loads(pickle.dumps(apd))
+    torch.testing.assert_close(again.sample_parameters(5), apd.sample_parameters(5))
+
+
+def test_subspace_residual_needs_a_subspace(blobs):
+    X, y = blobs
+    with pytest.raises(ValueError, match=r"subspace_residual=0.5 .*subspace=None"):
+        APDClassifier(subspace_residual=0.5, **CPU).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'subspace_residual' parameter"):
+        APDClassifier(subspace=2, subspace_residual=-1.0, **CPU).fit(X, y)

@@ -198,6 +198,7 @@ class ExperimentContext:
                 subspace=b.apd_subspace,
                 latent_dim=b.apd_subspace_latent_dim,
                 max_iter=b.apd_subspace_iter,
+                subspace_residual=b.apd_subspace_residual,
             )
         params.update(kw)
         if params.get("gan", "wgan-gp") != "wgan-gp":

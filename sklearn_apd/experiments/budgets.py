@@ -93,9 +93,12 @@ class Budget:
     # distils the weights for apd_iter updates. Figure 7 (the objectives, on
     # the weights as in the paper) and active learning (20 samples a round, one
     # GAN carried across rounds) always distil the weights.
+    # apd_subspace_residual: APDClassifier(subspace_residual=...), the noise
+    # that puts back a share of the samples' spread off the subspace.
     apd_subspace: int | None = None
     apd_subspace_iter: int = 10_000
     apd_subspace_latent_dim: int = 2
+    apd_subspace_residual: float = 0.0
 
 
 #: The Budget of each name: ``quick``, ``paper`` and ``large``.

@@ -68,6 +68,7 @@ class APDDistillerMixin:
         "likelihood_weight": [Interval(numbers.Real, 0, None, closed="left")],
         "likelihood_batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
         "subspace": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "subspace_residual": [Interval(numbers.Real, 0, None, closed="left")],
     }
 
     def __init__(
@@ -100,6 +101,7 @@ class APDDistillerMixin:
         likelihood_weight=0.0,
         likelihood_batch_size=1000,
         subspace=None,
+        subspace_residual=0.0,
     ):
         self.sampler = sampler
         self.mode = mode
@@ -128,6 +130,7 @@ class APDDistillerMixin:
         self.likelihood_weight = likelihood_weight
         self.likelihood_batch_size = likelihood_batch_size
         self.subspace = subspace
+        self.subspace_residual = subspace_residual
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -156,6 +159,12 @@ class APDDistillerMixin:
                 f"start of one offline fit; {setting} distils samples that change during "
                 "training or across fits. Set subspace=None, or use mode='offline' and "
                 "warm_start=False."
+            )
+        if self.subspace_residual and self.subspace is None:
+            raise ValueError(
+                f"subspace_residual={self.subspace_residual} scales the samples' spread off "
+                "their principal subspace, but subspace=None distils the weights "
+                "themselves. Set subspace=k, or subspace_residual=0."
             )
         if self.warm_start and self.mode == "online":
             raise ValueError(
@@ -214,19 +223,25 @@ class APDDistillerMixin:
             if self.subspace is None:
                 trainer = GANTrainer.new(self, self.n_parameters_, samples)
             else:
-                mean, components, variances, samples = principal_subspace(
-                    samples, self.subspace
-                )  # the samples' coordinates: what the GAN learns
+                sub = principal_subspace(samples, self.subspace, self.subspace_residual > 0)
+                samples = sub.coordinates  # what the GAN learns
                 self.subspace_variance_ratio_ = float(
-                    variances[: self.subspace].sum() / variances.sum()
+                    sub.variances[: self.subspace].sum() / sub.variances.sum()
                 )
                 trainer = GANTrainer.new(self, self.subspace, samples)
         self.generator_ = trainer.generator
         trainer.likelihood = self._likelihood_term(X, y)
         if self.subspace is not None:
-            self.generator_ = SubspaceGenerator(trainer.generator, mean, components)
-            if trainer.likelihood is not None:
-                trainer.likelihood = SubspaceLikelihood(trainer.likelihood, mean, components)
+            residual = None
+            if sub.residual_std is not None:
+                residual = sub.residual_std.mul_(self.subspace_residual)
+            self.generator_ = SubspaceGenerator(
+                trainer.generator, sub.mean, sub.components, residual
+            )
+            if trainer.likelihood is not None:  # on the draws in the subspace (no residual)
+                trainer.likelihood = SubspaceLikelihood(
+                    trainer.likelihood, sub.mean, sub.components
+                )
         try:
             train_offline(trainer, samples, log, self.max_iter, self.verbose)
         finally:
@@ -265,10 +280,16 @@ class APDDistillerMixin:
     def _parameter_source(self, n_draws, generator):
         z = torch.randn(n_draws, self.latent_dim, generator=generator, device=generator.device)
         g = self.generator_
+        seeds = None  # the residual noise's, one per draw (SubspaceGenerator.residual_noise)
+        if getattr(g, "residual_std", None) is not None:
+            seeds = torch.randint(2**62, (n_draws,), generator=generator, device=generator.device)
+            seeds = seeds.tolist()
 
         def source(start, stop):
             with torch.no_grad():
-                return g(z[start:stop].to(self.device_))
+                if seeds is None:
+                    return g(z[start:stop].to(self.device_))
+                return g(z[start:stop].to(self.device_), g.residual_noise(seeds[start:stop]))
 
         return source
 
@@ -429,6 +450,15 @@ class APDClassifier(
         points of SGLD on every OOD set but Omniglot (0.58), mean of three
         seeds, where 800 updates on the weights (38 minutes) trailed by up
         to 1.7 (``docs/reproduction.md``).
+    subspace_residual : float, default=0.0
+        With ``subspace``: each draw also gets independent Gaussian noise of
+        ``subspace_residual`` times each weight's standard deviation over
+        the samples off the subspace (what the top ``k`` components leave
+        out), so that the weights' spread outside the subspace is not lost
+        (1 restores each weight's variance, not the correlations; 0: no
+        noise). Costs ``n_parameters_`` more stored floats and one normal
+        draw per weight and draw at prediction; a draw's noise depends on
+        ``random_state`` and its index only. Not in the paper.
 
     Attributes
     ----------
@@ -444,10 +474,12 @@ class APDClassifier(
     generator_ : WeightGenerator or SubspaceGenerator
         The trained generator (eval mode): z -> weights. With ``subspace``,
         a `SubspaceGenerator`: its ``coordinates`` generator, the samples'
-        ``mean`` and their ``components``.
+        ``mean``, their ``components`` and, with ``subspace_residual``, the
+        noise's per-weight ``residual_std``.
     storage_size_ : int
         Floats kept for test-time sampling: the generator's parameters (and,
-        with ``subspace``, the stored mean and components).
+        with ``subspace``, the stored mean and components, and the residual's
+        standard deviations).
     subspace_variance_ratio_ : float
         With ``subspace``: the share of the samples' variance that their top
         ``subspace`` components hold (absent otherwise).
@@ -546,6 +578,9 @@ class APDRegressor(
     subspace : int or None, default=None
         Distil the samples' coordinates on their top ``subspace`` principal
         components instead of the weights.
+    subspace_residual : float, default=0.0
+        With ``subspace``: independent noise of this times each weight's
+        standard deviation off the subspace, added to each draw.
 
     Each parameter means what it means in APDClassifier, where it is described in full.
 

@@ -20,6 +20,8 @@ units by default).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import torch
 from torch import nn
 
@@ -28,7 +30,17 @@ RELATIVE_VARIANCE_FLOOR = 1e-9
 _BLOCK = 50_000  # weights (or samples) per float64 block of the Gram product
 
 
-def principal_subspace(samples: torch.Tensor, k: int):
+class Subspace(NamedTuple):
+    """What `principal_subspace` returns (fields in its Returns section)."""
+
+    mean: torch.Tensor
+    components: torch.Tensor
+    variances: torch.Tensor
+    coordinates: torch.Tensor
+    residual_std: torch.Tensor | None
+
+
+def principal_subspace(samples: torch.Tensor, k: int, residual: bool = False) -> Subspace:
     """The samples' mean, top ``k`` principal directions and the variance they hold.
 
     Eigendecomposition of the smaller of the centred samples' Gram matrix
@@ -40,9 +52,13 @@ def principal_subspace(samples: torch.Tensor, k: int):
     ----------
     samples : torch.Tensor of shape (K, P)
     k : int
+    residual : bool, default=False
+        Also return each weight's standard deviation off the subspace.
 
     Returns
     -------
+    Subspace
+        A named tuple of
     mean : torch.Tensor of shape (P,)
     components : torch.Tensor of shape (k, P)
     variances : torch.Tensor of shape (n,)
@@ -51,6 +67,10 @@ def principal_subspace(samples: torch.Tensor, k: int):
         the subspace holds.
     coordinates : torch.Tensor of shape (K, k)
         The centred samples on the components (from the one centred copy).
+    residual_std : torch.Tensor of shape (P,) or None
+        With ``residual=True``: per weight, the standard deviation over the
+        samples of what the top ``k`` components leave out,
+        ``sqrt(sum_i (Xc - coordinates @ components)[i, j]^2 / (K - 1))``.
 
     Raises
     ------
@@ -87,11 +107,23 @@ def principal_subspace(samples: torch.Tensor, k: int):
         components = vectors[:, :k].T.to(samples.dtype)
     variances = values[:with_variance] / max(1, n_samples - 1)
     components = components.contiguous()
-    return mean, components, variances, centred @ components.T
+    coordinates = centred @ components.T
+    residual_std = None
+    if residual:
+        residual_std = torch.empty(n_params, dtype=samples.dtype, device=samples.device)
+        for j in range(0, n_params, _BLOCK):
+            off = centred[:, j : j + _BLOCK] - coordinates @ components[:, j : j + _BLOCK]
+            var = off.double().pow(2).sum(0) / max(1, n_samples - 1)
+            residual_std[j : j + _BLOCK] = var.sqrt().to(samples.dtype)
+    return Subspace(mean, components, variances, coordinates, residual_std)
 
 
 class SubspaceGenerator(nn.Module):
-    """Weights ``mean + coordinates(z) @ components``: a generator in a fixed subspace.
+    """Weights ``mean + coordinates(z) @ components (+ residual_std * noise)``.
+
+    A generator in a fixed subspace; with ``residual_std``, each draw also
+    gets independent Gaussian noise of that per-weight standard deviation
+    (the samples' spread off the subspace).
 
     Parameters
     ----------
@@ -100,20 +132,54 @@ class SubspaceGenerator(nn.Module):
     mean : torch.Tensor of shape (P,)
     components : torch.Tensor of shape (k, P)
         Orthonormal rows (`principal_subspace`).
+    residual_std : torch.Tensor of shape (P,) or None, default=None
+        The noise's per-weight standard deviation; None: no noise.
     """
 
-    def __init__(self, coordinates: nn.Module, mean: torch.Tensor, components: torch.Tensor):
+    def __init__(
+        self,
+        coordinates: nn.Module,
+        mean: torch.Tensor,
+        components: torch.Tensor,
+        residual_std: torch.Tensor | None = None,
+    ):
         super().__init__()
         self.coordinates = coordinates
         self.register_buffer("mean", mean)
         self.register_buffer("components", components)
+        self.register_buffer("residual_std", residual_std)
 
     @property
     def latent_dim(self) -> int:
         return self.coordinates.latent_dim
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        return torch.addmm(self.mean, self.coordinates(z), self.components)
+    def forward(self, z: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """Draws for the latent ``z``; ``noise`` (standard normal, ``(len(z), P)``) feeds the
+        residual, drawn from torch's global generator when None (`residual_noise` draws it
+        from seeds)."""
+        w = torch.addmm(self.mean, self.coordinates(z), self.components)
+        if self.residual_std is None:
+            return w
+        if noise is None:
+            noise = torch.randn_like(w)
+        return w.addcmul_(noise, self.residual_std)
+
+    def residual_noise(self, seeds) -> torch.Tensor | None:
+        """Standard normal noise for `forward`, one row per seed (a draw's noise depends on its
+        seed alone, not on how the draws are chunked); None without a residual."""
+        if self.residual_std is None:
+            return None
+        g = torch.Generator(self.mean.device)
+        rows = [
+            torch.randn(
+                self.mean.shape,
+                generator=g.manual_seed(int(seed)),
+                device=self.mean.device,
+                dtype=self.mean.dtype,
+            )  # fmt: skip
+            for seed in seeds
+        ]
+        return torch.stack(rows) if rows else self.mean.new_empty(0, self.mean.numel())
 
     def fold_standardization(self) -> None:
         """Fold the coordinates' standardization into their generator (`WeightGenerator`)."""
