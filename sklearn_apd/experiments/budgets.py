@@ -48,8 +48,9 @@ class Budget:
     weights (lr 1e-4) where the weights are distilled (Figure 7, active
     learning). On Table 2 (fcNN2, mean of three seeds) the weights' recipe
     was up to 1.7 AUROC points under SGLD, the subspace recipe without the
-    noise up to 0.58 (Omniglot; 0.36 on the other sets) in a tenth of the
-    time (``docs/reproduction.md`` has the recipe's own three seeds).
+    noise up to 0.58 (Omniglot; 0.36 on the other sets), with it up to 0.51
+    (CIFAR10bw's VR; 0.37 on the other cells), in a tenth of the time
+    (``docs/reproduction.md``).
     """
 
     n_train: int
