@@ -9,11 +9,19 @@ builds it (``ExperimentContext.apd``: the subspace recipe), and, with
 ``--on-weights``, for the budget's recipe on the weights too. Each APD row
 records its GAN time.
 
+With ``--record PATH`` it also writes the cells as a results record that
+``sklearn-apd report`` renders (experiment ``anomaly-cells``: put the seeds'
+files in ``docs/reproduction/`` as ``anomaly_cells_NET_large.json``,
+``..._seed1.json``, ...); ``--record-from RAW --record PATH`` builds that record
+from an earlier ``--out`` file without running anything (its ``converted_from``
+names the file; ``date`` and ``code`` are then the conversion's).
+
 Usage::
 
     python benchmarks/apd_subspace_tables.py --data-home ../shared/data --hidden fcNN1 \\
         --seed 0 --save-sgld .runs/tables/sgld_fcnn1_seed0.joblib \\
-        --out benchmarks/results/apd_subspace_fcnn1_seed0.json
+        --out benchmarks/results/apd_subspace_fcnn1_seed0.json \\
+        --record docs/reproduction/anomaly_cells_fcnn1_large.json
 """
 
 from __future__ import annotations
@@ -21,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import joblib
@@ -28,6 +37,29 @@ from apd_pc_spread_probe import print_scores
 from apd_updates_probe import banner, score, validation_sets
 
 from sklearn_apd.experiments._context import ExperimentContext
+from sklearn_apd.experiments.budgets import BUDGETS
+from sklearn_apd.experiments.machine import run_provenance
+
+
+def write_record(path, out, wall_time_s=None, converted_from=None):
+    """The cells of ``out`` (this script's output) as a record ``sklearn-apd report`` renders."""
+    record = {
+        "experiment": "anomaly-cells",
+        "budget": "large",
+        "settings": asdict(BUDGETS["large"]),
+        **run_provenance("cpu"),
+        "seed": out["seed"],
+        "wall_time_s": wall_time_s,
+        "results": {
+            "network": out["network"],
+            "seed": out["seed"],
+            "SGLD": out["SGLD"],
+            "APD": out["APD (subspace)"],
+        },
+    }
+    if converted_from:
+        record["converted_from"] = str(converted_from)
+    Path(path).write_text(json.dumps(record, indent=1, default=str))
 
 
 def main():
@@ -39,7 +71,16 @@ def main():
     ap.add_argument("--save-sgld", default=None, help="where to save the SGLD fit")
     ap.add_argument("--on-weights", action="store_true", help="also the weights' recipe")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--record", default=None, help="also write a report record here")
+    ap.add_argument("--record-from", default=None, help="an earlier --out file to convert")
     args = ap.parse_args()
+    if args.record_from:
+        if not args.record:
+            ap.error("--record-from needs --record")
+        raw = json.loads(Path(args.record_from).read_text())
+        write_record(args.record, raw, converted_from=args.record_from)
+        return
+    t_start = time.perf_counter()
     banner("apd_subspace_tables", network=args.hidden, seed=args.seed, sgld=args.sgld)
     ctx = ExperimentContext(
         "anomaly", "large", args.data_home, "cpu", "/tmp/apd_subspace_tables", args.seed, 0
@@ -77,6 +118,8 @@ def main():
             params={k: v for k, v in apd.get_params().items() if k != "sampler"},
             storage=int(apd.storage_size_), sgld_storage=int(sgld.storage_size_),
         )  # fmt: skip
+    if args.record:
+        write_record(args.record, out, round(time.perf_counter() - t_start, 1))
 
 
 if __name__ == "__main__":

@@ -395,6 +395,49 @@ def render_active_learning_curve(results, settings):
 
 
 #: Renderer of each experiment's results (``reproduce`` and ``report`` share them).
+#: The cells of ``benchmarks/apd_subspace_tables.py``'s records: (label, results key).
+_CELLS = [
+    (f"{ood_set} {short}", f"{key_set}/{kind}")
+    for ood_set, key_set in (
+        ("notMNIST", "notMNIST"), ("Omniglot", "OmniGlot"), ("CIFAR10bw", "CIFAR10bw"),
+        ("Gaussian", "Gaussian"), ("Uniform", "Uniform"),
+    )
+    for kind, short in _TABLE2_SHORT.items()
+]  # fmt: skip
+
+
+def render_anomaly_cells_seeds(records):
+    """Table 2's VR and BALD cells of SGLD and APD on any network over seeds
+    (``benchmarks/apd_subspace_tables.py --record``), with SGLD's lead over APD."""
+    res = [r["results"] for r in records]
+    network = res[0]["network"]
+    seeds = " / ".join(str(r["seed"]) for r in records)
+    lines = [
+        f"Table 2's cells on {network}: test AUROC (%) of SGLD and APD, mean over seeds "
+        f"{', '.join(str(r['seed']) for r in records)}; SGLD minus APD per seed ({seeds}) and "
+        "its mean (the target: a mean within 0.5).",
+        "",
+        "| cell | SGLD | APD | SGLD minus APD, per seed | mean | |",
+        "|---|---|---|---|---|---|",
+    ]
+    for label, key in _CELLS:
+        sgld = np.array([r["SGLD"]["test"][key]["AUROC"] for r in res])
+        apd = np.array([r["APD"]["test"][key]["AUROC"] for r in res])
+        gap = sgld - apd
+        mean = gap.mean()
+        verdict = "holds" if mean <= 0.5 else f"**missed by {mean - 0.5:.2f}**"
+        lines.append(
+            f"| {label} | {sgld.mean():.2f} | {apd.mean():.2f} | "
+            f"{' / '.join(_hundredths(g) for g in gap)} | {_hundredths(mean)} | {verdict} |"
+        )
+    return "\n".join(lines)
+
+
+def render_anomaly_cells(results, settings):
+    """One seed's `render_anomaly_cells_seeds`."""
+    return render_anomaly_cells_seeds([{"seed": results["seed"], "results": results}])
+
+
 RENDERERS = {
     "toy2d": render_toy2d,
     "classification": render_classification,
@@ -404,6 +447,7 @@ RENDERERS = {
     "mixture": render_mixture,
     "gan-variants": render_gan_variants,
     "active-learning": render_active_learning,
+    "anomaly-cells": render_anomaly_cells,
 }
 #: Blocks of the report that show part of an experiment's results: ``{suffix: renderer}``
 #: (the block ``ID`` is the file's stem plus the suffix); the others show ``RENDERERS``'.
@@ -653,6 +697,7 @@ def render_active_learning_seeds(records):
 
 
 SEED_RENDERERS = {
+    "anomaly-cells": render_anomaly_cells_seeds,
     "active-learning": render_active_learning_seeds,
     "anomaly": render_anomaly_seeds,
     "adversarial": render_adversarial_seeds,
