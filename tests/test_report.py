@@ -9,6 +9,7 @@ from sklearn_apd.experiments._report import (
     RENDERERS,
     render_active_learning_seeds,
     render_adversarial_seeds,
+    render_anomaly_cells_seeds,
     render_anomaly_seeds,
     render_summary,
     report_blocks,
@@ -125,6 +126,29 @@ def _anomaly_record(
         "machine": machine, "date": f"2026-12-0{seed + 1}", "wall_time_s": wall,
         "settings": {}, "results": {"ood": rows},
     }  # fmt: skip
+
+
+def test_the_cells_table_gives_sglds_lead_over_apd_on_any_network():
+    """apd_subspace_tables.py's records: per-seed gaps, their mean and the 0.5 verdict."""
+    sets = ("notMNIST", "OmniGlot", "CIFAR10bw", "Gaussian", "Uniform")
+    keys = [f"{s}/{k}" for s in sets for k in ("variation_ratio", "bald")]
+
+    def record(seed, apd_omniglot_vr):
+        apd = {k: {"AUROC": 95.0} for k in keys}
+        apd["OmniGlot/variation_ratio"] = {"AUROC": apd_omniglot_vr}
+        sgld = {"test": {k: {"AUROC": 95.2} for k in keys}}
+        return {"seed": seed, "results": {"network": "fcNN1", "seed": seed, "SGLD": sgld,
+                                          "APD": {"test": apd}}}  # fmt: skip
+
+    text = render_anomaly_cells_seeds([record(0, 94.0), record(1, 94.6)])
+    rows = {line.split(" | ")[0][2:]: line for line in text.splitlines() if line.startswith("| ")}
+    assert "on fcNN1" in text and "seeds 0, 1" in text
+    # SGLD 95.2, APD 94.0 and 94.6: gaps 1.20 / 0.60, mean 0.90, missed by 0.40
+    assert rows["Omniglot VR"] == (
+        "| Omniglot VR | 95.20 | 94.30 | 1.20 / 0.60 | 0.90 | **missed by 0.40** |"
+    )
+    assert rows["notMNIST BALD"].endswith("| 0.20 / 0.20 | 0.20 | holds |")
+    assert len(rows) == 11  # the header and the ten cells
 
 
 def test_the_summary_row_gives_seeds_time_machine_and_the_gaps():
