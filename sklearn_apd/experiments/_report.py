@@ -394,7 +394,6 @@ def render_active_learning_curve(results, settings):
     return "\n".join(lines)
 
 
-#: Renderer of each experiment's results (``reproduce`` and ``report`` share them).
 #: The cells of ``benchmarks/apd_subspace_tables.py``'s records: (label, results key).
 _CELLS = [
     (f"{ood_set} {short}", f"{key_set}/{kind}")
@@ -438,6 +437,7 @@ def render_anomaly_cells(results, settings):
     return render_anomaly_cells_seeds([{"seed": results["seed"], "results": results}])
 
 
+#: Renderer of each experiment's results (``reproduce`` and ``report`` share them).
 RENDERERS = {
     "toy2d": render_toy2d,
     "classification": render_classification,
