@@ -66,6 +66,23 @@ def residual_std(xc, coords, v, block=50_000):
     return out
 
 
+def weight_variance(xc, block=50_000):
+    """Each weight's variance over the centred samples ``xc``."""
+    return torch.cat(
+        [xc[:, j : j + block].double().pow(2).sum(0) / (len(xc) - 1)
+         for j in range(0, xc.shape[1], block)]
+    ).float()  # fmt: skip
+
+
+def gan_weight_variance(g, v, n=20_000):
+    """Each weight's variance under the generator ``g`` of coordinates on ``v``'s rows
+    (``n`` draws of its own seed): ``diag(v^T Cov(c) v)``."""
+    z = torch.randn(n, g.latent_dim, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        cov = torch.cov(g(z).double().T)
+    return ((cov @ v.double()) * v.double()).sum(0).float()
+
+
 def residual_name(scale):
     """A row's suffix: `` + residual`` (scale 1) or `` + residual x 0.5``."""
     return " + residual" + ("" if scale == 1 else f" x {scale:g}")
@@ -95,6 +112,11 @@ def main():
         "--residual", type=float, nargs="*", default=None, metavar="SCALE",
         help="also each row with independent Gaussian noise of SCALE times the samples' "
         "per-weight standard deviation off the top k (P more stored floats); no SCALE: 1",
+    )  # fmt: skip
+    ap.add_argument(
+        "--match-variance", action="store_true",
+        help="also each GAN row with noise that tops each weight's variance up to the samples' "
+        "(the noise's variance: the samples' minus the GAN's own, at least 0)",
     )  # fmt: skip
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
@@ -153,6 +175,11 @@ def main():
             for a in scales:
                 report(f"whitened GAN, top {k_name}, {target} updates{residual_name(a)}",
                        with_noise(mean + c @ v, a * sd))  # fmt: skip
+            if args.match_variance:
+                top_up = (weight_variance(pcs[1]) - gan_weight_variance(g, v)).clamp_min(0)
+                report(f"whitened GAN, top {k_name}, {target} updates + variance matched",
+                       with_noise(mean + c @ v, top_up.sqrt()),
+                       topped_up_share=float((top_up > 0).float().mean()))  # fmt: skip
             g.train()
 
 
