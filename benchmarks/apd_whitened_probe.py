@@ -43,6 +43,7 @@ from apd_updates_probe import apd_params, banner, posterior_of, score
 
 from sklearn_apd import APDClassifier
 from sklearn_apd.experiments import BUDGETS
+from sklearn_apd.posteriors.apd._subspace import off_subspace_std
 from sklearn_apd.posteriors.apd._trainer import DistillationLog, GANTrainer, train_offline
 
 N_DRAWS = 200
@@ -55,15 +56,6 @@ def gan_settings(seed, **params):
     est = APDClassifier(random_state=seed, device="cpu", **params)
     est.device_ = torch.device("cpu")
     return est
-
-
-def residual_std(xc, coords, v, block=50_000):
-    """Per-weight standard deviation of the centred samples ``xc`` off the span of ``v``'s rows."""
-    out = torch.empty(xc.shape[1])
-    for j in range(0, xc.shape[1], block):
-        r = (xc[:, j : j + block] - coords @ v[:, j : j + block]).double()
-        out[j : j + block] = (r.pow(2).sum(0) / (len(xc) - 1)).sqrt().float()
-    return out
 
 
 def weight_variance(xc, block=50_000):
@@ -144,7 +136,7 @@ def main():
         k = n_components(pcs) if k_name == "all" else int(k_name)
         v = components(pcs, k)
         coords = coordinates(samples, mean, v)  # (K x k)
-        sd = None if args.residual is None else residual_std(pcs[1], coords, v)
+        sd = None if args.residual is None else off_subspace_std(pcs[1], coords, v)
         scales = (args.residual or [1.0]) if sd is not None else []
         if not args.no_samples:
             report(f"samples on top {k_name}", mean + coords[pick[:N_DRAWS]] @ v)

@@ -111,14 +111,23 @@ def principal_subspace(samples: torch.Tensor, k: int, residual: bool = False) ->
     variances = values[:with_variance] / max(1, n_samples - 1)
     components = components.contiguous()
     coordinates = centred @ components.T
-    residual_std = None
-    if residual:
-        residual_std = torch.empty(n_params, dtype=samples.dtype, device=samples.device)
-        for j in range(0, n_params, _BLOCK):
-            off = centred[:, j : j + _BLOCK] - coordinates @ components[:, j : j + _BLOCK]
-            var = off.double().pow(2).sum(0) / max(1, n_samples - 1)
-            residual_std[j : j + _BLOCK] = var.sqrt().to(samples.dtype)
+    residual_std = off_subspace_std(centred, coordinates, components) if residual else None
     return Subspace(mean, components, variances, coordinates, residual_std)
+
+
+def off_subspace_std(
+    centred: torch.Tensor, coordinates: torch.Tensor, components: torch.Tensor
+) -> torch.Tensor:
+    """Per weight, the standard deviation over the centred samples of what the rows of
+    ``components`` leave out: ``sqrt(sum_i (centred - coordinates @ components)[i, j]^2 /
+    (K - 1))``, in float64 over blocks of weights."""
+    n_samples, n_params = centred.shape
+    out = torch.empty(n_params, dtype=centred.dtype, device=centred.device)
+    for j in range(0, n_params, _BLOCK):
+        off = centred[:, j : j + _BLOCK] - coordinates @ components[:, j : j + _BLOCK]
+        var = off.double().pow(2).sum(0) / max(1, n_samples - 1)
+        out[j : j + _BLOCK] = var.sqrt().to(centred.dtype)
+    return out
 
 
 class SubspaceGenerator(nn.Module):
@@ -179,7 +188,7 @@ class SubspaceGenerator(nn.Module):
                 generator=g.manual_seed(int(seed)),
                 device=self.mean.device,
                 dtype=self.mean.dtype,
-            )  # fmt: skip
+            )
             for seed in seeds
         ]
         return torch.stack(rows) if rows else self.mean.new_empty(0, self.mean.numel())
