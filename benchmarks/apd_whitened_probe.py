@@ -86,6 +86,17 @@ def with_noise(draws, sd, seed=2):
     return draws + eps * sd
 
 
+def per_layer(module, spec):
+    """A per-weight scale from ``spec`` (one scale per layer, comma-separated): each
+    layer's weight and bias, in ``named_parameters()`` order, get its layer's scale."""
+    params = [p.numel() for _, p in module.named_parameters()]
+    scales = [float(a) for a in spec.split(",")]
+    if 2 * len(scales) != len(params):
+        msg = f"--residual-layers {spec!r}: {len(params) // 2} layers, not {len(scales)}"
+        raise ValueError(msg)
+    return torch.cat([torch.full((n,), scales[i // 2]) for i, n in enumerate(params)])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-home", default=None)
@@ -109,6 +120,11 @@ def main():
         "--match-variance", action="store_true",
         help="also each GAN row with noise that tops each weight's variance up to the samples' "
         "(the noise's variance: the samples' minus the GAN's own, at least 0)",
+    )  # fmt: skip
+    ap.add_argument(
+        "--residual-layers", nargs="*", default=[], metavar="A1,A2,...",
+        help="also each GAN row with the residual scaled per layer: one scale per layer "
+        "(weight and bias) in the network's order, e.g. 0,0.5,0.5",
     )  # fmt: skip
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
@@ -136,8 +152,10 @@ def main():
         k = n_components(pcs) if k_name == "all" else int(k_name)
         v = components(pcs, k)
         coords = coordinates(samples, mean, v)  # (K x k)
-        sd = None if args.residual is None else off_subspace_std(pcs[1], coords, v)
-        scales = (args.residual or [1.0]) if sd is not None else []
+        want_sd = args.residual is not None or args.residual_layers
+        sd = off_subspace_std(pcs[1], coords, v) if want_sd else None
+        scales = (args.residual or [1.0]) if args.residual is not None else []
+        layer_scales = {spec: per_layer(sgld.module_, spec) for spec in args.residual_layers}
         if not args.no_samples:
             report(f"samples on top {k_name}", mean + coords[pick[:N_DRAWS]] @ v)
             for a in scales:
@@ -166,6 +184,9 @@ def main():
             )  # fmt: skip
             for a in scales:
                 report(f"whitened GAN, top {k_name}, {target} updates{residual_name(a)}",
+                       with_noise(mean + c @ v, a * sd))  # fmt: skip
+            for spec, a in layer_scales.items():
+                report(f"whitened GAN, top {k_name}, {target} updates + residual x ({spec})",
                        with_noise(mean + c @ v, a * sd))  # fmt: skip
             if args.match_variance:
                 top_up = (weight_variance(pcs[1]) - gan_weight_variance(g, v)).clamp_min(0)
