@@ -126,6 +126,11 @@ def main():
         help="also each GAN row with the residual scaled per layer: one scale per layer "
         "(weight and bias) in the network's order, e.g. 0,0.5,0.5",
     )  # fmt: skip
+    ap.add_argument(
+        "--z-scale", type=float, nargs="*", default=[], metavar="S",
+        help="also each GAN row (and its residual rows) with the latent z scaled by S "
+        "(S < 1 narrows the draws, the truncation trick)",
+    )  # fmt: skip
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     extra = apd_params(args.apd_param)
@@ -188,6 +193,13 @@ def main():
             for spec, a in layer_scales.items():
                 report(f"whitened GAN, top {k_name}, {target} updates + residual x ({spec})",
                        with_noise(mean + c @ v, a * sd))  # fmt: skip
+            for zs in args.z_scale:
+                with torch.no_grad():
+                    c_s = g(z * zs)
+                name = f"whitened GAN, top {k_name}, {target} updates, z x {zs:g}"
+                report(name, mean + c_s @ v)
+                for a in scales:
+                    report(f"{name}{residual_name(a)}", with_noise(mean + c_s @ v, a * sd))
             if args.match_variance:
                 top_up = (weight_variance(pcs[1]) - gan_weight_variance(g, v)).clamp_min(0)
                 report(f"whitened GAN, top {k_name}, {target} updates + variance matched",
