@@ -1,10 +1,12 @@
 """The reproduction report is rendered from its results files and cannot drift from them."""
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 from sklearn_apd._cli import main
+from sklearn_apd.experiments import EXPERIMENTS
 from sklearn_apd.experiments._report import (
     RENDERERS,
     render_active_learning_seeds,
@@ -35,6 +37,19 @@ def test_the_committed_report_matches_its_results_files(capsys):
     readme = README.read_text()
     for block_id in ("demo", "summary"):  # the README's results are generated too
         assert f"<!-- report:{block_id} -->" in readme
+
+
+def test_every_experiment_section_of_the_report_is_rendered_from_a_file():
+    """A ``## EXPERIMENT (...), BUDGET budget`` section holds a marked table: no table without
+    its results file (issue #21). Benchmark sections cite their raw files instead."""
+    sections = re.split(r"^## ", DOCS.read_text(), flags=re.M)[1:]
+    experiment_sections = [
+        s for s in sections
+        if s.split()[0].rstrip(",:") in EXPERIMENTS and " budget" in s.splitlines()[0]
+    ]  # fmt: skip
+    assert len(experiment_sections) >= 10
+    for section in experiment_sections:
+        assert "<!-- report:" in section, f"no rendered table under '## {section.splitlines()[0]}'"
 
 
 def test_a_drifted_table_is_found_and_rewritten(tmp_path, capsys):
