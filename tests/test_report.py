@@ -195,6 +195,14 @@ def test_the_summary_marks_resumed_runs_whose_time_is_partial():
     assert "| 1 * |" in text and "their time is not in the wall time" in text
 
 
+def test_the_summary_marks_runs_that_reused_an_earlier_experiments_fits():
+    record = _anomaly_record(0, "large", 0.99, 0.98) | {"reused_fits": ["SGLD fcNN2"]}
+    text = render_summary({("anomaly", "anomaly_large"): [record]})
+    assert "| 1 + |" in text and "reused the network fits" in text
+    alone = render_summary({("anomaly", "anomaly_large"): [_anomaly_record(0, "large", 1, 1)]})
+    assert "| 1 |" in alone and "+:" not in alone
+
+
 def test_the_summary_orders_experiments_as_the_paper_and_large_before_quick():
     groups = {
         ("anomaly", "anomaly_quick"): [_anomaly_record(0, "quick", 0.9, 0.8)],

@@ -917,7 +917,7 @@ def render_summary(groups) -> str:
         "headline, ours [paper] |",
         "|---|---|---|---|---|---|---|",
     ]
-    order, resumed = list(_HEADLINES), False
+    order, resumed, reused = list(_HEADLINES), False, False
     shown = {key: records for key, records in groups.items() if key[0] in _HEADLINES}
     for (name, stem), records in sorted(
         shown.items(), key=lambda kv: (order.index(kv[0][0]), kv[1][0]["budget"] != "large")
@@ -928,6 +928,9 @@ def render_summary(groups) -> str:
         if any(r.get("resumed_parts") for r in records):
             minutes += " *"
             resumed = True
+        if any(r.get("reused_fits") for r in records):
+            minutes += " +"
+            reused = True
         machines = "; ".join(dict.fromkeys(_short_machine(r["machine"]) for r in records))
         dates = _range(sorted({r["date"] for r in records}), "{}")
         seeds = ", ".join(str(r["seed"]) for r in records)
@@ -941,6 +944,11 @@ def render_summary(groups) -> str:
         lines[-1] += (
             " *: a run that resumed parts of an interrupted one (`resumed_parts`); their time "
             "is not in the wall time."
+        )
+    if reused:
+        lines[-1] += (
+            " +: a run that reused the network fits of an earlier experiment of the same "
+            "command (`reused_fits`); their time is in that experiment's row, not in this one."
         )
     return "\n".join(lines)
 
