@@ -151,8 +151,9 @@ BUDGETS["large"] = replace(
 )  # fmt: skip
 # The quick budget's subspace APD trains as long as large's (10,000 updates, about 2 minutes a
 # fit on 2 cores): after 1,000 its draws were heavy-tailed (median whitened norm 3.9 against the
-# samples' 7.0, coordinate kurtosis up to 23) and their BALD AUROC swung by 0.1 with the draws'
-# seed; after 10,000 they match the samples (6.5, kurtosis 1.9-3.6; benchmarks/RESULTS.md).
+# samples' 7.0, coordinate kurtosis up to 23) and their BALD AUROC swung by 10 points with the
+# draws' seed; after 10,000 they match the samples (6.5, kurtosis at most 3.6;
+# benchmarks/apd_quick_budget_draws.py, benchmarks/RESULTS.md).
 BUDGETS["quick"] = replace(BUDGETS["quick"], apd_subspace=50, apd_subspace_residual=0.5)
 
 
