@@ -179,9 +179,10 @@ def main():
                 c = g(z)
             ratio = c.double().var(0) / coords.double().var(0)
             w = log.arrays()["wasserstein"]
+            draws = mean + c @ v
             report(
                 f"whitened GAN, top {k_name}, {target} updates",
-                mean + c @ v,
+                draws,
                 gan_s=round(gan_s, 1),
                 wasserstein_last50=float(w[-50:].mean()),
                 variance_ratio={str(i): float(ratio[i - 1]) for i in (1, 5, 10, 20, 50, 100, 500)
@@ -189,21 +190,21 @@ def main():
             )  # fmt: skip
             for a in scales:
                 report(f"whitened GAN, top {k_name}, {target} updates{residual_name(a)}",
-                       with_noise(mean + c @ v, a * sd))  # fmt: skip
+                       with_noise(draws, a * sd))  # fmt: skip
             for spec, a in layer_scales.items():
                 report(f"whitened GAN, top {k_name}, {target} updates + residual x ({spec})",
-                       with_noise(mean + c @ v, a * sd))  # fmt: skip
+                       with_noise(draws, a * sd))  # fmt: skip
             for zs in args.z_scale:
                 with torch.no_grad():
-                    c_s = g(z * zs)
+                    draws_s = mean + g(z * zs) @ v
                 name = f"whitened GAN, top {k_name}, {target} updates, z x {zs:g}"
-                report(name, mean + c_s @ v)
+                report(name, draws_s)
                 for a in scales:
-                    report(f"{name}{residual_name(a)}", with_noise(mean + c_s @ v, a * sd))
+                    report(f"{name}{residual_name(a)}", with_noise(draws_s, a * sd))
             if args.match_variance:
                 top_up = (weight_variance(pcs[1]) - gan_weight_variance(g, v)).clamp_min(0)
                 report(f"whitened GAN, top {k_name}, {target} updates + variance matched",
-                       with_noise(mean + c @ v, top_up.sqrt()),
+                       with_noise(draws, top_up.sqrt()),
                        topped_up_share=float((top_up > 0).float().mean()))  # fmt: skip
             g.train()
 
