@@ -381,6 +381,38 @@ def test_mlp_gradient_by_hand_refuses_dropout():
         mlp_cross_entropy_grad_(net, torch.ones(2, 3), torch.zeros(2, dtype=torch.long), [])
 
 
+def test_bound_mlp_gradient_is_the_function_bit_for_bit():
+    """`MLPGradient` keeps weights, transposes and per-batch-size constants between
+    calls: its losses, gradients and descent steps equal the function's exactly, over
+    batch sizes that change and weights that change in place in between."""
+    from sklearn_apd.nets import MLPGradient, mlp_cross_entropy_grad_
+
+    torch.manual_seed(0)
+    net = MLP((16, 9), n_features_in=12, n_classes=4)
+    twin = MLP((16, 9), n_features_in=12, n_classes=4)
+    twin.load_state_dict(net.state_dict())
+    bound = MLPGradient(net)
+    for size in (33, 1, 33, 32):
+        x, y = torch.randn(size, 12), torch.randint(0, 4, (size,))
+        got = [torch.empty_like(p) for p in net.parameters()]
+        want = [torch.empty_like(p) for p in twin.parameters()]
+        with torch.no_grad():
+            loss = bound(x, y, got)
+        assert torch.equal(loss, mlp_cross_entropy_grad_(twin, x, y, want))
+        assert all(torch.equal(g, w) for g, w in zip(got, want))
+        with torch.no_grad():  # a descent step, then the next size sees the new weights
+            assert torch.equal(
+                bound(x, y, descent=(0.99, 0.3)),
+                mlp_cross_entropy_grad_(twin, x, y, descent=(0.99, 0.3)),
+            )
+        assert all(torch.equal(p, q) for p, q in zip(net.parameters(), twin.parameters()))
+    assert len(bound._constants) == 3
+    with pytest.raises(ValueError, match="exactly one of grads and descent"):
+        bound(x, y)
+    with pytest.raises(ValueError, match="without dropout"):
+        MLPGradient(MLP((4,), dropout=0.1, n_features_in=3, n_classes=2))
+
+
 def _fit_both_ways(make, X, y):
     fast, slow = make(), make()
     slow._use_manual_gradient = False

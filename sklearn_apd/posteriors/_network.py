@@ -38,7 +38,7 @@ from .._utils import (
     seeded_global_rng,
 )
 from ..exceptions import DivergenceError
-from ..nets import MLP, ParameterLayout, mlp_cross_entropy_grad_
+from ..nets import MLP, MLPGradient, ParameterLayout
 from ..prediction import PosteriorDrawsMixin, PosteriorPredictionMixin
 from ..sampling import SGLD, balanced_batches
 from ._routed_params import RoutedParamsMixin
@@ -353,6 +353,7 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         )
         it = self.n_iter_
         self._manual_grads = self._manual_gradient_buffers()
+        self._mlp_gradient = None
         batch_hooks = self._has_batch_hooks()
         group_params = self.optimizer_.param_groups[0]["params"]
         module_params = list(self.module_.parameters())
@@ -371,6 +372,8 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
                     self.notify("on_epoch_begin", dataset_train=None, dataset_valid=None)
                     loss_sum = torch.zeros((), device=self.device_)
                     steps = 0
+                    if self._manual_grads is not None:  # bound anew: a callback may swap weights
+                        self._mlp_gradient = MLPGradient(self.module_)
                     for idx in self._iterate_minibatches(n, generator):
                         if idx.dim() == 1:  # index_select: a third of X[idx]'s cost
                             batch = (X.index_select(0, idx), y.index_select(0, idx))
@@ -403,7 +406,7 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         finally:
             bar.close()
             self.n_iter_ = it
-            del self._manual_grads, self._fuse_update
+            del self._manual_grads, self._fuse_update, self._mlp_gradient
 
     def _has_batch_hooks(self):
         """Whether the estimator or one of its callbacks acts on ``on_batch_begin/end``.
@@ -491,12 +494,14 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         xb, yb = batch
         grads = getattr(self, "_manual_grads", None)
         if grads is not None:  # the same gradient, without autograd (an MLP's own)
+            gradient = self._mlp_gradient
             factors = self._fused_factors()
-            if factors is not None:  # SGLD: gradient step inside the backward pass
-                loss = mlp_cross_entropy_grad_(self.module_, xb, yb, descent=factors)
-                self.optimizer_.step_noise_()
-                return loss
-            loss = mlp_cross_entropy_grad_(self.module_, xb, yb, grads)
+            with torch.no_grad():
+                if factors is not None:  # SGLD: gradient step inside the backward pass
+                    loss = gradient(xb, yb, descent=factors)
+                    self.optimizer_._add_noise()
+                    return loss
+                loss = gradient(xb, yb, grads)
         else:
             self.optimizer_.zero_grad(set_to_none=True)
             y_pred = self.module_(xb)

@@ -192,6 +192,10 @@ class SGLD(torch.optim.Optimizer):
     @torch.no_grad()
     def step_noise_(self) -> None:
         """The noise part σ ξ of one ``"sgld"`` update (see `gradient_step_factors`)."""
+        self._add_noise()
+
+    def _add_noise(self) -> None:
+        """`step_noise_` for a caller already under ``torch.no_grad()``."""
         group = self.param_groups[0]
         std = sgld_noise_std(group["lr"], group["temperature"], group["num_data"])
         if std > 0:
