@@ -18,12 +18,22 @@ machine and is worth building into the sampler (with a generator of its own,
 so the stream stays deterministic); if it is close to ``same thread`` the two
 cores are already busy with the gradient.
 
+A second table times the draw for fcNN1's and fcNN2's weight counts (79,510
+and 478,410 values), ms per draw: one ``normal_`` from one generator, against
+the two halves drawn at once from two generators, one on the calling thread
+and one on a worker thread (a persistent thread fed by a queue, as a sampler
+would keep it); alone, and right after a 2-thread matrix product as in a step.
+If the halves take about half the time after a product, two generators would
+buy a cheaper draw (at the price of another noise stream).
+
 Usage: python benchmarks/bench_noise_overlap.py [--iters 3000] [--repeats 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import queue
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -84,6 +94,52 @@ def sgld_loop(X, y, n_iter, mode, lr=0.05, wd=1e-3, seed=0):
     return 1e3 * elapsed / n_iter
 
 
+def draw_probe(n_values, n_draws, mode, product=None):
+    """ms per draw of ``n_values`` normals: one generator, or two halves in two threads.
+
+    With ``product=(a, b)`` each draw follows ``a @ b`` (as in a step, where the
+    backward pass's last product precedes the draw); its time is subtracted.
+    """
+    buf = torch.empty(n_values)
+    half = n_values // 2
+    first, second = torch.Generator().manual_seed(0), torch.Generator().manual_seed(1)
+
+    def before():
+        if product is not None:
+            torch.mm(*product)
+
+    if mode == "product only":
+        t0 = time.perf_counter()
+        for _ in range(n_draws):
+            before()
+        return 1e3 * (time.perf_counter() - t0) / n_draws
+    if mode == "one":
+        t0 = time.perf_counter()
+        for _ in range(n_draws):
+            before()
+            buf.normal_(generator=first)
+        return 1e3 * (time.perf_counter() - t0) / n_draws
+    jobs, done = queue.SimpleQueue(), queue.SimpleQueue()
+
+    def worker():
+        while (part := jobs.get()) is not None:
+            part.normal_(generator=second)
+            done.put(None)
+
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    t0 = time.perf_counter()
+    for _ in range(n_draws):
+        before()
+        jobs.put(buf[half:])
+        buf[:half].normal_(generator=first)
+        done.get()
+    elapsed = time.perf_counter() - t0
+    jobs.put(None)
+    thread.join()
+    return 1e3 * elapsed / n_draws
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--iters", type=int, default=3000)
@@ -105,6 +161,25 @@ def main():
     print("|---|---|---|")
     for name, ms in times.items():
         print(f"| {name} | {ms:.3f} | {times['noise, same thread'] / ms:.2f}x |")
+    print()
+    print(f"# the draw, median of {args.repeats} alternating repeats; 'after a product': each")
+    print("# draw follows a (100 x 784) @ (784 x 400) product on 2 threads, its time subtracted")
+    print("| values | one generator, ms | two halves in two threads, ms | speed-up |")
+    print("|---|---|---|---|")
+    product = (torch.randn(100, 784, generator=gen), torch.randn(784, 400, generator=gen))
+    for n_values in (79_510, 478_410):
+        n_draws = max(50, 3 * 10**8 // (n_values * 1000))
+        for label, prod in (("alone", None), ("after a product", product)):
+            modes = ("one", "split") + (("product only",) if prod is not None else ())
+            for mode in modes:  # warm-up
+                draw_probe(n_values, 20, mode, prod)
+            draws = {
+                m: lambda m=m, n=n_values, k=n_draws, p=prod: draw_probe(n, k, m, p) for m in modes
+            }
+            ms = alternating_medians(draws, args.repeats)
+            base = ms.get("product only", 0.0)
+            one, split = ms["one"] - base, ms["split"] - base
+            print(f"| {n_values:,}, {label} | {one:.3f} | {split:.3f} | {one / split:.2f}x |")
 
 
 if __name__ == "__main__":
