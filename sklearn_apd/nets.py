@@ -206,7 +206,8 @@ class MLPGradient:
 
     Holds the layers' weights, their transposed views and biases, and the
     per-batch-size constants of the backward pass, so that a training loop
-    pays only for the arithmetic (on fcNN1 the set-up is a tenth of a step).
+    pays only for the arithmetic (on fcNN1, with the fit's single ``no_grad``,
+    about 60 us of a 0.7 ms SGLD step; `benchmarks/RESULTS.md`, 2026-12-06).
     The values are `mlp_cross_entropy_grad_`'s, bit for bit. The caller turns
     autograd off (``torch.no_grad()``) and builds a new one when the module's
     parameters are replaced (in-place changes, as an optimizer makes, are seen).

@@ -546,6 +546,26 @@ def test_sgld_offers_the_fused_step_only_when_step_would_do_the_same():
     torch.testing.assert_close(w.detach(), expected)
 
 
+def test_fused_fit_adds_a_subclass_noise(digits):
+    """The fused step adds the noise through `SGLD.step_noise_` when a subclass overrides it."""
+    from sklearn_apd import SGLD, SGLDClassifier
+
+    X, _, y, _ = digits
+    calls = []
+
+    class Counted(SGLD):
+        def step_noise_(self):
+            calls.append(1)
+            super().step_noise_()
+
+    counted = SGLDClassifier(
+        optimizer=Counted, max_iter=30, burn_in=10, thinning=10, random_state=0
+    ).fit(X, y)
+    assert len(calls) == counted.n_iter_ == 30
+    plain = SGLDClassifier(max_iter=30, burn_in=10, thinning=10, random_state=0).fit(X, y)
+    assert torch.equal(counted.samples_, plain.samples_)  # the same noise, the same samples
+
+
 def test_batch_callbacks_still_see_every_batch_and_its_gradient(digits):
     """A callback acting per batch turns the fused update off: it sees each step's gradient."""
     from skorch.callbacks import Callback
