@@ -62,6 +62,14 @@ def matmul_peak(repeats: int = 3, device="cpu") -> float:
     return 2 * 4096**3 / best_time(lambda: a @ b, repeats, device) / 1e9
 
 
+def copy_bandwidth(repeats: int = 3, device="cpu", mib: int = 256) -> float:
+    """GB/s of a ``mib``-MiB float32 copy on ``device``, bytes read plus bytes written."""
+    src = torch.randn(mib * 2**18, device=device)
+    dst = torch.empty_like(src)
+    dst.copy_(src)
+    return 2 * src.numel() * 4 / best_time(lambda: dst.copy_(src), repeats, device) / 1e9
+
+
 def alternating_medians(runs: dict, repeats: int) -> dict:
     """``{name: median of repeats}`` of each ``runs[name]()``, calling them in turn.
 

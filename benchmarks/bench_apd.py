@@ -14,6 +14,15 @@ per iteration, each implementation's own floor and ratio, the ratio to the
 straightforward iteration's floor (the issue's yardstick: the work the
 algorithm asks for) and the speed-up.
 
+A second table (added 2026-12-06) puts each implementation against a roofline
+floor: every aten op that moves data (views excluded) costs at least the
+larger of its FLOPs at the matmul peak and its bytes (every tensor it reads
+and writes, counted once per op, as if nothing stayed in a cache) at the
+machine's copy bandwidth, measured in the same run; the floor is the sum over
+the ops of an iteration. On flat 79,510-weight vectors most operands are
+(100 x 79,510) matrices of 32 MB, larger than the caches, so an op's bytes
+bound it as often as its FLOPs do.
+
 On ``--device cuda`` both implementations run on the GPU and the peak is the
 GPU's fp32 product (the clock waits for the GPU).
 
@@ -32,7 +41,7 @@ import argparse
 
 import numpy as np
 import torch
-from _device import add_device_argument, clock, machine_line, matmul_peak
+from _device import add_device_argument, clock, copy_bandwidth, machine_line, matmul_peak
 from sklearn.frozen import FrozenEstimator
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import flop_registry
@@ -49,20 +58,51 @@ class CountFlops(TorchDispatchMode):
 
     (torch's FlopCounterMode cannot follow the gradient penalty's
     autograd.grad; this uses the same per-op formulas without module tracking.)
+    With ``peak`` (GFLOP/s) and ``bandwidth`` (GB/s) it also sums each op's
+    roofline time, ``max(flops / peak, bytes / bandwidth)`` (`roofline_s`).
     """
 
-    def __init__(self):
+    def __init__(self, peak=None, bandwidth=None):
         super().__init__()
         self.flops = 0
+        self.peak, self.bandwidth = peak, bandwidth
+        self.roofline_s = 0.0
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
         packet = func._overloadpacket
         formula = flop_registry.get(INPLACE.get(packet, packet))
-        if formula is not None:
-            self.flops += formula(*args, **kwargs, out_val=out)
+        flops = formula(*args, **kwargs, out_val=out) if formula is not None else 0
+        self.flops += flops
+        if self.peak and not _is_view(func):
+            moved = _tensor_bytes((args, kwargs)) + _tensor_bytes(out)
+            self.roofline_s += max(flops / (self.peak * 1e9), moved / (self.bandwidth * 1e9))
         return out
+
+
+def _is_view(func) -> bool:
+    """Whether an aten op only makes a view (moves no data)."""
+    schema = func._schema
+    return bool(schema.returns) and all(
+        r.alias_info is not None and not r.alias_info.is_write for r in schema.returns
+    )
+
+
+def _tensor_bytes(tree) -> int:
+    """Bytes of the distinct tensors in a nest of tuples, lists and dicts."""
+    seen, total, stack = set(), 0, [tree]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, torch.Tensor):
+            if id(item) not in seen:
+                seen.add(id(item))
+                total += item.numel() * item.element_size()
+        elif isinstance(item, (tuple, list)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return total
 
 
 def reference_step(apd, draw_real, critic, optimizers, generator, gen):
@@ -123,13 +163,14 @@ def batch_drawer(samples):
     return draw
 
 
-def measure(step, args, iters, device):
-    with CountFlops() as counter:
+def measure(step, args, iters, device, peak=None, bandwidth=None):
+    """``(flops, seconds, roofline seconds)`` of one iteration (timed over ``iters``)."""
+    with CountFlops(peak, bandwidth) as counter:
         step(*args)
     t0 = clock(device)
     for _ in range(iters):
         step(*args)
-    return counter.flops, (clock(device) - t0) / iters
+    return counter.flops, (clock(device) - t0) / iters, counter.roofline_s
 
 
 def main():
@@ -141,7 +182,8 @@ def main():
     device = args.device
     print(machine_line("bench_apd", device))
     peak = matmul_peak(3, device)
-    print(f"fp32 matmul 4096^3 peak: {peak:.1f} GFLOP/s")
+    bandwidth = copy_bandwidth(3, device)
+    print(f"fp32 matmul 4096^3 peak: {peak:.1f} GFLOP/s; copy bandwidth {bandwidth:.1f} GB/s")
     rng = np.random.default_rng(0)
     X = rng.random((1000, 784), dtype=np.float32)
     y = rng.integers(0, 10, 1000)
@@ -151,6 +193,7 @@ def main():
         "| floor (own FLOPs) | ratio | ratio to the straightforward floor | speed-up |"
     )
     print("|---|---|---|---|---|---|---|---|")
+    rooflines = {}
     for gan in ("wgan-gp", "wgan", "gan"):
         apd = APDClassifier(
             FrozenEstimator(sgld), gan=gan, max_iter=1, device=device, random_state=0
@@ -172,7 +215,7 @@ def main():
             if name.startswith("sklearn-apd"):
                 rows = name == "sklearn-apd" and samples.shape[0] < apd.batch_size
                 step_args = (draw_rows if rows else draw, 1)
-                flops, secs = measure(trainer.step, step_args, args.iters, device)
+                measured = measure(trainer.step, step_args, args.iters, device, peak, bandwidth)
             else:
                 optimizers = trainer.optimizers  # RMSprop for "wgan"
                 if settings.optimizer == "adam":  # plain (unfused), as a loop writes it
@@ -183,18 +226,25 @@ def main():
                         for o in optimizers
                     )
                 step_args = (settings, draw, trainer.critic, optimizers, trainer.generator)
-                flops, secs = measure(
-                    reference_step, (*step_args, trainer.rng), args.iters, device
+                measured = measure(
+                    reference_step, (*step_args, trainer.rng), args.iters, device, peak, bandwidth
                 )
-            results[name] = (flops, secs)
+            results[name] = measured
         ref_floor = results["straightforward"][0] / (peak * 1e9)
-        for name, (flops, secs) in results.items():
+        for name, (flops, secs, _) in results.items():
             floor = flops / (peak * 1e9)
             print(
                 f"| {gan} | {name} | {flops / 1e9:.1f} GFLOP | {secs:.3f} s | {floor:.3f} s "
                 f"| {secs / floor:.2f}x | {secs / ref_floor:.2f}x "
                 f"| {results['straightforward'][1] / secs:.2f}x |"
             )
+        rooflines[gan] = results
+    print()
+    print("| objective | implementation | seconds / iteration | roofline floor | ratio |")
+    print("|---|---|---|---|---|")
+    for gan, results in rooflines.items():
+        for name, (_, secs, roofline) in results.items():
+            print(f"| {gan} | {name} | {secs:.3f} s | {roofline:.3f} s | {secs / roofline:.2f}x |")
 
 
 if __name__ == "__main__":
