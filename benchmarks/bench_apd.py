@@ -17,8 +17,9 @@ algorithm asks for) and the speed-up.
 A second table (added 2026-12-06) puts each implementation against a roofline
 floor: every aten op that moves data (views excluded) costs at least the
 larger of its FLOPs at the matmul peak and its bytes (every tensor it reads
-and writes, counted once per op, as if nothing stayed in a cache) at the
-machine's copy bandwidth, measured in the same run; the floor is the sum over
+and writes, counted once per op, as if nothing stayed in a cache; a gather
+only the rows it takes, a fill only what it writes) at the machine's copy
+bandwidth, measured in the same run; the floor is the sum over
 the ops of an iteration. On flat 79,510-weight vectors most operands are
 (100 x 79,510) matrices of 32 MB, larger than the caches, so an op's bytes
 bound it as often as its FLOPs do.
@@ -32,7 +33,10 @@ iteration runs the critic's real products over the K samples
 (``_trainer.RealRows``, ``train_offline``'s default then); a third row,
 "sklearn-apd, gathered", is the same iteration on gathered batches.
 
+``--breakdown`` prints the package's WGAN-GP roofline per aten op.
+
 Usage: python benchmarks/bench_apd.py [--iters 10] [--samples 2000] [--device cpu|cuda]
+       [--breakdown]
 """
 
 from __future__ import annotations
@@ -67,6 +71,7 @@ class CountFlops(TorchDispatchMode):
         self.flops = 0
         self.peak, self.bandwidth = peak, bandwidth
         self.roofline_s = 0.0
+        self.per_op = {}  # aten op -> [calls, FLOP time, byte time, roofline time] (seconds)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -76,9 +81,34 @@ class CountFlops(TorchDispatchMode):
         flops = formula(*args, **kwargs, out_val=out) if formula is not None else 0
         self.flops += flops
         if self.peak and not _is_view(func):
-            moved = _tensor_bytes((args, kwargs)) + _tensor_bytes(out)
-            self.roofline_s += max(flops / (self.peak * 1e9), moved / (self.bandwidth * 1e9))
+            flop_s = flops / (self.peak * 1e9)
+            byte_s = _bytes_moved(packet, args, kwargs, out) / (self.bandwidth * 1e9)
+            self.roofline_s += max(flop_s, byte_s)
+            entry = self.per_op.setdefault(str(packet), [0, 0.0, 0.0, 0.0])
+            entry[0] += 1
+            entry[1] += flop_s
+            entry[2] += byte_s
+            entry[3] += max(flop_s, byte_s)
         return out
+
+
+# Ops that read only part of an operand: a gather reads the rows it writes (and
+# its indices), a fill reads nothing.
+GATHERS = {torch.ops.aten.index, torch.ops.aten.index_select, torch.ops.aten.gather}
+FILLS = {
+    torch.ops.aten.zeros_like, torch.ops.aten.ones_like, torch.ops.aten.full_like,
+    torch.ops.aten.empty_like, torch.ops.aten.zero_, torch.ops.aten.fill_,
+}  # fmt: skip
+
+
+def _bytes_moved(packet, args, kwargs, out) -> int:
+    """Bytes an op reads and writes, each tensor once (see `GATHERS`, `FILLS`)."""
+    if packet in GATHERS:
+        indices = [a for a in args[1:] if isinstance(a, (torch.Tensor, list, tuple))]
+        return 2 * _tensor_bytes(out) + _tensor_bytes(indices)
+    if packet in FILLS:
+        return 0 if packet is torch.ops.aten.empty_like else _tensor_bytes(out)
+    return _tensor_bytes((args, kwargs)) + _tensor_bytes(out)
 
 
 def _is_view(func) -> bool:
@@ -164,19 +194,22 @@ def batch_drawer(samples):
 
 
 def measure(step, args, iters, device, peak=None, bandwidth=None):
-    """``(flops, seconds, roofline seconds)`` of one iteration (timed over ``iters``)."""
+    """``(flops, seconds, roofline seconds, per-op roofline)`` of one iteration."""
     with CountFlops(peak, bandwidth) as counter:
         step(*args)
     t0 = clock(device)
     for _ in range(iters):
         step(*args)
-    return counter.flops, (clock(device) - t0) / iters, counter.roofline_s
+    return counter.flops, (clock(device) - t0) / iters, counter.roofline_s, counter.per_op
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--iters", type=int, default=10)
     ap.add_argument("--samples", type=int, default=2000)
+    ap.add_argument(
+        "--breakdown", action="store_true", help="per-op roofline of the package's WGAN-GP update"
+    )
     add_device_argument(ap)
     args = ap.parse_args()
     device = args.device
@@ -231,7 +264,7 @@ def main():
                 )
             results[name] = measured
         ref_floor = results["straightforward"][0] / (peak * 1e9)
-        for name, (flops, secs, _) in results.items():
+        for name, (flops, secs, *_) in results.items():
             floor = flops / (peak * 1e9)
             print(
                 f"| {gan} | {name} | {flops / 1e9:.1f} GFLOP | {secs:.3f} s | {floor:.3f} s "
@@ -243,8 +276,21 @@ def main():
     print("| objective | implementation | seconds / iteration | roofline floor | ratio |")
     print("|---|---|---|---|---|")
     for gan, results in rooflines.items():
-        for name, (_, secs, roofline) in results.items():
+        for name, (_, secs, roofline, _) in results.items():
             print(f"| {gan} | {name} | {secs:.3f} s | {roofline:.3f} s | {secs / roofline:.2f}x |")
+    if args.breakdown:
+        per_op = rooflines["wgan-gp"]["sklearn-apd"][3]
+        print()
+        print("| aten op (sklearn-apd, wgan-gp) | calls | FLOP time | byte time | roofline |")
+        print("|---|---|---|---|---|")
+        for op, (calls, flop_s, byte_s, roof_s) in sorted(
+            per_op.items(), key=lambda kv: -kv[1][3]
+        ):
+            if roof_s >= 1e-3:
+                print(
+                    f"| {op} | {calls} | {1e3 * flop_s:.1f} ms | {1e3 * byte_s:.1f} ms "
+                    f"| {1e3 * roof_s:.1f} ms |"
+                )
 
 
 if __name__ == "__main__":
