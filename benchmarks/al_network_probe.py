@@ -24,7 +24,10 @@ ConvNet (#20, item 4; 2026-12-05, seventh session): a NAME containing
 ``convnet`` runs ``nets.ConvNet(pool="max", norm="batch")`` (``norm="group"``
 with ``group`` in the NAME), with ``dropout=0.25`` under MC dropout; an
 ``-lrX`` token (decimal) sets the lr, e.g. ``mcd-adam-convnet-lr0.003@150``
-(al_convnet_probe.py's few-label choice). Its reduced protocol sets
+(al_convnet_probe.py's few-label choice). ``psgld-`` samples with
+``method="psgld"`` and a ``-dropX`` token sets ``ConvNet(dropout=X)`` under a
+sampler (2026-12-06), e.g. ``psgld-convnet-drop0.25-lr0.006-t0.001@600``. Its
+reduced protocol sets
 ``POOL_SUB`` (pool points scored per round, default 2000), ``DRAWS`` (draws
 per prediction, default 20) and ``N_EVAL`` (test images, default 1000); values
 other than the defaults go into the result's file name.
@@ -180,6 +183,10 @@ for spec in which:
     if "convnet" in name:  # nets.ConvNet in its few-label configuration (al_convnet_probe.py)
         norm = "group" if "group" in name else "batch"
         common.update(module=ConvNet, module__pool="max", module__norm=norm)
+        # a "-dropX" token: ConvNet(dropout=X) under a sampler too (2026-12-06)
+        drop = [t for t in name.split("@")[0].split("-") if t.startswith("drop")]
+        if drop:
+            common["module__dropout"] = float(drop[0][4:])
     if name.startswith("mcd-adam"):
         extra = {"dropout": 0.25} if "convnet" in name else {}
         est = MCDropoutClassifier(
@@ -188,7 +195,7 @@ for spec in which:
         )  # fmt: skip
     elif name.startswith("mcd-sgd"):
         est = MCDropoutClassifier(lr=0.05, momentum=0.9, weight_decay=1e-3, n_samples=20, **common)
-    elif name.startswith(("sgld-", "sghmc-")):
+    elif name.startswith(("sgld-", "sghmc-", "psgld-")):
         iters = common["max_iter"]
         est = SGLDClassifier(
             method=name.split("-")[0],
