@@ -208,8 +208,9 @@ class MLPGradient:
     per-batch-size constants of the backward pass, so that a training loop
     pays only for the arithmetic (on fcNN1, with the fit's single ``no_grad``,
     about 60 us of a 0.7 ms SGLD step; `benchmarks/RESULTS.md`, 2026-12-06).
-    The values are `mlp_cross_entropy_grad_`'s, bit for bit. The caller turns
-    autograd off (``torch.no_grad()``) and builds a new one when the module's
+    The values are `mlp_cross_entropy_grad_`'s, bit for bit. Called with autograd
+    on, it turns it off for the call; a training loop saves that switch by calling
+    it under its own ``torch.no_grad()``. Build a new one when the module's
     parameters are replaced (in-place changes, as an optimizer makes, are seen).
 
     Parameters
@@ -260,6 +261,9 @@ class MLPGradient:
         descent: tuple[float, float] | None = None,
     ) -> torch.Tensor:
         """The mean cross-entropy on ``(x, y)``; writes ``grads`` or applies ``descent``."""
+        if torch.is_grad_enabled():  # in-place steps on the weights need autograd off
+            with torch.no_grad():
+                return self(x, y, grads, descent=descent)
         if (grads is None) == (descent is None):
             raise ValueError("mlp_cross_entropy_grad_ takes exactly one of grads and descent.")
         weights, weights_t, biases = self.weights, self.weights_t, self.biases

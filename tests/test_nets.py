@@ -407,6 +407,11 @@ def test_bound_mlp_gradient_is_the_function_bit_for_bit():
             )
         assert all(torch.equal(p, q) for p, q in zip(net.parameters(), twin.parameters()))
     assert len(bound._constants) == 3
+    # with autograd on it turns it off itself (the in-place step would refuse a leaf)
+    assert torch.equal(
+        bound(x, y, descent=(1.0, 0.1)), mlp_cross_entropy_grad_(twin, x, y, descent=(1.0, 0.1))
+    )
+    assert all(torch.equal(p, q) for p, q in zip(net.parameters(), twin.parameters()))
     with pytest.raises(ValueError, match="exactly one of grads and descent"):
         bound(x, y)
     with pytest.raises(ValueError, match="without dropout"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Iterable
 
@@ -177,11 +178,7 @@ class SGLD(torch.optim.Optimizer):
         see the gradient), a subclass with its own ``step``, or step hooks
         (they expect `step` to run).
         """
-        if (
-            len(self.param_groups) != 1
-            or type(self).step is not SGLD.step
-            or self._has_step_hooks()
-        ):
+        if len(self.param_groups) != 1 or not _inherits_step(type(self)) or self._has_step_hooks():
             return None
         group = self.param_groups[0]
         if group["method"] != "sgld":
@@ -248,6 +245,16 @@ class SGLD(torch.optim.Optimizer):
             for p, buffer in zip(params, state.get("buffers", ())):
                 self.state[p]["buffer"] = buffer
         return loss
+
+
+def _inherits_step(cls) -> bool:
+    """Whether ``cls`` runs `SGLD.step` itself, not a ``step`` of its own.
+
+    torch wraps ``step`` in a profiling hook on the class of the first instance
+    it sees (``Optimizer._patch_step_function``): a subclass made before any
+    `SGLD` gets its own wrapper around the same function, so compare unwrapped.
+    """
+    return inspect.unwrap(cls.step) is inspect.unwrap(SGLD.step)
 
 
 def check_method_settings(method, friction, precond_decay, precond_eps) -> None:
