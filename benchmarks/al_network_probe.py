@@ -96,6 +96,12 @@ class GalNet(nn.Module):
         return self.out(self.d2(torch.relu(self.fc(x))))
 
 
+def name_token(name, prefix):
+    """The number of a ``-PREFIXX`` token of a NAME (before ``@``), or None."""
+    tokens = name.split("@")[0].split("-")
+    return next((float(t[len(prefix) :]) for t in tokens if t.startswith(prefix)), None)
+
+
 def summary(name, rounds=None):
     """Mean accuracy over the curve, over rounds 7-15 and at the end, per seed and query.
 
@@ -179,14 +185,13 @@ for spec in which:
         batch_size=64,
     )
     # an "-lrX" token (decimal, e.g. -lr0.003) in the name: that lr instead of the fit's own
-    lr = next((float(t[2:]) for t in name.split("@")[0].split("-") if t.startswith("lr")), None)
+    lr = name_token(name, "lr")
     if "convnet" in name:  # nets.ConvNet in its few-label configuration (al_convnet_probe.py)
         norm = "group" if "group" in name else "batch"
         common.update(module=ConvNet, module__pool="max", module__norm=norm)
         # a "-dropX" token: ConvNet(dropout=X) under a sampler too (2026-12-06)
-        drop = [t for t in name.split("@")[0].split("-") if t.startswith("drop")]
-        if drop:
-            common["module__dropout"] = float(drop[0][4:])
+        if (drop := name_token(name, "drop")) is not None:
+            common["module__dropout"] = drop
     if name.startswith("mcd-adam"):
         extra = {"dropout": 0.25} if "convnet" in name else {}
         est = MCDropoutClassifier(

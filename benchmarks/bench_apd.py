@@ -48,6 +48,7 @@ import torch
 from _device import add_device_argument, clock, copy_bandwidth, machine_line, matmul_peak
 from sklearn.frozen import FrozenEstimator
 from torch.utils._python_dispatch import TorchDispatchMode
+from torch.utils._pytree import tree_leaves
 from torch.utils.flop_counter import flop_registry
 
 from sklearn_apd import APDClassifier, SGLDClassifier
@@ -70,7 +71,6 @@ class CountFlops(TorchDispatchMode):
         super().__init__()
         self.flops = 0
         self.peak, self.bandwidth = peak, bandwidth
-        self.roofline_s = 0.0
         self.per_op = {}  # aten op -> [calls, FLOP time, byte time, roofline time] (seconds)
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
@@ -83,13 +83,17 @@ class CountFlops(TorchDispatchMode):
         if self.peak and not _is_view(func):
             flop_s = flops / (self.peak * 1e9)
             byte_s = _bytes_moved(packet, args, kwargs, out) / (self.bandwidth * 1e9)
-            self.roofline_s += max(flop_s, byte_s)
             entry = self.per_op.setdefault(str(packet), [0, 0.0, 0.0, 0.0])
             entry[0] += 1
             entry[1] += flop_s
             entry[2] += byte_s
             entry[3] += max(flop_s, byte_s)
         return out
+
+    @property
+    def roofline_s(self) -> float:
+        """The iteration's roofline floor: the sum of its ops' roofline times."""
+        return sum(entry[3] for entry in self.per_op.values())
 
 
 # Ops that read only part of an operand: a gather reads the rows it writes (and
@@ -121,18 +125,8 @@ def _is_view(func) -> bool:
 
 def _tensor_bytes(tree) -> int:
     """Bytes of the distinct tensors in a nest of tuples, lists and dicts."""
-    seen, total, stack = set(), 0, [tree]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, torch.Tensor):
-            if id(item) not in seen:
-                seen.add(id(item))
-                total += item.numel() * item.element_size()
-        elif isinstance(item, (tuple, list)):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-    return total
+    tensors = {id(t): t for t in tree_leaves(tree) if isinstance(t, torch.Tensor)}
+    return sum(t.numel() * t.element_size() for t in tensors.values())
 
 
 def reference_step(apd, draw_real, critic, optimizers, generator, gen):

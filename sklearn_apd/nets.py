@@ -131,7 +131,6 @@ class MLP(nn.Module):
         return x
 
 
-@torch.no_grad()
 def mlp_cross_entropy_grad_(
     mlp: MLP,
     x: torch.Tensor,
@@ -267,6 +266,7 @@ class MLPGradient:
         if (grads is None) == (descent is None):
             raise ValueError("mlp_cross_entropy_grad_ takes exactly one of grads and descent.")
         weights, weights_t, biases = self.weights, self.weights_t, self.biases
+        decay, step = descent if descent is not None else (None, None)
         n_layers = len(weights)
         acts = [x if x.dim() == 2 else x.reshape(x.shape[0], -1)]
         for k in range(n_layers - 1):
@@ -286,7 +286,6 @@ class MLPGradient:
                 torch.mm(delta.t(), a_prev, out=grads[2 * k])
                 torch.sum(delta, dim=0, out=grads[2 * k + 1])
             else:
-                decay, step = descent
                 weight.addmm_(delta.t(), a_prev, beta=decay, alpha=-step)
                 biases[k].addmv_(delta.t(), ones, beta=decay, alpha=-step)
             delta = below

@@ -499,11 +499,7 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
             with torch.no_grad():
                 if factors is not None:  # SGLD: gradient step inside the backward pass
                     loss = gradient(xb, yb, descent=factors)
-                    optimizer = self.optimizer_
-                    if type(optimizer).step_noise_ is SGLD.step_noise_:
-                        optimizer._add_noise()  # step_noise_ without its own no_grad
-                    else:  # a subclass's own noise
-                        optimizer.step_noise_()
+                    self.optimizer_.step_noise_()
                     return loss
                 loss = gradient(xb, yb, grads)
         else:

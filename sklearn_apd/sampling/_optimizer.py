@@ -186,13 +186,15 @@ class SGLD(torch.optim.Optimizer):
         lr = group["lr"]
         return 1.0 - 0.5 * lr * group["weight_decay"], 0.5 * lr
 
-    @torch.no_grad()
     def step_noise_(self) -> None:
-        """The noise part σ ξ of one ``"sgld"`` update (see `gradient_step_factors`)."""
-        self._add_noise()
+        """The noise part σ ξ of one ``"sgld"`` update (see `gradient_step_factors`).
 
-    def _add_noise(self) -> None:
-        """`step_noise_` for a caller already under ``torch.no_grad()``."""
+        Turns autograd off for the call when it is on; a training loop that is
+        already under ``torch.no_grad()`` skips that switch.
+        """
+        if torch.is_grad_enabled():  # in-place on leaf parameters needs autograd off
+            with torch.no_grad():
+                return self.step_noise_()
         group = self.param_groups[0]
         std = sgld_noise_std(group["lr"], group["temperature"], group["num_data"])
         if std > 0:
