@@ -29,7 +29,9 @@ Options after the fit override its lr, weight decay and temperature
 (``sgld_lr0.01_wd0.005_t1e-2``; ``sgld``, ``sghmc`` and ``psgld`` take all
 three, ``adam`` lr and wd; added 2026-12-05, seventh session). ``cycN`` (sgld and
 sghmc) takes the cyclical schedule with N cycles, lr the peak, no burn-in, and
-keeps 20 states spread over the cycles' sampling ends (eighth session).
+keeps 20 states spread over the cycles' sampling ends (eighth session). ``bsN``
+(any method) sets the batch size to ``min(n, N)`` instead of ``min(n, 64)``
+(fourteenth session).
 ``-fAxB`` in a ConvNet name sets ``n_filters=(A, B)``, ``-group`` / ``-batch``
 its ``norm``.
 
@@ -51,6 +53,7 @@ Usage::
     # (and ConvNet(dropout=0.25), as the reference network's dropout after each stage)
     ONLY=20 python ...      # fit only these label counts (comma-separated; same sets)
     N_VAL=1000 python ...   # also score the first N_VAL validation images (for choosing)
+    SUFFIX=_val python ...  # append to the result's file name (a re-run beside a committed one)
     python benchmarks/al_convnet_probe.py summary   # table of the committed results
 
 Results: ``benchmarks/results/al_convnet_probe_SEED_NET-METHOD.json``.
@@ -139,7 +142,7 @@ def estimator(net, method, n, iters, seed):
         return SGLDClassifier(**{**params, "module": module}, **common)
     method, *opts = method.split("_")  # e.g. sgld_lr0.01_wd0.005_t1e-2: the sampler's settings
     opt = {k: float(v) for k, v in (_option(o) for o in opts)}
-    fit = dict(module=module, max_iter=iters, batch_size=min(n, 64), **common)
+    fit = dict(module=module, max_iter=iters, batch_size=min(n, int(opt.get("bs", 64))), **common)
     if method == "adam":
         return DeterministicClassifier(
             optimizer=torch.optim.Adam,
@@ -170,10 +173,10 @@ def estimator(net, method, n, iters, seed):
 
 def _option(text):
     """``lr0.01`` -> ``("lr", "0.01")``: a method option's name and value."""
-    for name in ("lr", "wd", "t", "cyc"):
+    for name in ("lr", "wd", "t", "cyc", "bs"):
         if text.startswith(name):
             return name, text[len(name) :]
-    raise SystemExit(f"unknown method option {text!r} (lrX, wdX, tX, cycN)")
+    raise SystemExit(f"unknown method option {text!r} (lrX, wdX, tX, cycN, bsN)")
 
 
 def summary():
@@ -242,6 +245,7 @@ def main(argv):
                   f"[{out['fit_time_s'][str(n)]:.0f} s fit]", flush=True)  # fmt: skip
         longer = f"_iters{iters}" if iters != 150 else ""  # ITERS other than the default
         longer += f"_only{only.replace(',', '-')}" if only else ""
+        longer += os.environ.get("SUFFIX", "")
         name = f"al_convnet_probe_{seed}_{spec.replace(':', '-')}{longer}.json"
         (RESULTS / name).write_text(json.dumps(out, indent=1) + "\n")
 
