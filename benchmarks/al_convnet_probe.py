@@ -30,8 +30,9 @@ Options after the fit override its lr, weight decay and temperature
 three, ``adam`` lr and wd; added 2026-12-05, seventh session). ``cycN`` (sgld and
 sghmc) takes the cyclical schedule with N cycles, lr the peak, no burn-in, and
 keeps 20 states spread over the cycles' sampling ends (eighth session). ``bsN``
-(any method) sets the batch size to ``min(n, N)`` instead of ``min(n, 64)``
-(fourteenth session).
+(any method) sets the batch size to ``min(n, N)`` instead of ``min(n, 64)``;
+``nsN`` (psgld) takes lr as the step at N labels and scales it by ``sqrt(N / n)`` on
+n labels (both fourteenth session).
 ``-fAxB`` in a ConvNet name sets ``n_filters=(A, B)``, ``-group`` / ``-batch``
 its ``norm``.
 
@@ -153,8 +154,11 @@ def estimator(net, method, n, iters, seed):
     if method == "sgdm":
         return DeterministicClassifier(lr=0.05, momentum=0.9, weight_decay=1e-3, **fit)
     if method == "psgld":  # RMSprop-preconditioned: per-weight steps as Adam's
+        lr = opt.get("lr", 2e-3)
+        if "ns" in opt:  # lr given at ns labels, scaled as 1 / sqrt(n) (fourteenth session)
+            lr *= (opt["ns"] / n) ** 0.5
         return SGLDClassifier(
-            method="psgld", lr=opt.get("lr", 2e-3), temperature=opt.get("t", 1e-2),
+            method="psgld", lr=lr, temperature=opt.get("t", 1e-2),
             weight_decay=opt.get("wd", 0.05),
             burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=20, **fit,
         )  # fmt: skip
@@ -173,7 +177,7 @@ def estimator(net, method, n, iters, seed):
 
 def _option(text):
     """``lr0.01`` -> ``("lr", "0.01")``: a method option's name and value."""
-    for name in ("lr", "wd", "t", "cyc", "bs"):
+    for name in ("lr", "wd", "t", "cyc", "bs", "ns"):
         if text.startswith(name):
             return name, text[len(name) :]
     raise SystemExit(f"unknown method option {text!r} (lrX, wdX, tX, cycN, bsN)")
