@@ -180,7 +180,7 @@ def _option(text):
     for name in ("lr", "wd", "t", "cyc", "bs", "ns"):
         if text.startswith(name):
             return name, text[len(name) :]
-    raise SystemExit(f"unknown method option {text!r} (lrX, wdX, tX, cycN, bsN)")
+    raise SystemExit(f"unknown method option {text!r} (lrX, wdX, tX, cycN, bsN, nsN)")
 
 
 def summary():
