@@ -26,7 +26,9 @@ with ``group`` in the NAME), with ``dropout=0.25`` under MC dropout; an
 ``-lrX`` token (decimal) sets the lr, e.g. ``mcd-adam-convnet-lr0.003@150``
 (al_convnet_probe.py's few-label choice). ``psgld-`` samples with
 ``method="psgld"`` and a ``-dropX`` token sets ``ConvNet(dropout=X)`` under a
-sampler (2026-12-06), e.g. ``psgld-convnet-drop0.25-lr0.006-t0.001@600``. Its
+sampler (2026-12-06), e.g. ``psgld-convnet-drop0.25-lr0.006-t0.001@600``; an ``-nsN``
+token makes lr the step at N labels, scaled by sqrt(N / n) on each round's n labels
+(``psgld-convnet-drop0.25-lr0.004-ns20-t0.001@600``, fourteenth session). Its
 reduced protocol sets
 ``POOL_SUB`` (pool points scored per round, default 2000), ``DRAWS`` (draws
 per prediction, default 20) and ``N_EVAL`` (test images, default 1000); values
@@ -94,6 +96,23 @@ class GalNet(nn.Module):
         x = torch.relu(self.c2(x))
         x = self.d1(nn.functional.max_pool2d(x, 2)).flatten(1)
         return self.out(self.d2(torch.relu(self.fc(x))))
+
+
+class SqrtNScaledSGLD(SGLDClassifier):
+    """SGLDClassifier whose ``lr`` is the step at ``ns`` labels, scaled by sqrt(ns / n) on the
+    n rows of each fit (al_convnet_probe.py's ``nsN`` rule, in a learner that refits every
+    round; fourteenth session). ``ns`` is a class attribute (a subclass per value), so
+    ``get_params`` and ``clone`` see SGLDClassifier's parameters only."""
+
+    ns = 20
+
+    def fit(self, X, y, **fit_params):
+        base = self.lr
+        self.lr = base * (self.ns / len(X)) ** 0.5
+        try:
+            return super().fit(X, y, **fit_params)
+        finally:
+            self.lr = base
 
 
 def name_token(name, prefix):
@@ -202,7 +221,9 @@ for spec in which:
         est = MCDropoutClassifier(lr=0.05, momentum=0.9, weight_decay=1e-3, n_samples=20, **common)
     elif name.startswith(("sgld-", "sghmc-", "psgld-")):
         iters = common["max_iter"]
-        est = SGLDClassifier(
+        ns = name_token(name, "ns")  # an "-nsN" token: lr at N labels, scaled as 1 / sqrt(n)
+        sampler = type("SqrtNScaledSGLD", (SqrtNScaledSGLD,), {"ns": ns}) if ns else SGLDClassifier
+        est = sampler(
             method=name.split("-")[0],
             lr=lr or 0.05, weight_decay=0.05, temperature=float(name.split("-t")[1].split("@")[0]),
             burn_in=iters // 3, thinning=max(1, (iters - iters // 3) // 20), n_samples=DRAWS,
