@@ -143,6 +143,8 @@ def estimator(net, method, n, iters, seed):
         return SGLDClassifier(**{**params, "module": module}, **common)
     method, *opts = method.split("_")  # e.g. sgld_lr0.01_wd0.005_t1e-2: the sampler's settings
     opt = {k: float(v) for k, v in (_option(o) for o in opts)}
+    if "ns" in opt and method != "psgld":  # not silently ignored
+        raise SystemExit(f"option nsN scales psgld's lr only, not {method}'s")
     fit = dict(module=module, max_iter=iters, batch_size=min(n, int(opt.get("bs", 64))), **common)
     if method == "adam":
         return DeterministicClassifier(

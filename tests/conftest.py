@@ -13,6 +13,22 @@ def digits():
 
 
 @pytest.fixture(scope="session")
+def mnist():
+    """The real MNIST from ../shared/data in the experiments' input range:
+    (X_train, y_train, X_test, y_test); skips the test when the files are absent."""
+    from pathlib import Path
+
+    from sklearn_apd.datasets import load_mnist
+    from sklearn_apd.experiments import INPUT_RANGE
+
+    home = Path(__file__).resolve().parents[2] / "shared" / "data"
+    if not (home / "mnist").exists():
+        pytest.skip("the real MNIST files are not in ../shared/data")
+    kw = dict(data_home=home, input_range=INPUT_RANGE, return_X_y=True)
+    return (*load_mnist("train", **kw), *load_mnist("test", **kw))
+
+
+@pytest.fixture(scope="session")
 def blobs():
     """A small 3-class problem that trains in a fraction of a second."""
     rng = np.random.default_rng(0)

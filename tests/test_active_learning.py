@@ -594,14 +594,8 @@ def test_teach_without_an_estimator_builds_the_default_on_tabular_data(blobs):
     assert learner.query_pool(X[30:], 4).shape == (4,)
 
 
-_SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not (_SHARED / "mnist").exists(), reason="the real MNIST files are not in ../shared/data"
-)
-def test_default_learner_beats_random_on_mnist():
+def test_default_learner_beats_random_on_mnist(mnist):
     """``ActiveLearner()`` on MNIST (BALD) above random once the curve is past ~100 labels.
 
     The configuration of benchmarks/al_network_probe.py ("mcd-adam-lenet@300",
@@ -614,12 +608,7 @@ def test_default_learner_beats_random_on_mnist():
     +2.4 points over rounds 7-15 (seeds 0/1/2: -0.7, +4.0, +3.9); scored on
     validation images +1.5 (benchmarks/results/al_validation_probe_lenet.md).
     """
-    from sklearn_apd.datasets import load_mnist
-    from sklearn_apd.experiments import INPUT_RANGE
-
-    kw = dict(data_home=_SHARED, input_range=INPUT_RANGE, return_X_y=True)
-    X, y = load_mnist("train", **kw)
-    X_test, y_test = load_mnist("test", **kw)
+    X, y, X_test, y_test = mnist
     eval_set = (X_test[:1000], y_test[:1000])
 
     def late_accuracy(seed, **kw):

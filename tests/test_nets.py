@@ -659,14 +659,8 @@ def test_vectorised_chains_take_the_batched_gradient_with_vmaps_result(digits):
     assert fast.samples_.shape[0] == 12
 
 
-_SHARED = __import__("pathlib").Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(
-    not (_SHARED / "mnist").exists(), reason="the real MNIST files are not in ../shared/data"
-)
-def test_user_guide_sampled_convnet_beats_fcnn1_on_120_mnist_labels():
+def test_user_guide_sampled_convnet_beats_fcnn1_on_120_mnist_labels(mnist):
     """The user guide's sampled ConvNet (pSGLD, lr 4e-3 · √(20 / n)) on 120 MNIST labels.
 
     benchmarks/al_convnet_probe.py (``convnet-max-batch-drop0.25:psgld_lr4e-3_ns20_t1e-3``)
@@ -676,13 +670,9 @@ def test_user_guide_sampled_convnet_beats_fcnn1_on_120_mnist_labels():
     two 1-thread jobs, on a 2-core Intel Xeon with AVX-512).
     """
     from sklearn_apd import SGLDClassifier
-    from sklearn_apd.datasets import load_mnist
-    from sklearn_apd.experiments import INPUT_RANGE
     from sklearn_apd.nets import ConvNet
 
-    kw = dict(data_home=_SHARED, input_range=INPUT_RANGE, return_X_y=True)
-    X, y = load_mnist("train", **kw)
-    X_test, y_test = load_mnist("test", **kw)
+    X, y, X_test, y_test = mnist
     idx = np.random.default_rng(0).choice(len(X), 120, replace=False)
     n = len(idx)
     est = SGLDClassifier(
