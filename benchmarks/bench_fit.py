@@ -9,8 +9,16 @@ write: shuffled index batches from tensors in memory, SGLD update by hand.
 On ``--device cuda`` both sides run on the GPU (data, noise and generator
 there; the clock waits for the GPU).
 
+Columns: the plain loop's and ``fit``'s iterations per second (medians of the
+repeats) and their ratio; "pair ratio" is the median of each repeat's own
+ratio (the two runs of a repeat follow each other, so a machine whose speed
+changes from minute to minute moves both). With ``--in-place-too`` a third
+run per repeat times ``fit`` with SGLD's noise drawn in place instead of a
+step ahead on a worker thread (``SGLD._noise_drawn_ahead``, the default on a
+CPU with two or more threads): the gain of that worker, side by side.
+
 Usage: python benchmarks/bench_fit.py [--iters 2000] [--repeats 3] [--threads N]
-       [--device cpu|cuda] [--networks fcNN1 fcNN2]
+       [--device cpu|cuda] [--networks fcNN1 fcNN2] [--in-place-too]
 
 ``--networks fcNN2 --iters 25000`` times fcNN2 alone over 5,000 iterations.
 """
@@ -60,8 +68,12 @@ def plain_sgld_loop(X, y, hidden, n_iter, lr=0.05, wd=1e-3, batch=100, seed=0):
     return n_iter / (clock(device) - t0)
 
 
-def package_fit(X, y, hidden, n_iter, batch=100, device="cpu", temperature=1.0):
-    """End-to-end ``fit`` (validation and set-up included) of ``n_iter`` iterations."""
+def package_fit(X, y, hidden, n_iter, batch=100, device="cpu", temperature=1.0, noise_ahead=True):
+    """End-to-end ``fit`` (validation and set-up included) of ``n_iter`` iterations.
+
+    ``noise_ahead=False`` draws SGLD's noise in place (the private switch
+    ``_draw_noise_ahead`` of the estimator), for a side-by-side timing.
+    """
     n = X.shape[0]
     epochs = max(1, n_iter * batch // n)
     clf = SGLDClassifier(
@@ -77,6 +89,7 @@ def package_fit(X, y, hidden, n_iter, batch=100, device="cpu", temperature=1.0):
         device=device,
         random_state=0,
     )
+    clf._draw_noise_ahead = noise_ahead
     t0 = clock(device)
     clf.fit(X, y)
     return clf.n_iter_ / (clock(device) - t0), clf
@@ -90,6 +103,11 @@ def main():
     ap.add_argument(
         "--networks", nargs="+", choices=["fcNN1", "fcNN2"], default=["fcNN1", "fcNN2"]
     )
+    ap.add_argument(
+        "--in-place-too",
+        action="store_true",
+        help="also time fit with SGLD's noise drawn in place (not a step ahead)",
+    )
     add_device_argument(ap)
     args = ap.parse_args()
     if args.threads:
@@ -100,22 +118,37 @@ def main():
     X = rng.random((n, 784), dtype=np.float32) * 2 - 1
     y = rng.integers(0, 10, n)
     Xt, yt = torch.from_numpy(X).to(args.device), torch.from_numpy(y).to(args.device)
-    print("| network | iterations | plain loop it/s | SGLDClassifier.fit it/s | ratio |")
-    print("|---|---|---|---|---|")
+    extra = args.in_place_too
+    print(
+        "| network | iterations | plain loop it/s | SGLDClassifier.fit it/s | ratio | pair ratio |"
+        + (" fit, noise in place, it/s | its pair ratio | ahead / in place |" if extra else "")
+    )
+    print("|---|---|---|---|---|---|" + ("---|---|---|" if extra else ""))
     # Whole epochs of 500 iterations: the package runs max_epochs * 500.
     n1 = max(500, args.iters // 500 * 500)
     n2 = max(500, n1 // 5 // 500 * 500)
     networks = [("fcNN1", (100,), n1), ("fcNN2", (400, 400), n2)]
     for name, hidden, iters in [net for net in networks if net[0] in args.networks]:
-        plain, pkg = [], []
+        plain, pkg, in_place = [], [], []
         for _ in range(args.repeats):
             plain.append(plain_sgld_loop(Xt, yt, hidden, iters))
             # fit validates and converts X (50,000 x 784) once (and copies it to the
             # GPU): included in its time; the plain loop's data is already there
-            rate, _ = package_fit(X, y, hidden, iters, device=args.device)
-            pkg.append(rate)
+            pkg.append(package_fit(X, y, hidden, iters, device=args.device)[0])
+            if extra:
+                rate, _ = package_fit(X, y, hidden, iters, device=args.device, noise_ahead=False)
+                in_place.append(rate)
+        plain, pkg, in_place = map(np.asarray, (plain, pkg, in_place))
         p, q = np.median(plain), np.median(pkg)
-        print(f"| {name} | {iters} | {p:.0f} | {q:.0f} | {q / p:.2f}x |")
+        pair = np.median(pkg / plain)
+        row = f"| {name} | {iters} | {p:.0f} | {q:.0f} | {q / p:.2f}x | {pair:.2f}x |"
+        if extra:
+            r = np.median(in_place)
+            row += (
+                f" {r:.0f} | {np.median(in_place / plain):.2f}x |"
+                f" {np.median(pkg / in_place):.2f}x |"
+            )
+        print(row, flush=True)
 
 
 if __name__ == "__main__":

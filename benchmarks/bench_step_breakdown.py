@@ -4,6 +4,10 @@ Measured side by side in one process, median of alternating repeats, fcNN1
 (784-100-10, 79,510 weights), batch 100, 50,000 random MNIST-sized rows:
 
 - ``fit``: ``SGLDClassifier.fit`` per iteration (bench_fit's package side);
+- ``fit, noise in place``: the same fit with the noise drawn in place, not a
+  step ahead on a worker thread (the fit's default on two or more threads,
+  ``SGLD._noise_drawn_ahead``; added 2026-12-06: the ``fit`` rows recorded
+  before that date are this in-place fit);
 - ``fit, temperature 0``: the same fit without the Gaussian noise (the update
   is then plain SGD: the gradient, the fused step, the sample store);
 - ``noise draw``: ``normal_`` of one 79,510-float buffer from a
@@ -12,7 +16,8 @@ Measured side by side in one process, median of alternating repeats, fcNN1
 - ``noise draw + add``: the draw and its addition to the weights;
 - ``plain loop``: bench_fit's hand-written SGLD loop.
 
-So ``fit - fit, temperature 0`` is what the noise costs inside the fit, and
+So ``fit, noise in place - fit, temperature 0`` is what the noise costs inside
+the fit, ``fit - fit, temperature 0`` what it still costs when drawn ahead, and
 ``fit / plain loop`` is bench_fit's ratio (inverted).
 
 Usage: python benchmarks/bench_step_breakdown.py [--iters 3000] [--repeats 3]
@@ -31,9 +36,9 @@ from bench_fit import package_fit, plain_sgld_loop
 N_ROWS, N_WEIGHTS = 50_000, 79_510
 
 
-def fit_ms(X, y, n_iter, temperature):
+def fit_ms(X, y, n_iter, temperature, noise_ahead=True):
     """ms per iteration of bench_fit's end-to-end fit of fcNN1 at ``temperature``."""
-    rate, _ = package_fit(X, y, "fcNN1", n_iter, temperature=temperature)
+    rate, _ = package_fit(X, y, "fcNN1", n_iter, temperature=temperature, noise_ahead=noise_ahead)
     return 1e3 / rate
 
 
@@ -66,6 +71,7 @@ def main():
     package_fit(X, y, "fcNN1", 200)  # warm-up
     rows = {
         "fit": lambda: fit_ms(X, y, args.iters, 1.0),
+        "fit, noise in place": lambda: fit_ms(X, y, args.iters, 1.0, noise_ahead=False),
         "fit, temperature 0": lambda: fit_ms(X, y, args.iters, 0.0),
         "noise draw": lambda: noise_ms(args.iters, add=False),
         "noise draw + add": lambda: noise_ms(args.iters, add=True),

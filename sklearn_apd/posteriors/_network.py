@@ -8,6 +8,7 @@ in ``_regression.py``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import inspect
 import numbers
@@ -365,7 +366,7 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
             and all(a is b for a, b in zip(group_params, module_params))
         )
         try:
-            with self._seeded_global_rng(STREAM_LAYERS):
+            with self._seeded_global_rng(STREAM_LAYERS), self._noise_ahead(total):
                 done = 0
                 while done < total:
                     t0 = time.perf_counter()
@@ -407,6 +408,30 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
             bar.close()
             self.n_iter_ = it
             del self._manual_grads, self._fuse_update, self._mlp_gradient
+
+    _draw_noise_ahead = True
+
+    def _noise_ahead(self, n_steps):
+        """Context of `_train_epochs`: SGLD's noise drawn a step ahead on a worker thread.
+
+        On the fused SGLD path (`_fused_factors`: one network, one noise draw a
+        step, nothing else drawing from its generator) the next step's noise is
+        drawn while this step's products run on one intra-op thread fewer
+        (`SGLD._noise_drawn_ahead`): the same numbers in the same order, so the
+        samples are those of a fit drawing in place at that thread count.
+        Nothing at temperature 0 (no noise), for parallel chains (they step
+        without the optimizer), or when the instance's ``_draw_noise_ahead`` is
+        False (benchmarks time the in-place draw so).
+        """
+        if (
+            self._draw_noise_ahead
+            and self._fuse_update
+            and getattr(self, "n_chains", 1) == 1
+            and self._fused_factors() is not None
+            and self.optimizer_.param_groups[0]["temperature"] > 0
+        ):
+            return self.optimizer_._noise_drawn_ahead(n_steps)
+        return contextlib.nullcontext()
 
     def _has_batch_hooks(self):
         """Whether the estimator or one of its callbacks acts on ``on_batch_begin/end``.

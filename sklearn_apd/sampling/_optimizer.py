@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import torch
 from torch.optim import optimizer as _torch_optimizer
 
+from ._noise_ahead import NoiseAhead
 from ._rules import METHOD_DEFAULTS, METHODS, sampler_step_, sgld_noise_std
 
 __all__ = ["SGLD"]
@@ -125,46 +127,120 @@ class SGLD(torch.optim.Optimizer):
         )
         super().__init__(params, defaults)
         self.generator = generator
+        self._reset_noise_buffers()
+
+    def _reset_noise_buffers(self):
+        # Per group (by id): the buffer the last noise was drawn into, a spare one,
+        # and a buffer already holding the group's next noise (drawn ahead).
         self._noise_buffers: dict[int, tuple] = {}
+        self._spare_noise: dict[int, tuple] = {}
+        self._pending_noise: dict[int, tuple] = {}
+        self._ahead: NoiseAhead | None = None
+        self._ahead_left = 0
 
     # torch's Optimizer pickles only defaults, state and param_groups: keep the
-    # noise stream too, and rebuild the noise buffer (a copy would otherwise lose
-    # both and fail on its next step).
+    # noise stream too (with a draw made ahead and not used yet: it is the
+    # stream's next draw), and rebuild the noise buffers (a copy would otherwise
+    # lose them and fail on its next step).
     def __getstate__(self):
-        return {**super().__getstate__(), "generator": self.generator}
+        if self._ahead is not None:
+            self._ahead.wait()
+        pending = {
+            i: self._pending_noise[id(group)][0]
+            for i, group in enumerate(self.param_groups)
+            if id(group) in self._pending_noise
+        }
+        return {**super().__getstate__(), "generator": self.generator, "pending_noise": pending}
 
     def __setstate__(self, state):
         state = dict(state)
         generator = state.pop("generator", None)
+        pending = state.pop("pending_noise", {})
         super().__setstate__(state)
         self.generator = generator
-        self._noise_buffers = {}
+        self._reset_noise_buffers()
+        for i, buf in pending.items():
+            params = self.param_groups[i]["params"]
+            self._pending_noise[id(self.param_groups[i])] = _noise_slot(params, buf)
 
     def _noise_views(self, group, params):
-        """Fresh N(0, 1) noise for ``params``, drawn with one call into one buffer.
+        """Fresh N(0, 1) noise for ``params``, one call's draws in one buffer.
 
-        The buffer and its views are kept per group and made anew only when the
-        parameters' shapes, device or dtype change.
+        The buffers and their views are kept per group and made anew only when
+        the parameters' shapes, device or dtype change. Inside
+        `_noise_drawn_ahead` the draw was made the step before, on a worker
+        thread, and this call asks for the next one.
         """
         key = id(group)
-        cached = self._noise_buffers.get(key)
-        p0 = params[0]
-        shapes = [p.shape for p in params]
+        current = self._noise_buffers.get(key)
+        if not _slot_fits(current, params):
+            current = _noise_slot(params)
+        pending = self._pending_noise.pop(key, None)
+        if pending is not None:
+            if self._ahead is not None:
+                self._ahead.wait()
+            if not _slot_fits(pending, params):  # the parameters changed since that draw
+                buf, ref = pending[0], current[0]
+                same = (buf.numel(), buf.device, buf.dtype) == (ref.numel(), ref.device, ref.dtype)
+                pending = _noise_slot(params, buf) if same else None
+        if pending is not None:
+            current, spare = pending, current
+        else:  # drawn here (or the parameters changed size since the draw ahead)
+            current[0].normal_(generator=self.generator)
+            spare = self._spare_noise.get(key)
+        self._noise_buffers[key] = current
+        if self._ahead is not None and self._ahead_left > 0:
+            self._ahead_left -= 1
+            if not _slot_fits(spare, params):
+                spare = _noise_slot(params)
+            self._ahead.request(spare[0])
+            self._pending_noise[key] = spare
+        elif spare is not None:
+            self._spare_noise[key] = spare
+        return current[2]
+
+    @contextlib.contextmanager
+    def _noise_drawn_ahead(self, n_draws: int) -> Iterator[bool]:
+        """Draw each noise vector one step ahead on a worker thread, for ``n_draws`` draws.
+
+        A training loop that will draw the noise ``n_draws`` more times runs
+        its steps inside this block: after each draw the next is requested from
+        a `NoiseAhead` worker, and torch's intra-op threads drop by one for the
+        block (restored after it), so the products run on the other cores while
+        the worker draws. The draws come from the same generator in the same
+        order, so every step gets the numbers it gets without the block. A draw
+        made ahead and not used by the end (a step that drew nothing, e.g. at
+        temperature 0) is kept and used by the next draw.
+
+        Does nothing (yields False) with fewer than 2 intra-op threads, several
+        parameter groups (the groups' draws interleave), torch's global
+        generator (other layers draw from it too) or a generator off the CPU
+        (a GPU draws fast and asynchronously). Yields True when it draws ahead.
+        """
+        threads = torch.get_num_threads()
         if (
-            cached is None
-            or cached[1] != shapes
-            or cached[0].device != p0.device
-            or cached[0].dtype != p0.dtype
+            n_draws < 2
+            or threads < 2
+            or self._ahead is not None
+            or len(self.param_groups) != 1
+            or self.generator is None
+            or self.generator.device.type != "cpu"
         ):
-            buf = torch.empty(sum(p.numel() for p in params), device=p0.device, dtype=p0.dtype)
-            views, start = [], 0
-            for p in params:
-                views.append(buf[start : start + p.numel()].view_as(p))
-                start += p.numel()
-            cached = (buf, shapes, views)
-            self._noise_buffers[key] = cached
-        cached[0].normal_(generator=self.generator)
-        return cached[2]
+            yield False
+            return
+        self._ahead = NoiseAhead(self.generator)
+        self._ahead_left = n_draws - 1  # the first draw is made in place
+        torch.set_num_threads(threads - 1)
+        try:
+            yield True
+        finally:
+            torch.set_num_threads(threads)
+            ahead, self._ahead, self._ahead_left = self._ahead, None, 0
+            try:
+                ahead.close()
+            except BaseException:
+                self._pending_noise.clear()  # its draw failed: nothing to keep
+                raise
 
     def gradient_step_factors(self) -> tuple[float, float] | None:
         """``(c, a)`` of the update's gradient part, for a caller that applies it fused.
@@ -271,3 +347,26 @@ def check_method_settings(method, friction, precond_decay, precond_eps) -> None:
     for name, value, ok, bound in checks:
         if not (isinstance(value, (int, float)) and math.isfinite(value) and ok(value)):
             raise ValueError(f"SGLD: {name}={value!r} must be a finite number {bound}.")
+
+
+def _noise_slot(params, buf=None):
+    """``(buffer, shapes, views)``: one flat buffer for ``params``, a view per parameter."""
+    p0 = params[0]
+    if buf is None:
+        buf = torch.empty(sum(p.numel() for p in params), device=p0.device, dtype=p0.dtype)
+    views, start = [], 0
+    for p in params:
+        views.append(buf[start : start + p.numel()].view_as(p))
+        start += p.numel()
+    return buf, [p.shape for p in params], views
+
+
+def _slot_fits(slot, params) -> bool:
+    """Whether a `_noise_slot` still matches ``params`` (shapes, device, dtype)."""
+    if slot is None:
+        return False
+    buf, shapes, _ = slot
+    p0 = params[0]
+    return (
+        shapes == [p.shape for p in params] and buf.device == p0.device and buf.dtype == p0.dtype
+    )
