@@ -56,7 +56,7 @@ def fit_online(est, X, y, default_sampler, likelihood_term):
 
     def draw_real(b):
         rng = trainer.rng
-        return buffer[torch.randint(held, (b,), generator=rng, device=rng.device)]
+        return buffer.index_select(0, torch.randint(held, (b,), generator=rng, device=rng.device))
 
     bar = progress_bar(total=est.max_iter, disable=not est.verbose, desc="APD (online)")
     try:
