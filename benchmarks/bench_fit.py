@@ -17,8 +17,12 @@ run per repeat times ``fit`` with SGLD's noise drawn in place instead of a
 step ahead on a worker thread (``SGLD._noise_drawn_ahead``, the default on a
 CPU with two or more threads): the gain of that worker, side by side.
 
+``--method sghmc | psgld`` runs the other dynamics on both sides (the plain
+loop then keeps a velocity or an RMSprop average per parameter).
+
 Usage: python benchmarks/bench_fit.py [--iters 2000] [--repeats 3] [--threads N]
        [--device cpu|cuda] [--networks fcNN1 fcNN2] [--in-place-too]
+       [--method sgld|sghmc|psgld]
 
 ``--networks fcNN2 --iters 25000`` times fcNN2 alone over 5,000 iterations.
 """
@@ -26,6 +30,7 @@ Usage: python benchmarks/bench_fit.py [--iters 2000] [--repeats 3] [--threads N]
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 
 import numpy as np
@@ -36,15 +41,20 @@ from sklearn_apd import SGLDClassifier
 from sklearn_apd.nets import MLP
 
 
-def plain_sgld_loop(X, y, hidden, n_iter, lr=0.05, wd=1e-3, batch=100, seed=0):
-    """Hand-written SGLD (same update rule as sklearn_apd.SGLD), no store.
+def plain_sgld_loop(X, y, hidden, n_iter, lr=0.05, wd=1e-3, batch=100, seed=0, method="sgld"):
+    """Hand-written SGLD (same update rules as sklearn_apd.SGLD), no store.
 
     ``X`` and ``y`` are tensors already on the device the loop runs on.
+    ``method`` "sghmc" keeps a velocity per parameter (friction 0.1), "psgld"
+    an RMSprop average (decay 0.999, eps 1e-5): the package's defaults,
+    written per parameter as a PyTorch user would.
     """
     device = X.device
     torch.manual_seed(seed)
     net = MLP(hidden, n_features_in=X.shape[1], n_classes=10).to(device)
     params = list(net.parameters())
+    state = [torch.zeros_like(p) for p in params]  # velocities or square averages
+    friction, decay, eps = 0.1, 0.999, 1e-5
     n = X.shape[0]
     std = math.sqrt(lr / n)
     gen = torch.Generator(device=device).manual_seed(seed)
@@ -59,16 +69,33 @@ def plain_sgld_loop(X, y, hidden, n_iter, lr=0.05, wd=1e-3, batch=100, seed=0):
                 p.grad = None
             loss.backward()
             with torch.no_grad():
-                for p in params:
-                    p.add_(p.grad + wd * p, alpha=-0.5 * lr)
-                    p.add_(torch.randn(p.shape, generator=gen, device=device), alpha=std)
+                for p, s in zip(params, state):
+                    noise = torch.randn(p.shape, generator=gen, device=device)
+                    g = p.grad + wd * p
+                    if method == "sgld":
+                        p.add_(g, alpha=-0.5 * lr)
+                        p.add_(noise, alpha=std)
+                    elif method == "sghmc":
+                        s.mul_(1 - friction).add_(g, alpha=-0.5 * lr)
+                        s.add_(noise, alpha=std * math.sqrt(friction))
+                        p.add_(s)
+                    else:  # psgld
+                        if it == 0:
+                            s.copy_(g * g)
+                        else:
+                            s.mul_(decay).addcmul_(g, g, value=1 - decay)
+                        precond = 1 / (eps + s.sqrt())
+                        p.addcmul_(precond, g, value=-0.5 * lr)
+                        p.addcmul_(precond.sqrt(), noise, value=std)
             it += 1
             if it == n_iter:
                 break
     return n_iter / (clock(device) - t0)
 
 
-def package_fit(X, y, hidden, n_iter, batch=100, device="cpu", temperature=1.0, noise_ahead=True):
+def package_fit(
+    X, y, hidden, n_iter, batch=100, device="cpu", temperature=1.0, noise_ahead=True, method="sgld"
+):
     """End-to-end ``fit`` (validation and set-up included) of ``n_iter`` iterations.
 
     ``noise_ahead=False`` draws SGLD's noise in place (the private switch
@@ -86,6 +113,7 @@ def package_fit(X, y, hidden, n_iter, batch=100, device="cpu", temperature=1.0, 
         thinning=20,
         max_samples=1000,
         temperature=temperature,
+        method=method,
         device=device,
         random_state=0,
     )
@@ -103,6 +131,7 @@ def main():
     ap.add_argument(
         "--networks", nargs="+", choices=["fcNN1", "fcNN2"], default=["fcNN1", "fcNN2"]
     )
+    ap.add_argument("--method", choices=["sgld", "sghmc", "psgld"], default="sgld")
     ap.add_argument(
         "--in-place-too",
         action="store_true",
@@ -118,6 +147,7 @@ def main():
     X = rng.random((n, 784), dtype=np.float32) * 2 - 1
     y = rng.integers(0, 10, n)
     Xt, yt = torch.from_numpy(X).to(args.device), torch.from_numpy(y).to(args.device)
+    print(f"# method {args.method}")
     extra = args.in_place_too
     print(
         "| network | iterations | plain loop it/s | SGLDClassifier.fit it/s | ratio | pair ratio |"
@@ -131,13 +161,15 @@ def main():
     for name, hidden, iters in [net for net in networks if net[0] in args.networks]:
         plain, pkg, in_place = [], [], []
         for _ in range(args.repeats):
-            plain.append(plain_sgld_loop(Xt, yt, hidden, iters))
+            plain.append(plain_sgld_loop(Xt, yt, hidden, iters, method=args.method))
             # fit validates and converts X (50,000 x 784) once (and copies it to the
             # GPU): included in its time; the plain loop's data is already there
-            pkg.append(package_fit(X, y, hidden, iters, device=args.device)[0])
+            fit = functools.partial(
+                package_fit, X, y, hidden, iters, device=args.device, method=args.method
+            )
+            pkg.append(fit()[0])
             if extra:
-                rate, _ = package_fit(X, y, hidden, iters, device=args.device, noise_ahead=False)
-                in_place.append(rate)
+                in_place.append(fit(noise_ahead=False)[0])
         plain, pkg, in_place = map(np.asarray, (plain, pkg, in_place))
         p, q = np.median(plain), np.median(pkg)
         pair = np.median(pkg / plain)

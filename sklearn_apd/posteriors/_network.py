@@ -414,14 +414,18 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
     def _noise_ahead(self, n_steps):
         """Context of `_train_epochs`: SGLD's noise drawn a step ahead on a worker thread.
 
-        On the fused SGLD path (`_fused_factors`: one network, one noise draw a
-        step, nothing else drawing from its generator) the next step's noise is
-        drawn while this step's products run on one intra-op thread fewer
-        (`SGLD._noise_drawn_ahead`): the same numbers in the same order, so the
-        samples are those of a fit drawing in place at that thread count.
-        Nothing at temperature 0 (no noise), for parallel chains (they step
-        without the optimizer), or when the instance's ``_draw_noise_ahead`` is
-        False (benchmarks time the in-place draw so).
+        On the fused SGLD path (`_fused_factors`: an `MLP`'s gradient by hand
+        with the "sgld" update inside its backward pass, one parameter group,
+        one noise draw a step and nothing else drawing from its generator) the
+        next step's noise is drawn while this step's products run on one
+        intra-op thread fewer (`SGLD._noise_drawn_ahead`): the same numbers in
+        the same order, so the samples are those of a fit drawing in place at
+        that thread count. Nothing at temperature 0 (no noise), for parallel
+        chains (they step without the optimizer), for "sghmc" and "psgld" (their
+        update's element-wise passes on one thread fewer cost more than the
+        draw hides: 0.76-0.79x on fcNN1, benchmarks/RESULTS.md), or when the
+        instance's ``_draw_noise_ahead`` is False (benchmarks time the in-place
+        draw so).
         """
         if (
             self._draw_noise_ahead

@@ -10,8 +10,10 @@ is computed, on one core, with the products on the others.
 with ``normal_(generator=...)``; ``wait()`` blocks until the last request is
 done (and re-raises its error, if any). Requests are served one at a time in
 order, so a generator only this worker and its caller use gives the same
-numbers in the same order as drawing them in place: the samples do not
-change, bit for bit.
+numbers in the same order as drawing them in place: the noise does not
+change, bit for bit. (The fit that uses it runs its products on one thread
+fewer meanwhile, and a product's rounding depends on the thread count: see
+`SGLD._noise_drawn_ahead`.)
 """
 
 from __future__ import annotations
