@@ -4,7 +4,10 @@
 batch 32, 10 classes. The fixed cost is the time of a 10-iteration fit less
 10 iterations at the rate of a 210-iteration fit (the difference of the two,
 over 200 iterations), each the median of ``--repeats`` fits. SGLD keeps a
-sample every iteration (thinning 1), the most the sample store can cost.
+sample every iteration (thinning 1), the most the sample store can cost;
+its second row draws the noise in place instead of a step ahead on a worker
+thread (the fit's default on two or more threads since 2026-12-06), the
+cost of that worker's start and stop side by side.
 
 Usage: python benchmarks/bench_small_fit.py [--repeats 5] [--device cpu|cuda]
 """
@@ -18,9 +21,21 @@ from _device import add_device_argument, clock, machine_line
 
 from sklearn_apd import DeterministicClassifier, MCDropoutClassifier, SGLDClassifier
 
+
+def _in_place(sgld):
+    """The fit with SGLD's noise drawn in place, not a step ahead on a worker thread."""
+    sgld._draw_noise_ahead = False
+    return sgld
+
+
 MAKERS = {
     "SGLDClassifier (thinning 1)": lambda k, dev: SGLDClassifier(
         max_iter=k, burn_in=0, thinning=1, batch_size=32, random_state=0, device=dev
+    ),
+    "SGLDClassifier (thinning 1), noise in place": lambda k, dev: _in_place(
+        SGLDClassifier(
+            max_iter=k, burn_in=0, thinning=1, batch_size=32, random_state=0, device=dev
+        )
     ),
     "MCDropoutClassifier": lambda k, dev: MCDropoutClassifier(
         max_iter=k, batch_size=32, random_state=0, device=dev

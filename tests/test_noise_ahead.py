@@ -145,7 +145,9 @@ def test_worker_error_reaches_the_caller():
 
 def _fit(X, y, ahead, **params):
     """An fcNN-like fit, its noise drawn ahead (``ahead=True``) or in place."""
-    settings = dict(module__hidden_units=(32,), batch_size=50, max_epochs=3, burn_in=0, thinning=5)
+    settings = dict(
+        module__hidden_units=(32,), batch_size=50, max_epochs=10, burn_in=0, thinning=5
+    )
     clf = SGLDClassifier(random_state=0, **{**settings, **params})
     clf._draw_noise_ahead = ahead
     return clf.fit(X, y)
@@ -186,6 +188,7 @@ def test_fit_draws_ahead_with_the_samples_of_one_thread_fewer(two_threads, data,
     assert torch.get_num_threads() == 2
     _fit(X, y, ahead=False, method=method)  # the instance's switch: no block
     _fit(X, y, ahead=True, method=method, temperature=0.0)  # nothing to draw: no block
+    _fit(X, y, ahead=True, method=method, max_epochs=7)  # 56 steps: too short to pay
     assert len(seen) == 1
     torch.set_num_threads(1)
     in_place = _fit(X, y, ahead=False, method=method)

@@ -49,6 +49,10 @@ def _never(_self):
     return False
 
 
+# Fits shorter than this draw SGLD's noise in place (see NetworkPosterior._noise_ahead).
+_MIN_STEPS_AHEAD = 64
+
+
 class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
     """Shared machinery of the estimators that train one network with skorch. Not for direct use.
 
@@ -423,12 +427,15 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         that thread count. Nothing at temperature 0 (no noise), for parallel
         chains (they step without the optimizer), for "sghmc" and "psgld" (their
         update's element-wise passes on one thread fewer cost more than the
-        draw hides: 0.76-0.79x on fcNN1, benchmarks/RESULTS.md), or when the
-        instance's ``_draw_noise_ahead`` is False (benchmarks time the in-place
-        draw so).
+        draw hides: 0.76-0.79x on fcNN1, benchmarks/RESULTS.md), for fits of
+        fewer than `_MIN_STEPS_AHEAD` steps (the worker's start and the thread
+        switch cost a few milliseconds, what 10-25 fcNN1 steps save), or when
+        the instance's ``_draw_noise_ahead`` is False (benchmarks time the
+        in-place draw so).
         """
         if (
             self._draw_noise_ahead
+            and n_steps >= _MIN_STEPS_AHEAD
             and self._fuse_update
             and getattr(self, "n_chains", 1) == 1
             and self._fused_factors() is not None
