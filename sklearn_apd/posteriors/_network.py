@@ -429,7 +429,7 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         update's element-wise passes on one thread fewer cost more than the
         draw hides: 0.76-0.79x on fcNN1, benchmarks/RESULTS.md), for fits of
         fewer than `_MIN_STEPS_AHEAD` steps (the worker's start and the thread
-        switch cost a few milliseconds, what 10-25 fcNN1 steps save), or when
+        switch cost up to a few milliseconds, what up to 35 fcNN1 steps save), or when
         the instance's ``_draw_noise_ahead`` is False (benchmarks time the
         in-place draw so).
         """
