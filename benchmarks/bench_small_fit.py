@@ -22,21 +22,18 @@ from _device import add_device_argument, clock, machine_line
 from sklearn_apd import DeterministicClassifier, MCDropoutClassifier, SGLDClassifier
 
 
-def _in_place(sgld):
-    """The fit with SGLD's noise drawn in place, not a step ahead on a worker thread."""
-    sgld._draw_noise_ahead = False
+def _sgld(k, dev, noise_ahead=True):
+    """SGLD keeping every iteration; ``noise_ahead=False`` draws its noise in place."""
+    sgld = SGLDClassifier(
+        max_iter=k, burn_in=0, thinning=1, batch_size=32, random_state=0, device=dev
+    )
+    sgld._draw_noise_ahead = noise_ahead
     return sgld
 
 
 MAKERS = {
-    "SGLDClassifier (thinning 1)": lambda k, dev: SGLDClassifier(
-        max_iter=k, burn_in=0, thinning=1, batch_size=32, random_state=0, device=dev
-    ),
-    "SGLDClassifier (thinning 1), noise in place": lambda k, dev: _in_place(
-        SGLDClassifier(
-            max_iter=k, burn_in=0, thinning=1, batch_size=32, random_state=0, device=dev
-        )
-    ),
+    "SGLDClassifier (thinning 1)": _sgld,
+    "SGLDClassifier (thinning 1), noise in place": lambda k, dev: _sgld(k, dev, False),
     "MCDropoutClassifier": lambda k, dev: MCDropoutClassifier(
         max_iter=k, batch_size=32, random_state=0, device=dev
     ),

@@ -436,7 +436,6 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         if (
             self._draw_noise_ahead
             and n_steps >= _MIN_STEPS_AHEAD
-            and self._fuse_update
             and getattr(self, "n_chains", 1) == 1
             and self._fused_factors() is not None
             and self.optimizer_.param_groups[0]["temperature"] > 0

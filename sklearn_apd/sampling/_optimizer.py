@@ -256,7 +256,7 @@ class SGLD(torch.optim.Optimizer):
         see the gradient), a subclass with its own ``step``, or step hooks
         (they expect `step` to run).
         """
-        if not self._one_noise_draw_per_step():
+        if len(self.param_groups) != 1 or not _inherits_step(type(self)) or self._has_step_hooks():
             return None
         group = self.param_groups[0]
         if group["method"] != "sgld":
@@ -278,20 +278,6 @@ class SGLD(torch.optim.Optimizer):
         if std > 0:
             params = group["params"]
             torch._foreach_add_(params, self._noise_views(group, params), alpha=std)
-
-    def _one_noise_draw_per_step(self) -> bool:
-        """Whether each step draws the noise once, for one group, through `_noise_views`.
-
-        One parameter group, this class's ``step`` (not a subclass's own) and no
-        step hooks (they expect `step` to run and could draw too): what the
-        fused update (`gradient_step_factors`) and `_noise_drawn_ahead`'s
-        callers rely on.
-        """
-        return (
-            len(self.param_groups) == 1
-            and _inherits_step(type(self))
-            and not self._has_step_hooks()
-        )
 
     def _has_step_hooks(self) -> bool:
         """Step hooks of this optimizer or torch's global ones (private names, read safely).
