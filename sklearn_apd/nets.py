@@ -138,6 +138,7 @@ def mlp_cross_entropy_grad_(
     grads: Sequence[torch.Tensor] | None = None,
     *,
     descent: tuple[float, float] | None = None,
+    into: tuple[Sequence[torch.Tensor], float, float] | None = None,
 ) -> torch.Tensor:
     """Mean cross-entropy of an `MLP` (no dropout) on a batch, and its gradient, by hand.
 
@@ -166,6 +167,12 @@ def mlp_cross_entropy_grad_(
     `SGLD` optimizer adds the noise), without a gradient buffer or the passes
     over the parameters that reading one back costs.
 
+    With ``into=(targets, β, γ)`` each parameter's gradient is folded into
+    its tensor of ``targets`` the same way, ``t ← β t + γ ∇L̄(θ)``: SGHMC's
+    velocity update ``v ← (1 − a) v − α/2 ∇L̄`` in the products (β = 0
+    writes the plain gradient; ``descent=(c, a)`` is ``into`` with the
+    parameters as targets, ``β = c``, ``γ = −a``).
+
     Parameters
     ----------
     mlp : MLP
@@ -180,6 +187,10 @@ def mlp_cross_entropy_grad_(
         Needed unless ``descent`` is given.
     descent : (float, float) or None, default=None
         ``(c, a)``: update the parameters as above instead of writing ``grads``.
+    into : (sequence of torch.Tensor, float, float) or None, default=None
+        ``(targets, β, γ)``: fold the gradient into ``targets`` (one tensor
+        per parameter, shaped like it) as above. Exactly one of ``grads``,
+        ``descent`` and ``into`` is given.
 
     Returns
     -------
@@ -197,7 +208,7 @@ def mlp_cross_entropy_grad_(
     >>> loss.shape, grads[0].shape
     (torch.Size([]), torch.Size([4, 3]))
     """
-    return MLPGradient(mlp)(x, y, grads, descent=descent)
+    return MLPGradient(mlp)(x, y, grads, descent=descent, into=into)
 
 
 class MLPGradient:
@@ -258,15 +269,25 @@ class MLPGradient:
         grads: Sequence[torch.Tensor] | None = None,
         *,
         descent: tuple[float, float] | None = None,
+        into: tuple[Sequence[torch.Tensor], float, float] | None = None,
     ) -> torch.Tensor:
-        """The mean cross-entropy on ``(x, y)``; writes ``grads`` or applies ``descent``."""
+        """The mean cross-entropy on ``(x, y)``; writes ``grads``, applies ``descent`` or
+        folds the gradient ``into`` its targets."""
         if torch.is_grad_enabled():  # in-place steps on the weights need autograd off
             with torch.no_grad():
-                return self(x, y, grads, descent=descent)
-        if (grads is None) == (descent is None):
-            raise ValueError("mlp_cross_entropy_grad_ takes exactly one of grads and descent.")
+                return self(x, y, grads, descent=descent, into=into)
+        if (grads is not None) + (descent is not None) + (into is not None) != 1:
+            raise ValueError(
+                "mlp_cross_entropy_grad_ takes exactly one of grads, descent and into."
+            )
         weights, weights_t, biases = self.weights, self.weights_t, self.biases
-        decay, step = descent if descent is not None else (None, None)
+        targets = None
+        if into is not None and into[1] == 0 and into[2] == 1:  # the gradient itself
+            grads, into = into[0], None  # written as with grads=, bit for bit
+        if descent is not None:
+            beta, alpha = descent[0], -descent[1]
+        elif into is not None:
+            targets, beta, alpha = into
         n_layers = len(weights)
         acts = [x if x.dim() == 2 else x.reshape(x.shape[0], -1)]
         for k in range(n_layers - 1):
@@ -282,12 +303,14 @@ class MLPGradient:
             a_prev, weight = acts[k], weights[k]
             # the next layer's delta needs this layer's weights before they change
             below = self._threshold_backward(delta @ weight, a_prev, 0.0) if k else None
-            if descent is None:
+            if grads is not None:
                 torch.mm(delta.t(), a_prev, out=grads[2 * k])
                 torch.sum(delta, dim=0, out=grads[2 * k + 1])
             else:
-                weight.addmm_(delta.t(), a_prev, beta=decay, alpha=-step)
-                biases[k].addmv_(delta.t(), ones, beta=decay, alpha=-step)
+                w_t = weight if targets is None else targets[2 * k]
+                b_t = biases[k] if targets is None else targets[2 * k + 1]
+                w_t.addmm_(delta.t(), a_prev, beta=beta, alpha=alpha)
+                b_t.addmv_(delta.t(), ones, beta=beta, alpha=alpha)
             delta = below
         return loss
 

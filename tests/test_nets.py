@@ -412,7 +412,7 @@ def test_bound_mlp_gradient_is_the_function_bit_for_bit():
         bound(x, y, descent=(1.0, 0.1)), mlp_cross_entropy_grad_(twin, x, y, descent=(1.0, 0.1))
     )
     assert all(torch.equal(p, q) for p, q in zip(net.parameters(), twin.parameters()))
-    with pytest.raises(ValueError, match="exactly one of grads and descent"):
+    with pytest.raises(ValueError, match="exactly one of grads, descent and into"):
         bound(x, y)
     with pytest.raises(ValueError, match="without dropout"):
         MLPGradient(MLP((4,), dropout=0.1, n_features_in=3, n_classes=2))
@@ -517,9 +517,9 @@ def test_fused_descent_is_the_gradient_step():
     assert torch.equal(loss, fused_loss)
     for p, w, g in zip(net.parameters(), before, grads):
         torch.testing.assert_close(p.detach(), 0.99 * w - 0.3 * g, rtol=1e-5, atol=1e-6)
-    with pytest.raises(ValueError, match="exactly one of grads and descent"):
+    with pytest.raises(ValueError, match="exactly one of grads, descent and into"):
         mlp_cross_entropy_grad_(net, x, y)
-    with pytest.raises(ValueError, match="exactly one of grads and descent"):
+    with pytest.raises(ValueError, match="exactly one of grads, descent and into"):
         mlp_cross_entropy_grad_(net, x, y, grads, descent=(1.0, 0.1))
 
 

@@ -41,7 +41,7 @@ from .._utils import (
 from ..exceptions import DivergenceError
 from ..nets import MLP, MLPGradient, ParameterLayout
 from ..prediction import PosteriorDrawsMixin, PosteriorPredictionMixin
-from ..sampling import SGLD, balanced_batches
+from ..sampling import SGLD, balanced_batches, pack_contiguous_, unpack_contiguous_
 from ._routed_params import RoutedParamsMixin
 
 
@@ -369,6 +369,8 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
             and len(group_params) == len(module_params)
             and all(a is b for a, b in zip(group_params, module_params))
         )
+        if self._fuse_update:  # the update's element-wise passes: one kernel each
+            pack_contiguous_(module_params)
         try:
             with self._seeded_global_rng(STREAM_LAYERS), self._noise_ahead(total):
                 done = 0
@@ -411,33 +413,37 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         finally:
             bar.close()
             self.n_iter_ = it
+            if self._fuse_update:  # own storages again: a shared one pickles once per view
+                unpack_contiguous_(module_params)
+                self.optimizer_.unpack_state_()
             del self._manual_grads, self._fuse_update, self._mlp_gradient
 
     _draw_noise_ahead = True
 
     def _noise_ahead(self, n_steps):
-        """Context of `_train_epochs`: SGLD's noise drawn a step ahead on a worker thread.
+        """Context of `_train_epochs`: the noise drawn a step ahead on a worker thread.
 
-        On the fused SGLD path (`_fused_factors`: an `MLP`'s gradient by hand
-        with the "sgld" update inside its backward pass, one parameter group,
-        one noise draw a step and nothing else drawing from its generator) the
-        next step's noise is drawn while this step's products run on one
-        intra-op thread fewer (`SGLD._noise_drawn_ahead`): the same numbers in
-        the same order, so the samples are those of a fit drawing in place at
-        that thread count. Nothing at temperature 0 (no noise), for parallel
-        chains (they step without the optimizer), for "sghmc" and "psgld" (their
-        update's element-wise passes on one thread fewer cost more than the
-        draw hides: 0.76-0.79x on fcNN1, benchmarks/RESULTS.md), for fits of
-        fewer than `_MIN_STEPS_AHEAD` steps (the worker's start and the thread
-        switch cost up to a few milliseconds, what up to 35 fcNN1 steps save), or when
-        the instance's ``_draw_noise_ahead`` is False (benchmarks time the
-        in-place draw so).
+        On the fused path (`_fused_plan`: an `MLP`'s gradient by hand with the
+        update's gradient part inside its backward pass, for any ``method``,
+        one parameter group, one noise draw a step and nothing else drawing
+        from its generator) the next step's noise is drawn while this step's
+        products and element-wise passes run on one intra-op thread fewer
+        (`SGLD._noise_drawn_ahead`): the same numbers in the same order, so the
+        samples are those of a fit drawing in place at that thread count.
+        Measured to pay there for the three methods (benchmarks/RESULTS.md:
+        1.01-1.24x); not on the unfused path, where it was not measured to pay.
+        Nothing at temperature 0 (no noise), for parallel chains (they step
+        without the optimizer), for fits of fewer than `_MIN_STEPS_AHEAD` steps
+        (the worker's start and the thread switch cost up to a few
+        milliseconds, what up to 35 fcNN1 steps save), or when the instance's
+        ``_draw_noise_ahead`` is False (benchmarks time the in-place draw so).
         """
         if (
             self._draw_noise_ahead
             and n_steps >= _MIN_STEPS_AHEAD
             and getattr(self, "n_chains", 1) == 1
-            and self._fused_factors() is not None
+            and self._fuse_update
+            and self.optimizer_.fused_step_available()
             and self.optimizer_.param_groups[0]["temperature"] > 0
         ):
             return self.optimizer_._noise_drawn_ahead(n_steps)
@@ -503,14 +509,16 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
             and all(p.requires_grad and p.dtype == torch.float32 for p in module.parameters())
         )
 
-    def _fused_factors(self):
-        """``(c, a)`` for an update fused into the hand-written gradient, or None.
+    def _fused_plan(self):
+        """Where the hand-written gradient folds in, for an update fused into it, or None.
 
         Only the `SGLD` optimizer over exactly the module's parameters, when it
-        offers them (`SGLD.gradient_step_factors`), and no per-batch callback
-        (one might read the gradients, which the fused update never stores).
+        offers one (`SGLD.fused_step_plan`: the parameters for "sgld", the
+        velocities for "sghmc", a gradient buffer for "psgld"), and no
+        per-batch callback (one might read ``.grad``, which the fused update
+        never writes).
         """
-        return self.optimizer_.gradient_step_factors() if self._fuse_update else None
+        return self.optimizer_.fused_step_plan() if self._fuse_update else None
 
     def _iterate_minibatches(self, n, generator):
         """Index tensors of one shuffled pass over ``n`` points: ``ceil(n / batch_size)``
@@ -530,11 +538,11 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         grads = getattr(self, "_manual_grads", None)
         if grads is not None:  # the same gradient, without autograd (an MLP's own)
             gradient = self._mlp_gradient
-            factors = self._fused_factors()
+            plan = self._fused_plan()
             with torch.no_grad():
-                if factors is not None:  # SGLD: gradient step inside the backward pass
-                    loss = gradient(xb, yb, descent=factors)
-                    self.optimizer_.step_noise_()
+                if plan is not None:  # the update's gradient part inside the backward pass
+                    loss = gradient(xb, yb, into=plan)
+                    self.optimizer_.finish_fused_step_()
                     return loss
                 loss = gradient(xb, yb, grads)
         else:

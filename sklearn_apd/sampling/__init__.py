@@ -2,7 +2,12 @@
 
 - `sgld_update_()`, `sghmc_update_()`, `psgld_update_()`: the update rules
   (SGLD, SGHMC, preconditioned SGLD), each written once, and
-  `sampler_step_()`, the one dispatcher over `METHODS`;
+  `sampler_step_()`, the one dispatcher over `METHODS`; `sghmc_finish_()` and
+  `psgld_finish_()`, the rest of an update whose gradient part a backward pass
+  applied (the fused steps, `SGLD.fused_step_plan`);
+- `pack_contiguous_()`: lays parameters out in one buffer, so each of a
+  fused step's element-wise passes is one kernel (`unpack_contiguous_()`
+  undoes it);
 - `SGLD`: the updates as a `torch.optim.Optimizer` (plain PyTorch;
   ``method="sgld" | "sghmc" | "psgld"``);
 - `ParallelChains`: ``K`` chains as one ``(K, P)`` tensor, one
@@ -17,13 +22,16 @@ Nothing here depends on the estimators: an estimator builds on it.
 """
 
 from ._chains import ChainRun, ParallelChains, balanced_batches, chain_minibatches
+from ._flat import pack_contiguous_, unpack_contiguous_
 from ._optimizer import SGLD
 from ._protocol import WeightSampler
 from ._rules import (
     METHOD_DEFAULTS,
     METHODS,
+    psgld_finish_,
     psgld_update_,
     sampler_step_,
+    sghmc_finish_,
     sghmc_update_,
     sgld_noise_std,
     sgld_update_,
@@ -50,9 +58,13 @@ __all__ = [
     "chain_minibatches",
     "kept_steps",
     "make_schedule",
+    "pack_contiguous_",
+    "psgld_finish_",
     "psgld_update_",
     "sampler_step_",
+    "sghmc_finish_",
     "sghmc_update_",
     "sgld_noise_std",
     "sgld_update_",
+    "unpack_contiguous_",
 ]

@@ -10,8 +10,16 @@ from collections.abc import Callable, Iterable, Iterator
 import torch
 from torch.optim import optimizer as _torch_optimizer
 
+from ._flat import contiguous_flat, flat_slot, slot_fits, unpack_contiguous_
 from ._noise_ahead import NoiseAhead
-from ._rules import METHOD_DEFAULTS, METHODS, sampler_step_, sgld_noise_std
+from ._rules import (
+    METHOD_DEFAULTS,
+    METHODS,
+    psgld_finish_,
+    sampler_step_,
+    sghmc_finish_,
+    sgld_noise_std,
+)
 
 __all__ = ["SGLD"]
 
@@ -137,6 +145,13 @@ class SGLD(torch.optim.Optimizer):
         self._pending_noise: dict[int, tuple] = {}
         self._ahead: NoiseAhead | None = None
         self._ahead_left = 0
+        # The fused step's flat buffers (see `fused_step_plan`): the method's state
+        # (velocities or square averages, viewed from ``state[p]["buffer"]``), the
+        # gradient buffer of "psgld", and whether the state was just made.
+        self._flat_state: tuple | None = None
+        self._flat_grads: tuple | None = None
+        self._flat_params: tuple | None = None  # (layout key, `contiguous_flat` view or None)
+        self._state_is_new = False
 
     # torch's Optimizer pickles only defaults, state and param_groups: keep the
     # noise stream too (with a draw made ahead and not used yet: it is the
@@ -161,9 +176,13 @@ class SGLD(torch.optim.Optimizer):
         self._reset_noise_buffers()
         for i, buf in pending.items():
             params = self.param_groups[i]["params"]
-            self._pending_noise[id(self.param_groups[i])] = _noise_slot(params, buf)
+            self._pending_noise[id(self.param_groups[i])] = flat_slot(params, buf)
 
     def _noise_views(self, group, params):
+        """Fresh N(0, 1) noise for ``params``: a view per parameter (`_noise_slot`)."""
+        return self._noise_slot(group, params)[2]
+
+    def _noise_slot(self, group, params):
         """Fresh N(0, 1) noise for ``params``, one call's draws in one buffer.
 
         The buffers and their views are kept per group and made anew only when
@@ -173,16 +192,16 @@ class SGLD(torch.optim.Optimizer):
         """
         key = id(group)
         current = self._noise_buffers.get(key)
-        if not _slot_fits(current, params):
-            current = _noise_slot(params)
+        if not slot_fits(current, params):
+            current = flat_slot(params)
         pending = self._pending_noise.pop(key, None)
         if pending is not None:
             if self._ahead is not None:
                 self._ahead.wait()
-            if not _slot_fits(pending, params):  # the parameters changed since that draw
+            if not slot_fits(pending, params):  # the parameters changed since that draw
                 buf, ref = pending[0], current[0]
                 same = (buf.numel(), buf.device, buf.dtype) == (ref.numel(), ref.device, ref.dtype)
-                pending = _noise_slot(params, buf) if same else None
+                pending = flat_slot(params, buf) if same else None
         if pending is not None:
             current, spare = pending, current
         else:  # drawn here (or the parameters changed size since the draw ahead)
@@ -191,13 +210,13 @@ class SGLD(torch.optim.Optimizer):
         self._noise_buffers[key] = current
         if self._ahead is not None and self._ahead_left > 0:
             self._ahead_left -= 1
-            if not _slot_fits(spare, params):
-                spare = _noise_slot(params)
+            if not slot_fits(spare, params):
+                spare = flat_slot(params)
             self._ahead.request(spare[0])
             self._pending_noise[key] = spare
         elif spare is not None:
             self._spare_noise[key] = spare
-        return current[2]
+        return current
 
     @contextlib.contextmanager
     def _noise_drawn_ahead(self, n_draws: int) -> Iterator[bool]:
@@ -264,6 +283,154 @@ class SGLD(torch.optim.Optimizer):
         lr = group["lr"]
         return 1.0 - 0.5 * lr * group["weight_decay"], 0.5 * lr
 
+    def fused_step_plan(self) -> tuple[list[torch.Tensor], float, float] | None:
+        """``(targets, β, γ)``: where a caller folds the gradient, for any ``method``.
+
+        The generalisation of `gradient_step_factors` to every method. A
+        caller computing ∇L̄(θ) in its own backward pass writes, for each
+        parameter's tensor ``t`` of ``targets``, ``t ← β t + γ ∇L̄(θ)``
+        (`nets.mlp_cross_entropy_grad_` with ``into=``), then calls
+        `finish_fused_step_` for the rest of the update. The targets are
+
+        - ``"sgld"``: the parameters, β = 1 − αλ/2, γ = −α/2 (the update's
+          gradient part; the finish adds the noise);
+        - ``"sghmc"``: the velocities, β = 1 − a, γ = −α/2 (the finish adds
+          the prior and the noise to them and moves the parameters);
+        - ``"psgld"``: a gradient buffer, β = 0, γ = 1 (the finish does the
+          rest of `psgld_update_()`).
+
+        The method's state lives in one flat buffer, its views in
+        ``state[p]["buffer"]`` (`step` reads and updates them, so both paths
+        continue each other). The result is `step`'s to float32 rounding.
+        ``None`` (call `step`) in the cases `gradient_step_factors` names.
+        Call `finish_fused_step_` after each plan, before the next.
+        """
+        if not self.fused_step_available():
+            return None
+        group = self.param_groups[0]
+        method, lr, params = group["method"], group["lr"], group["params"]
+        if method == "sgld":
+            return params, 1.0 - 0.5 * lr * group["weight_decay"], -0.5 * lr
+        momenta = self._flat_method_state(params)[2]
+        if method == "sghmc":
+            return momenta, 1.0 - group["friction"], -0.5 * lr
+        if not slot_fits(self._flat_grads, params):
+            self._flat_grads = flat_slot(params)
+        return self._flat_grads[2], 0.0, 1.0
+
+    def fused_step_available(self) -> bool:
+        """Whether `fused_step_plan` offers a plan (it makes the state; this does not)."""
+        return (
+            len(self.param_groups) == 1
+            and _inherits_step(type(self))
+            and not self._has_step_hooks()
+        )
+
+    def finish_fused_step_(self) -> None:
+        """The rest of the update after the gradient was folded as `fused_step_plan` says.
+
+        Turns autograd off for the call when it is on. With the parameters
+        laid out in one buffer (`sampling._flat.pack_contiguous_`, as the
+        estimators do for an `MLP`), each element-wise pass is one kernel.
+        """
+        if torch.is_grad_enabled():
+            with torch.no_grad():
+                return self.finish_fused_step_()
+        group = self.param_groups[0]
+        method = group["method"]
+        if method == "sgld":
+            self.step_noise_()
+            return
+        params = group["params"]
+        flat_params = self._params_flat(params)
+        state_buf, _, state_views = self._flat_method_state(params)
+        if flat_params is not None:
+            params, state = [flat_params], [state_buf]
+        else:
+            state = state_views
+
+        def draw_noise():
+            slot = self._noise_slot(group, group["params"])
+            return [slot[0]] if flat_params is not None else slot[2]
+
+        lr, weight_decay = group["lr"], group["weight_decay"]
+        noise_std = sgld_noise_std(lr, group["temperature"], group["num_data"])
+        first, self._state_is_new = self._state_is_new, False
+        if method == "sghmc":
+            sghmc_finish_(
+                params,
+                state,
+                lr=lr,
+                weight_decay=weight_decay,
+                friction=group["friction"],
+                noise_std=noise_std,
+                draw_noise=draw_noise,
+            )
+            return
+        grad_buf, _, grad_views = self._flat_grads
+        step = [grad_buf] if flat_params is not None else grad_views
+        if weight_decay:
+            torch._foreach_add_(step, params, alpha=weight_decay)
+        psgld_finish_(
+            params,
+            step,
+            state,
+            lr=lr,
+            decay=group["precond_decay"],
+            eps=group["precond_eps"],
+            noise_std=noise_std,
+            first=first,
+            draw_noise=draw_noise,
+        )
+
+    def _params_flat(self, params):
+        """`contiguous_flat` of ``params``, kept while their addresses and layouts stay."""
+        key = [(p.data_ptr(), p.shape, p.stride()) for p in params]
+        cached = self._flat_params
+        if cached is None or cached[0] != key:
+            cached = self._flat_params = (key, contiguous_flat(params))
+        return cached[1]
+
+    def _flat_method_state(self, params):
+        """The method's state of ``params`` in one flat buffer: a `_flat.flat_slot`.
+
+        Kept while ``state[p]["buffer"]`` are its views; otherwise made anew
+        (zeros, or a copy of the buffers `step` made or `load_state_dict`
+        loaded) and its views put there. Made anew without earlier buffers,
+        it marks pSGLD's first step (its square averages start at g²).
+        """
+        slot, state = self._flat_state, self.state
+        if slot_fits(slot, params) and all(
+            state[p].get("buffer") is view for p, view in zip(params, slot[2])
+        ):
+            return slot
+        slot = flat_slot(params)
+        old = [state[p].get("buffer") for p in params]
+        if all(b is not None for b in old):
+            for view, b in zip(slot[2], old):
+                view.copy_(b)
+        else:
+            slot[0].zero_()
+            self._state_is_new = True
+        for p, view in zip(params, slot[2]):
+            state[p]["buffer"] = view
+        self._flat_state = slot
+        return slot
+
+    def unpack_state_(self) -> None:
+        """Give each parameter's state buffer its own storage, after fused steps.
+
+        The fused step keeps the method's state in one flat buffer whose views
+        are ``state[p]["buffer"]``; plain `pickle` would write that buffer once
+        per view. A training loop calls this when it stops taking fused steps
+        (the estimators do at the end of a fit); the next fused step copies
+        the state into a flat buffer again.
+        """
+        slot, self._flat_state, self._flat_grads = self._flat_state, None, None
+        self._flat_params = None
+        if slot is not None:
+            unpack_contiguous_(slot[2])
+
     def step_noise_(self) -> None:
         """The noise part σ ξ of one ``"sgld"`` update (see `gradient_step_factors`).
 
@@ -277,7 +444,12 @@ class SGLD(torch.optim.Optimizer):
         std = sgld_noise_std(group["lr"], group["temperature"], group["num_data"])
         if std > 0:
             params = group["params"]
-            torch._foreach_add_(params, self._noise_views(group, params), alpha=std)
+            flat = self._params_flat(params)
+            slot = self._noise_slot(group, params)
+            if flat is not None:  # one pass over the parameters' one buffer
+                flat.add_(slot[0], alpha=std)
+            else:
+                torch._foreach_add_(params, slot[2], alpha=std)
 
     def _has_step_hooks(self) -> bool:
         """Step hooks of this optimizer or torch's global ones (private names, read safely).
@@ -349,26 +521,3 @@ def check_method_settings(method, friction, precond_decay, precond_eps) -> None:
     for name, value, ok, bound in checks:
         if not (isinstance(value, (int, float)) and math.isfinite(value) and ok(value)):
             raise ValueError(f"SGLD: {name}={value!r} must be a finite number {bound}.")
-
-
-def _noise_slot(params, buf=None):
-    """``(buffer, shapes, views)``: one flat buffer for ``params``, a view per parameter."""
-    p0 = params[0]
-    if buf is None:
-        buf = torch.empty(sum(p.numel() for p in params), device=p0.device, dtype=p0.dtype)
-    views, start = [], 0
-    for p in params:
-        views.append(buf[start : start + p.numel()].view_as(p))
-        start += p.numel()
-    return buf, [p.shape for p in params], views
-
-
-def _slot_fits(slot, params) -> bool:
-    """Whether a `_noise_slot` still matches ``params`` (shapes, device, dtype)."""
-    if slot is None:
-        return False
-    buf, shapes, _ = slot
-    p0 = params[0]
-    return (
-        shapes == [p.shape for p in params] and buf.device == p0.device and buf.dtype == p0.dtype
-    )

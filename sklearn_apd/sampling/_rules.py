@@ -136,16 +136,51 @@ def sghmc_update_(
     >>> w, v
     (tensor([0.9500, 0.9500]), tensor([-0.0500, -0.0500]))
     """
-    params, grads, momenta = list(params), list(grads), list(momenta)
+    momenta = list(momenta)
     torch._foreach_mul_(momenta, 1.0 - friction)
-    torch._foreach_add_(momenta, grads, alpha=-0.5 * lr)
+    torch._foreach_add_(momenta, list(grads), alpha=-0.5 * lr)
+    sghmc_finish_(
+        params,
+        momenta,
+        lr=lr,
+        weight_decay=weight_decay,
+        friction=friction,
+        noise_std=noise_std,
+        draw_noise=draw_noise,
+    )
+
+
+@torch.no_grad()
+def sghmc_finish_(
+    params: Sequence[torch.Tensor],
+    momenta: Sequence[torch.Tensor],
+    *,
+    lr: float,
+    weight_decay: float,
+    friction: float,
+    noise_std: float,
+    draw_noise: Callable[[], Sequence[torch.Tensor]] | None = None,
+) -> None:
+    """The rest of `sghmc_update_()` once ``momenta`` hold ``(1 − a) v − α/2 · ∇L̄(θ)``.
+
+    Adds the prior's and the noise's parts to the velocities, then moves
+    ``params`` by them::
+
+        v ← v − αλ/2 · θ + √a σ ξ,   θ ← θ + v
+
+    A caller that folds the gradient into the velocities inside its backward
+    pass (`nets.mlp_cross_entropy_grad_` with ``into=``) calls this for the
+    rest. ``params``, ``momenta`` and the noise may be the per-parameter
+    tensors or one flat tensor each (one-element lists): the same element-wise
+    arithmetic.
+    """
+    params, momenta = list(params), list(momenta)
     if weight_decay:
         torch._foreach_add_(momenta, params, alpha=-0.5 * lr * weight_decay)
     if noise_std > 0:
         if draw_noise is None:
             raise ValueError("sghmc_update_ needs draw_noise when noise_std > 0.")
-        for noise, v in zip(draw_noise(), momenta):
-            v.add_(noise, alpha=noise_std * math.sqrt(friction))
+        torch._foreach_add_(momenta, list(draw_noise()), alpha=noise_std * math.sqrt(friction))
     torch._foreach_add_(params, momenta)
 
 
@@ -215,13 +250,48 @@ def psgld_update_(
     >>> w  # the same step for both, whatever their gradient's scale
     tensor([0.9500, 0.9500])
     """
-    params, grads, square_avgs = list(params), list(grads), list(square_avgs)
-    step = list(grads)
+    params, grads = list(params), list(grads)
+    step = grads
     if weight_decay:
         step = torch._foreach_add(grads, params, alpha=weight_decay)
+    psgld_finish_(
+        params,
+        step,
+        square_avgs,
+        lr=lr,
+        decay=decay,
+        eps=eps,
+        noise_std=noise_std,
+        first=first,
+        draw_noise=draw_noise,
+    )
+
+
+@torch.no_grad()
+def psgld_finish_(
+    params: Sequence[torch.Tensor],
+    step: Sequence[torch.Tensor],
+    square_avgs: Sequence[torch.Tensor],
+    *,
+    lr: float,
+    decay: float,
+    eps: float,
+    noise_std: float,
+    first: bool = False,
+    draw_noise: Callable[[], Sequence[torch.Tensor]] | None = None,
+) -> None:
+    """The rest of `psgld_update_()` once ``step`` holds g = ∇L̄(θ) + λθ.
+
+    Updates ``square_avgs`` and ``params`` as `psgld_update_()` does. A caller
+    that writes the gradient in its own backward pass and adds the prior's
+    part in place calls this for the rest. ``params``, ``step``,
+    ``square_avgs`` and the noise may be the per-parameter tensors or one flat
+    tensor each (one-element lists): the same element-wise arithmetic.
+    """
+    params, step, square_avgs = list(params), list(step), list(square_avgs)
     if first:
         for V, g in zip(square_avgs, step):
-            V.copy_(g * g)
+            torch.mul(g, g, out=V)
     else:
         torch._foreach_mul_(square_avgs, decay)
         torch._foreach_addcmul_(square_avgs, step, step, value=1.0 - decay)
@@ -233,8 +303,7 @@ def psgld_update_(
         if draw_noise is None:
             raise ValueError("psgld_update_ needs draw_noise when noise_std > 0.")
         torch._foreach_sqrt_(precond)
-        for noise, p, root in zip(draw_noise(), params, precond):
-            p.addcmul_(root, noise, value=noise_std)
+        torch._foreach_addcmul_(params, precond, list(draw_noise()), value=noise_std)
 
 
 def sampler_step_(
