@@ -20,9 +20,14 @@ CPU with two or more threads): the gain of that worker, side by side.
 ``--method sghmc | psgld`` runs the other dynamics on both sides (the plain
 loop then keeps a velocity or an RMSprop average per parameter).
 
+``--unfused-too`` adds a run per repeat of ``fit`` without the fused step
+(the optimizer's ``step`` after the hand-written gradient, noise drawn in
+place: the path of every method but "sgld" before 2026-12-06's fused steps),
+and the ratio of the fused in-place fit to it (needs ``--in-place-too``).
+
 Usage: python benchmarks/bench_fit.py [--iters 2000] [--repeats 3] [--threads N]
        [--device cpu|cuda] [--networks fcNN1 fcNN2] [--in-place-too]
-       [--method sgld|sghmc|psgld]
+       [--method sgld|sghmc|psgld] [--unfused-too]
 
 ``--networks fcNN2 --iters 25000`` times fcNN2 alone over 5,000 iterations.
 """
@@ -94,12 +99,23 @@ def plain_sgld_loop(X, y, hidden, n_iter, lr=0.05, wd=1e-3, batch=100, seed=0, m
 
 
 def package_fit(
-    X, y, hidden, n_iter, batch=100, device="cpu", temperature=1.0, noise_ahead=True, method="sgld"
+    X,
+    y,
+    hidden,
+    n_iter,
+    batch=100,
+    device="cpu",
+    temperature=1.0,
+    noise_ahead=True,
+    method="sgld",
+    fused=True,
 ):
     """End-to-end ``fit`` (validation and set-up included) of ``n_iter`` iterations.
 
-    ``noise_ahead=False`` draws SGLD's noise in place (the private switch
-    ``_draw_noise_ahead`` of the estimator), for a side-by-side timing.
+    ``noise_ahead=False`` draws the noise in place (the private switch
+    ``_draw_noise_ahead`` of the estimator), for a side-by-side timing;
+    ``fused=False`` also takes the optimizer's ``step`` instead of the fused
+    step (the estimator's ``_fused_plan`` answers None).
     """
     n = X.shape[0]
     epochs = max(1, n_iter * batch // n)
@@ -117,7 +133,9 @@ def package_fit(
         device=device,
         random_state=0,
     )
-    clf._draw_noise_ahead = noise_ahead
+    clf._draw_noise_ahead = noise_ahead and fused
+    if not fused:
+        clf._fused_plan = lambda: None
     t0 = clock(device)
     clf.fit(X, y)
     return clf.n_iter_ / (clock(device) - t0), clf
@@ -137,8 +155,15 @@ def main():
         action="store_true",
         help="also time fit with SGLD's noise drawn in place (not a step ahead)",
     )
+    ap.add_argument(
+        "--unfused-too",
+        action="store_true",
+        help="also time fit with the optimizer's step instead of the fused step",
+    )
     add_device_argument(ap)
     args = ap.parse_args()
+    if args.unfused_too and not args.in_place_too:
+        ap.error("--unfused-too needs --in-place-too")
     if args.threads:
         torch.set_num_threads(args.threads)
     print(machine_line("bench_fit", args.device))
@@ -148,18 +173,23 @@ def main():
     y = rng.integers(0, 10, n)
     Xt, yt = torch.from_numpy(X).to(args.device), torch.from_numpy(y).to(args.device)
     print(f"# method {args.method}")
-    extra = args.in_place_too
+    extra, unfused = args.in_place_too, args.unfused_too
     print(
         "| network | iterations | plain loop it/s | SGLDClassifier.fit it/s | ratio | pair ratio |"
         + (" fit, noise in place, it/s | its pair ratio | ahead / in place |" if extra else "")
+        + (" fit, step, it/s | its pair ratio | fused / step, in place |" if unfused else "")
     )
-    print("|---|---|---|---|---|---|" + ("---|---|---|" if extra else ""))
+    print(
+        "|---|---|---|---|---|---|"
+        + ("---|---|---|" if extra else "")
+        + ("---|---|---|" if unfused else "")
+    )
     # Whole epochs of 500 iterations: the package runs max_epochs * 500.
     n1 = max(500, args.iters // 500 * 500)
     n2 = max(500, n1 // 5 // 500 * 500)
     networks = [("fcNN1", (100,), n1), ("fcNN2", (400, 400), n2)]
     for name, hidden, iters in [net for net in networks if net[0] in args.networks]:
-        plain, pkg, in_place = [], [], []
+        plain, pkg, in_place, step = [], [], [], []
         for _ in range(args.repeats):
             plain.append(plain_sgld_loop(Xt, yt, hidden, iters, method=args.method))
             # fit validates and converts X (50,000 x 784) once (and copies it to the
@@ -170,7 +200,9 @@ def main():
             pkg.append(fit()[0])
             if extra:
                 in_place.append(fit(noise_ahead=False)[0])
-        plain, pkg, in_place = map(np.asarray, (plain, pkg, in_place))
+            if unfused:
+                step.append(fit(noise_ahead=False, fused=False)[0])
+        plain, pkg, in_place, step = map(np.asarray, (plain, pkg, in_place, step))
         p, q = np.median(plain), np.median(pkg)
         pair = np.median(pkg / plain)
         row = f"| {name} | {iters} | {p:.0f} | {q:.0f} | {q / p:.2f}x | {pair:.2f}x |"
@@ -179,6 +211,11 @@ def main():
             row += (
                 f" {r:.0f} | {np.median(in_place / plain):.2f}x |"
                 f" {np.median(pkg / in_place):.2f}x |"
+            )
+        if unfused:
+            row += (
+                f" {np.median(step):.0f} | {np.median(step / plain):.2f}x |"
+                f" {np.median(in_place / step):.2f}x |"
             )
         print(row, flush=True)
 

@@ -7,7 +7,9 @@ over 200 iterations), each the median of ``--repeats`` fits. SGLD keeps a
 sample every iteration (thinning 1), the most the sample store can cost;
 its second row draws the noise in place instead of a step ahead on a worker
 thread (the fit's default on two or more threads since 2026-12-06), the
-cost of that worker's start and stop side by side.
+cost of that worker's start and stop side by side (the 210-iteration fits
+draw ahead, the 10-iteration fits, under 64 steps, in place). SGHMC and pSGLD
+(rows added 2026-12-06, sixteenth session) take the same fused path.
 
 Usage: python benchmarks/bench_small_fit.py [--repeats 5] [--device cpu|cuda]
 """
@@ -22,10 +24,16 @@ from _device import add_device_argument, clock, machine_line
 from sklearn_apd import DeterministicClassifier, MCDropoutClassifier, SGLDClassifier
 
 
-def _sgld(k, dev, noise_ahead=True):
+def _sgld(k, dev, noise_ahead=True, method="sgld"):
     """SGLD keeping every iteration; ``noise_ahead=False`` draws its noise in place."""
     sgld = SGLDClassifier(
-        max_iter=k, burn_in=0, thinning=1, batch_size=32, random_state=0, device=dev
+        max_iter=k,
+        burn_in=0,
+        thinning=1,
+        batch_size=32,
+        method=method,
+        random_state=0,
+        device=dev,
     )
     sgld._draw_noise_ahead = noise_ahead
     return sgld
@@ -34,6 +42,8 @@ def _sgld(k, dev, noise_ahead=True):
 MAKERS = {
     "SGLDClassifier (thinning 1)": _sgld,
     "SGLDClassifier (thinning 1), noise in place": lambda k, dev: _sgld(k, dev, False),
+    "SGLDClassifier method='sghmc' (thinning 1)": lambda k, dev: _sgld(k, dev, method="sghmc"),
+    "SGLDClassifier method='psgld' (thinning 1)": lambda k, dev: _sgld(k, dev, method="psgld"),
     "MCDropoutClassifier": lambda k, dev: MCDropoutClassifier(
         max_iter=k, batch_size=32, random_state=0, device=dev
     ),

@@ -431,7 +431,7 @@ class NetworkPosterior(RoutedParamsMixin, PosteriorDrawsMixin, NeuralNet):
         (`SGLD._noise_drawn_ahead`): the same numbers in the same order, so the
         samples are those of a fit drawing in place at that thread count.
         Measured to pay there for the three methods (benchmarks/RESULTS.md:
-        1.01-1.24x); not on the unfused path, where it was not measured to pay.
+        1.04-1.43x, 2026-12-06); not on the unfused path, where it was not measured to pay.
         Nothing at temperature 0 (no noise), for parallel chains (they step
         without the optimizer), for fits of fewer than `_MIN_STEPS_AHEAD` steps
         (the worker's start and the thread switch cost up to a few

@@ -272,10 +272,10 @@ class SGLD(torch.optim.Optimizer):
         ``descent=``) takes ``(c, a)`` here, then calls `step_noise_` for the
         noise; the result is `step`'s to float32 rounding. ``None`` (call
         `step`) for several parameter groups, another method (its state must
-        see the gradient), a subclass with its own ``step``, or step hooks
-        (they expect `step` to run).
+        see the gradient: `fused_step_plan` covers every method), a subclass
+        with its own ``step``, or step hooks (they expect `step` to run).
         """
-        if len(self.param_groups) != 1 or not _inherits_step(type(self)) or self._has_step_hooks():
+        if not self.fused_step_available():
             return None
         group = self.param_groups[0]
         if group["method"] != "sgld":
@@ -302,8 +302,9 @@ class SGLD(torch.optim.Optimizer):
         The method's state lives in one flat buffer, its views in
         ``state[p]["buffer"]`` (`step` reads and updates them, so both paths
         continue each other). The result is `step`'s to float32 rounding.
-        ``None`` (call `step`) in the cases `gradient_step_factors` names.
-        Call `finish_fused_step_` after each plan, before the next.
+        ``None`` (call `step`) for several parameter groups, a subclass with
+        its own ``step``, or step hooks (`fused_step_available`). Call
+        `finish_fused_step_` after each plan, before the next.
         """
         if not self.fused_step_available():
             return None
