@@ -33,7 +33,13 @@ iteration runs the critic's real products over the K samples
 (``_trainer.RealRows``, ``train_offline``'s default then); a third row,
 "sklearn-apd, gathered", is the same iteration on gathered batches.
 
-``--breakdown`` prints the package's WGAN-GP roofline per aten op.
+``--breakdown`` prints the package's WGAN-GP roofline per aten op, and a
+**shape floor** (added 2026-12-06, sixteenth session): each distinct matrix
+product of the iteration (op, shapes, strides, scalars) is timed alone on
+random operands of the same layout, and the floor is the sum over the
+iteration's products of their isolated times plus the roofline time of every
+other op. It says how far the iteration is from what torch's BLAS does at
+these shapes, where the FLOP floor assumes the 4096^3 rate for all of them.
 
 Usage: python benchmarks/bench_apd.py [--iters 10] [--samples 2000] [--device cpu|cuda]
        [--breakdown]
@@ -72,6 +78,7 @@ class CountFlops(TorchDispatchMode):
         self.flops = 0
         self.peak, self.bandwidth = peak, bandwidth
         self.per_op = {}  # aten op -> [calls, FLOP time, byte time, roofline time] (seconds)
+        self.products = {}  # (op, layout) -> [calls, flops, op, layout]: the shape floor's
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
@@ -88,6 +95,10 @@ class CountFlops(TorchDispatchMode):
             entry[1] += flop_s
             entry[2] += byte_s
             entry[3] += max(flop_s, byte_s)
+            if flops:
+                layout = _layout((args, kwargs))
+                product = self.products.setdefault((str(func), layout), [0, flops, func, layout])
+                product[0] += 1
         return out
 
     @property
@@ -113,6 +124,52 @@ def _bytes_moved(packet, args, kwargs, out) -> int:
     if packet in FILLS:
         return 0 if packet is torch.ops.aten.empty_like else _tensor_bytes(out)
     return _tensor_bytes((args, kwargs)) + _tensor_bytes(out)
+
+
+def _layout(tree):
+    """The arguments' structure with each tensor replaced by its layout (no data kept)."""
+    leaves, spec = torch.utils._pytree.tree_flatten(tree)
+    described = tuple(
+        ("tensor", tuple(t.shape), t.stride(), t.dtype, t.device)
+        if isinstance(t, torch.Tensor)
+        else ("value", t)
+        for t in leaves
+    )
+    return spec, described
+
+
+def isolated_seconds(func, layout, repeats=10):
+    """Seconds per call of ``func`` alone on random operands of ``layout`` (`_layout`)."""
+    spec, described = layout
+    leaves, device = [], None
+    for kind, *rest in described:
+        if kind == "tensor":
+            shape, stride, dtype, device = rest
+            t = torch.empty_strided(shape, stride, dtype=dtype, device=device)
+            leaves.append(t.normal_() if t.is_floating_point() else t.zero_())
+        else:
+            leaves.append(rest[0])
+    args, kwargs = torch.utils._pytree.tree_unflatten(leaves, spec)
+    for _ in range(2):
+        func(*args, **kwargs)
+    t0 = clock(device)
+    for _ in range(repeats):
+        func(*args, **kwargs)
+    return (clock(device) - t0) / repeats
+
+
+def shape_floor(counter):
+    """``(floor seconds, rows)``: the iteration's products at their isolated speed, the rest
+    at their roofline (`CountFlops.per_op`); a row per distinct product."""
+    rows, product_s = [], 0.0
+    for calls, flops, func, layout in counter.products.values():
+        secs = isolated_seconds(func, layout)
+        product_s += calls * secs
+        shapes = [list(d[1]) for d in layout[1] if d[0] == "tensor"]
+        rows.append((str(func._overloadpacket), shapes, calls, secs, flops / secs / 1e9))
+    product_ops = {name for name, *_ in rows}
+    rest_s = sum(e[3] for op, e in counter.per_op.items() if op not in product_ops)
+    return product_s + rest_s, rows
 
 
 def _is_view(func) -> bool:
@@ -199,7 +256,7 @@ def measure(step, args, iters, device, peak=None, bandwidth=None):
     t0 = clock(device)
     for _ in range(iters):
         step(*args)
-    return counter.flops, (clock(device) - t0) / iters, counter.roofline_s, counter.per_op
+    return counter.flops, (clock(device) - t0) / iters, counter.roofline_s, counter
 
 
 def main():
@@ -278,7 +335,8 @@ def main():
         for name, (_, secs, roofline, _) in results.items():
             print(f"| {gan} | {name} | {secs:.3f} s | {roofline:.3f} s | {secs / roofline:.2f}x |")
     if args.breakdown:
-        per_op = rooflines["wgan-gp"]["sklearn-apd"][3]
+        _, secs, _, counter = rooflines["wgan-gp"]["sklearn-apd"]
+        per_op = counter.per_op
         print()
         print("| aten op (sklearn-apd, wgan-gp) | calls | FLOP time | byte time | roofline |")
         print("|---|---|---|---|---|")
@@ -290,6 +348,20 @@ def main():
                     f"| {op} | {calls} | {1e3 * flop_s:.1f} ms | {1e3 * byte_s:.1f} ms "
                     f"| {1e3 * roof_s:.1f} ms |"
                 )
+        floor, rows = shape_floor(counter)
+        print()
+        print("| product (sklearn-apd, wgan-gp) | shapes | calls | alone | GFLOP/s | of peak |")
+        print("|---|---|---|---|---|---|")
+        for name, shapes, calls, alone, rate in sorted(rows, key=lambda r: -r[2] * r[3]):
+            print(
+                f"| {name} | {shapes} | {calls} | {1e3 * alone:.2f} ms | {rate:.0f} "
+                f"| {100 * rate / peak:.0f}% |"
+            )
+        print()
+        print(
+            f"shape floor (products at their isolated speed, other ops at their roofline): "
+            f"{floor:.3f} s; the iteration {secs:.3f} s = {secs / floor:.2f}x of it"
+        )
 
 
 if __name__ == "__main__":

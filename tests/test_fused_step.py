@@ -195,3 +195,13 @@ def test_fit_takes_the_fused_step_with_packed_weights(digits, method):
     plain.set_params(warm_start=True).fit(X, y)
     diff = (fused.samples_ - plain.samples_).abs().max().item()
     assert diff < 1e-4, diff
+
+
+def test_finish_without_a_noise_source_is_refused():
+    from sklearn_apd.sampling import psgld_finish_, sghmc_finish_
+
+    w, v = torch.zeros(3), torch.zeros(3)
+    with pytest.raises(ValueError, match="sghmc_finish_: draw_noise is needed"):
+        sghmc_finish_([w], [v], lr=0.1, weight_decay=0.0, friction=0.5, noise_std=0.1)
+    with pytest.raises(ValueError, match="psgld_finish_: draw_noise is needed"):
+        psgld_finish_([w], [v], [torch.ones(3)], lr=0.1, decay=0.9, eps=1e-5, noise_std=0.1)

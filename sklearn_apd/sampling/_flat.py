@@ -79,6 +79,21 @@ def pack_contiguous_(params: Sequence[torch.Tensor]) -> torch.Tensor:
     so an element-wise pass over the returned view updates every parameter
     at once. Does nothing but return the view when they are laid out so
     already. All of ``params`` must share a device and a dtype.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.sampling import pack_contiguous_, unpack_contiguous_
+    >>> layer = torch.nn.Linear(3, 2)
+    >>> params = list(layer.parameters())
+    >>> flat = pack_contiguous_(params)
+    >>> flat.shape
+    torch.Size([8])
+    >>> with torch.no_grad():
+    ...     _ = flat.zero_()  # one pass over the weight and the bias
+    >>> float(layer.weight.abs().sum() + layer.bias.abs().sum())
+    0.0
+    >>> unpack_contiguous_(params)  # each its own storage again
     """
     flat = contiguous_flat(params)
     if flat is not None:

@@ -173,13 +173,24 @@ def sghmc_finish_(
     rest. ``params``, ``momenta`` and the noise may be the per-parameter
     tensors or one flat tensor each (one-element lists): the same element-wise
     arithmetic.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.sampling import sghmc_finish_
+    >>> w, v = torch.ones(2), torch.full((2,), -0.05)  # v already holds -lr/2 * grad
+    >>> sghmc_finish_([w], [v], lr=0.1, weight_decay=0.0, friction=0.5, noise_std=0.0)
+    >>> w
+    tensor([0.9500, 0.9500])
     """
     params, momenta = list(params), list(momenta)
     if weight_decay:
         torch._foreach_add_(momenta, params, alpha=-0.5 * lr * weight_decay)
     if noise_std > 0:
         if draw_noise is None:
-            raise ValueError("sghmc_update_ needs draw_noise when noise_std > 0.")
+            raise ValueError(
+                "sghmc_update_ / sghmc_finish_: draw_noise is needed when noise_std > 0."
+            )
         torch._foreach_add_(momenta, list(draw_noise()), alpha=noise_std * math.sqrt(friction))
     torch._foreach_add_(params, momenta)
 
@@ -287,6 +298,16 @@ def psgld_finish_(
     part in place calls this for the rest. ``params``, ``step``,
     ``square_avgs`` and the noise may be the per-parameter tensors or one flat
     tensor each (one-element lists): the same element-wise arithmetic.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_apd.sampling import psgld_finish_
+    >>> w, V = torch.ones(2), torch.zeros(2)
+    >>> psgld_finish_([w], [torch.tensor([1.0, 100.0])], [V], lr=0.1, decay=0.99, eps=1e-8,
+    ...               noise_std=0.0, first=True)
+    >>> w, V
+    (tensor([0.9500, 0.9500]), tensor([1.0000e+00, 1.0000e+04]))
     """
     params, step, square_avgs = list(params), list(step), list(square_avgs)
     if first:
@@ -301,7 +322,9 @@ def psgld_finish_(
     torch._foreach_addcmul_(params, precond, step, value=-0.5 * lr)
     if noise_std > 0:
         if draw_noise is None:
-            raise ValueError("psgld_update_ needs draw_noise when noise_std > 0.")
+            raise ValueError(
+                "psgld_update_ / psgld_finish_: draw_noise is needed when noise_std > 0."
+            )
         torch._foreach_sqrt_(precond)
         torch._foreach_addcmul_(params, precond, list(draw_noise()), value=noise_std)
 
