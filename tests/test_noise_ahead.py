@@ -1,4 +1,4 @@
-"""SGLD's noise drawn a step ahead on a worker thread: the same stream, threads restored."""
+"""The samplers' noise drawn a step ahead on a worker thread: the same stream, threads restored."""
 
 from __future__ import annotations
 
