@@ -145,9 +145,15 @@ def test_worker_error_reaches_the_caller():
 
 
 def _fit(X, y, ahead, **params):
-    """An fcNN-like fit, its noise drawn ahead (``ahead=True``) or in place."""
+    """An fcNN-like CPU fit (the worker serves a CPU generator; the GPU check runs this
+    suite on CUDA), its noise drawn ahead (``ahead=True``) or in place."""
     settings = dict(
-        module__hidden_units=(32,), batch_size=50, max_epochs=10, burn_in=0, thinning=5
+        module__hidden_units=(32,),
+        batch_size=50,
+        max_epochs=10,
+        burn_in=0,
+        thinning=5,
+        device="cpu",
     )
     clf = SGLDClassifier(random_state=0, **{**settings, **params})
     clf._draw_noise_ahead = ahead
