@@ -91,7 +91,7 @@ def pack_contiguous_(params: Sequence[torch.Tensor]) -> torch.Tensor:
     torch.Size([8])
     >>> with torch.no_grad():
     ...     _ = flat.zero_()  # one pass over the weight and the bias
-    >>> float(layer.weight.abs().sum() + layer.bias.abs().sum())
+    >>> float(layer.weight.detach().abs().sum() + layer.bias.detach().abs().sum())
     0.0
     >>> unpack_contiguous_(params)  # each its own storage again
     """
