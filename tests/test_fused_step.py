@@ -197,11 +197,32 @@ def test_fit_takes_the_fused_step_with_packed_weights(digits, method):
     assert diff < 1e-4, diff
 
 
-def test_finish_without_a_noise_source_is_refused():
-    from sklearn_apd.sampling import psgld_finish_, sghmc_finish_
+def test_a_noisy_step_without_a_noise_source_is_refused_before_it_changes_anything():
+    from sklearn_apd.sampling import (
+        psgld_finish_,
+        psgld_update_,
+        sghmc_finish_,
+        sghmc_update_,
+        sgld_update_,
+    )
 
-    w, v = torch.zeros(3), torch.zeros(3)
-    with pytest.raises(ValueError, match="sghmc_finish_: draw_noise is needed"):
-        sghmc_finish_([w], [v], lr=0.1, weight_decay=0.0, friction=0.5, noise_std=0.1)
-    with pytest.raises(ValueError, match="psgld_finish_: draw_noise is needed"):
-        psgld_finish_([w], [v], [torch.ones(3)], lr=0.1, decay=0.9, eps=1e-5, noise_std=0.1)
+    w, v, g = torch.ones(3), torch.ones(3), torch.ones(3)
+    calls = {
+        "sgld_update_": lambda: sgld_update_([w], [g], lr=0.1, weight_decay=0.1, noise_std=0.1),
+        "sghmc_update_": lambda: sghmc_update_(
+            [w], [g], [v], lr=0.1, weight_decay=0.1, friction=0.5, noise_std=0.1
+        ),
+        "sghmc_finish_": lambda: sghmc_finish_(
+            [w], [v], lr=0.1, weight_decay=0.1, friction=0.5, noise_std=0.1
+        ),
+        "psgld_update_": lambda: psgld_update_(
+            [w], [g], [v], lr=0.1, weight_decay=0.1, decay=0.9, eps=1e-5, noise_std=0.1
+        ),
+        "psgld_finish_": lambda: psgld_finish_(
+            [w], [g], [v], lr=0.1, decay=0.9, eps=1e-5, noise_std=0.1
+        ),
+    }
+    for name, call in calls.items():
+        with pytest.raises(ValueError, match=f"{name} needs draw_noise when noise_std > 0"):
+            call()
+        assert torch.equal(w, torch.ones(3)) and torch.equal(v, torch.ones(3)), name

@@ -61,16 +61,21 @@ def sgld_update_(
     >>> w
     tensor([0.9500, 0.9500, 0.9500])
     """
+    _check_noise_source("sgld_update_", noise_std, draw_noise)
     params = list(params)
     if weight_decay:
         # theta <- (1 - lr wd / 2) theta - lr / 2 grad, without temporaries
         torch._foreach_mul_(params, 1.0 - 0.5 * lr * weight_decay)
     torch._foreach_add_(params, list(grads), alpha=-0.5 * lr)
     if noise_std > 0:
-        if draw_noise is None:
-            raise ValueError("sgld_update_ needs draw_noise when noise_std > 0.")
         for noise, p in zip(draw_noise(), params):
             p.add_(noise, alpha=noise_std)
+
+
+def _check_noise_source(name, noise_std, draw_noise) -> None:
+    """Refuse a noisy step without a noise source, before the step changes anything."""
+    if noise_std > 0 and draw_noise is None:
+        raise ValueError(f"{name} needs draw_noise when noise_std > 0.")
 
 
 #: The SG-MCMC methods a sampler can step with (``method=``).
@@ -136,6 +141,7 @@ def sghmc_update_(
     >>> w, v
     (tensor([0.9500, 0.9500]), tensor([-0.0500, -0.0500]))
     """
+    _check_noise_source("sghmc_update_", noise_std, draw_noise)
     momenta = list(momenta)
     torch._foreach_mul_(momenta, 1.0 - friction)
     torch._foreach_add_(momenta, list(grads), alpha=-0.5 * lr)
@@ -183,14 +189,11 @@ def sghmc_finish_(
     >>> w
     tensor([0.9500, 0.9500])
     """
+    _check_noise_source("sghmc_finish_", noise_std, draw_noise)
     params, momenta = list(params), list(momenta)
     if weight_decay:
         torch._foreach_add_(momenta, params, alpha=-0.5 * lr * weight_decay)
     if noise_std > 0:
-        if draw_noise is None:
-            raise ValueError(
-                "sghmc_update_ / sghmc_finish_: draw_noise is needed when noise_std > 0."
-            )
         torch._foreach_add_(momenta, list(draw_noise()), alpha=noise_std * math.sqrt(friction))
     torch._foreach_add_(params, momenta)
 
@@ -261,6 +264,7 @@ def psgld_update_(
     >>> w  # the same step for both, whatever their gradient's scale
     tensor([0.9500, 0.9500])
     """
+    _check_noise_source("psgld_update_", noise_std, draw_noise)
     params, grads = list(params), list(grads)
     step = grads
     if weight_decay:
@@ -309,6 +313,7 @@ def psgld_finish_(
     >>> w, V
     (tensor([0.9500, 0.9500]), tensor([1.0000e+00, 1.0000e+04]))
     """
+    _check_noise_source("psgld_finish_", noise_std, draw_noise)
     params, step, square_avgs = list(params), list(step), list(square_avgs)
     if first:
         for V, g in zip(square_avgs, step):
@@ -321,10 +326,6 @@ def psgld_finish_(
     torch._foreach_reciprocal_(precond)
     torch._foreach_addcmul_(params, precond, step, value=-0.5 * lr)
     if noise_std > 0:
-        if draw_noise is None:
-            raise ValueError(
-                "psgld_update_ / psgld_finish_: draw_noise is needed when noise_std > 0."
-            )
         torch._foreach_sqrt_(precond)
         torch._foreach_addcmul_(params, precond, list(draw_noise()), value=noise_std)
 
