@@ -140,3 +140,29 @@ def test_a_batch_given_as_rows_of_a_sample_table_gives_the_gathered_batchs_loss(
         torch.testing.assert_close(a, r, rtol=1e-12, atol=1e-12)
     for a, r in zip(_grads(as_rows[0], params), _grads(gathered[0], params)):
         torch.testing.assert_close(a, r, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("objective", ["wgan-gp", "wgan"])
+def test_critic_first_layer_gradient_in_column_blocks_is_the_whole_one(monkeypatch, objective):
+    """On a CPU dW1 is computed in column blocks (`CPU_COLUMN_BLOCK`): the same gradient as in
+    one block, with blocks that do not divide P."""
+    from sklearn_apd.posteriors.apd import _gan
+
+    p, b = 300, 24
+    generator, critic = _nets(p, (16,), (20, 6))
+    g = torch.Generator().manual_seed(1)
+    real = torch.randn(b, p, generator=g, dtype=torch.float64)
+    hidden = generator.hidden(torch.randn(b, 8, generator=g, dtype=torch.float64)).detach()
+    eps = torch.rand(b, 1, generator=g, dtype=torch.float64)
+    params = list(critic.parameters())
+
+    def gradients(block):
+        monkeypatch.setattr(_gan, "CPU_COLUMN_BLOCK", block)
+        loss, _, _ = critic_loss(critic, generator, real, hidden, objective, eps=eps)
+        return _grads(loss, params)
+
+    whole = gradients(p)
+    for block in (7, 64, 299):
+        blocked = gradients(block)
+        for a, w in zip(blocked, whole):
+            torch.testing.assert_close(a, w, rtol=1e-12, atol=1e-12)
