@@ -275,13 +275,10 @@ class SGLD(torch.optim.Optimizer):
         see the gradient: `fused_step_plan` covers every method), a subclass
         with its own ``step``, or step hooks (they expect `step` to run).
         """
-        if not self.fused_step_available():
+        if not self.fused_step_available() or self.param_groups[0]["method"] != "sgld":
             return None
-        group = self.param_groups[0]
-        if group["method"] != "sgld":
-            return None
-        lr = group["lr"]
-        return 1.0 - 0.5 * lr * group["weight_decay"], 0.5 * lr
+        _, decay, gamma = self.fused_step_plan()  # the parameters, c and -a
+        return decay, -gamma
 
     def fused_step_plan(self) -> tuple[list[torch.Tensor], float, float] | None:
         """``(targets, β, γ)``: where a caller folds the gradient, for any ``method``.
@@ -330,7 +327,8 @@ class SGLD(torch.optim.Optimizer):
     def finish_fused_step_(self) -> None:
         """The rest of the update after the gradient was folded as `fused_step_plan` says.
 
-        Turns autograd off for the call when it is on. With the parameters
+        Call it once after each plan: it uses the state and gradient buffers the
+        plan made or checked. Turns autograd off for the call when it is on. With the parameters
         laid out in one buffer (`sampling._flat.pack_contiguous_`, as the
         estimators do for an `MLP`), each element-wise pass is one kernel.
         """
@@ -344,7 +342,7 @@ class SGLD(torch.optim.Optimizer):
             return
         params = group["params"]
         flat_params = self._params_flat(params)
-        state_buf, _, state_views = self._flat_method_state(params)
+        state_buf, _, state_views = self._flat_state  # made or checked by the plan
         if flat_params is not None:
             params, state = [flat_params], [state_buf]
         else:
