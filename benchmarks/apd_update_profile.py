@@ -48,7 +48,7 @@ def main():
     apd = APDClassifier(FrozenEstimator(sgld), gan="wgan-gp", max_iter=1, random_state=0)
     apd.fit(X, y)
     trainer = GANTrainer.new(apd, sgld.samples_.shape[1], sgld.samples_)
-    draw = batch_drawer(sgld.samples_, select=True)  # as train_offline gathers
+    draw = batch_drawer(sgld.samples_, package=True)  # as train_offline gathers
     for _ in range(2):
         trainer.step(draw, 1)
     with profile(record_shapes=True) as prof:

@@ -58,7 +58,7 @@ from torch.utils._pytree import tree_leaves
 from torch.utils.flop_counter import flop_registry
 
 from sklearn_apd import APDClassifier, SGLDClassifier
-from sklearn_apd.posteriors.apd._trainer import GANTrainer, RealRows
+from sklearn_apd.posteriors.apd._trainer import GANTrainer, RealRows, SampleRows
 
 # In-place products count as their out-of-place forms (flop_registry lacks them).
 INPLACE = {torch.ops.aten.addmm_: torch.ops.aten.addmm}
@@ -112,8 +112,10 @@ class CountFlops(TorchDispatchMode):
 GATHERS = {torch.ops.aten.index, torch.ops.aten.index_select, torch.ops.aten.gather}
 FILLS = {
     torch.ops.aten.zeros_like, torch.ops.aten.ones_like, torch.ops.aten.full_like,
-    torch.ops.aten.empty_like, torch.ops.aten.zero_, torch.ops.aten.fill_,
+    torch.ops.aten.empty_like, torch.ops.aten.new_empty, torch.ops.aten.zero_,
+    torch.ops.aten.fill_,
 }  # fmt: skip
+ALLOCATIONS = {torch.ops.aten.empty_like, torch.ops.aten.new_empty}  # nothing read or written
 
 
 def _bytes_moved(packet, args, kwargs, out) -> int:
@@ -122,7 +124,7 @@ def _bytes_moved(packet, args, kwargs, out) -> int:
         indices = [a for a in args[1:] if isinstance(a, (torch.Tensor, list, tuple))]
         return 2 * _tensor_bytes(out) + _tensor_bytes(indices)
     if packet in FILLS:
-        return 0 if packet is torch.ops.aten.empty_like else _tensor_bytes(out)
+        return 0 if packet in ALLOCATIONS else _tensor_bytes(out)
     return _tensor_bytes((args, kwargs)) + _tensor_bytes(out)
 
 
@@ -235,16 +237,17 @@ def stand_in_sgld(X, y, n_samples, device, **fit_params):
     return sgld
 
 
-def batch_drawer(samples, select=False):
+def batch_drawer(samples, package=False):
     """``draw(b)``: ``b`` rows of ``samples`` drawn with replacement (a trainer's real batch).
 
-    ``samples[rows]`` as a loop writes it, or with ``select`` ``index_select`` as
-    the package's `train_offline` gathers (the same rows, faster).
+    ``samples[rows]`` as a loop writes it, or with ``package`` the rows as
+    the package's `train_offline` passes them (`SampleRows`: the trainer
+    gathers them into its critic's stack).
     """
 
     def draw(b):
         rows = torch.randint(samples.shape[0], (b,), device=samples.device)
-        return samples.index_select(0, rows) if select else samples[rows]
+        return SampleRows(samples, rows) if package else samples[rows]
 
     return draw
 
@@ -303,7 +306,7 @@ def main():
             settings = trainer.settings  # the objective's optimizer, lr, n_critic
             if name.startswith("sklearn-apd"):
                 rows = name == "sklearn-apd" and samples.shape[0] < apd.batch_size
-                step_args = (draw_rows if rows else batch_drawer(samples, select=True), 1)
+                step_args = (draw_rows if rows else batch_drawer(samples, package=True), 1)
                 measured = measure(trainer.step, step_args, args.iters, device, peak, bandwidth)
             else:
                 optimizers = trainer.optimizers  # RMSprop for "wgan"

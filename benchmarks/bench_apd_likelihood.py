@@ -71,7 +71,7 @@ def main():
             random_state=0,
         ).fit(X, y)  # fmt: skip: builds the network copy (module_, layout_) the term uses
         samples = sgld.samples_
-        draw = batch_drawer(samples)
+        draw = batch_drawer(samples, package=True)
         trainers = {w: trainer_for(apd, samples, X, y, w) for w in (0.0, 1.0)}
         for t in trainers.values():
             t.step(draw, 1)  # warm-up

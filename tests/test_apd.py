@@ -37,18 +37,29 @@ def _moment_errors(draws, mean, cov):
 def test_generator_approaches_a_gaussian_cloud(cloud_sampler):
     """The paper's WGAN-GP on raw vectors moves G's moments to the data's.
 
-    GAN training oscillates, so the bounds are loose enough for any seed (over
-    seeds 0-3, 500 updates took the mean error from ~6.5 to 0.33-0.84 standard
-    deviations and the covariance error from ~1.0 to 0.16-0.42).
+    GAN training oscillates around the target, so one generator's moments
+    depend on where the oscillation stands when it stops: after 500 updates
+    the mean was 0.3-3.2 standard deviations off over seeds 0-7 (measured
+    2026-12-06), whatever the float rounding of the update. The test pools
+    draws from the generator at updates 340, 380, ..., 500 (warm-started fits
+    continue one run): over seeds 0-11 the pooled mean was 0.11-0.75
+    standard deviations off and the median snapshot's covariance error
+    0.32-0.76, from about 6.5 and 1.0 before training.
     """
     sgld, X, y, mean, cov = cloud_sampler
     params = dict(lr=1e-3, **CPU)
     start = APDClassifier(FrozenEstimator(sgld), max_iter=1, **params).fit(X, y)
-    apd = APDClassifier(FrozenEstimator(sgld), max_iter=500, **params).fit(X, y)
     m0, c0 = _moment_errors(start.sample_parameters(4000).double().numpy(), mean, cov)
-    m1, c1 = _moment_errors(apd.sample_parameters(4000).double().numpy(), mean, cov)
+    apd = APDClassifier(FrozenEstimator(sgld), max_iter=300, warm_start=True, **params)
+    apd.fit(X, y)
+    snapshots = []
+    for _ in range(5):
+        apd.set_params(max_iter=40).fit(X, y)
+        snapshots.append(apd.sample_parameters(1000).double().numpy())
+    m1, _ = _moment_errors(np.concatenate(snapshots), mean, cov)
+    c1 = np.median([_moment_errors(draws, mean, cov)[1] for draws in snapshots])
     assert m0 > 5 and c0 > 0.9, (m0, c0)  # an untrained generator is far off
-    assert m1 < 1.0 and c1 < 0.6, (m1, c1)
+    assert m1 < 1.0 and c1 < 0.85, (m1, c1)
     h = apd.distill_history_
     assert len(h["iteration"]) == 500 and np.all(np.diff(h["time"]) >= 0)
     assert np.isfinite(h["wasserstein"]).all()

@@ -4,7 +4,14 @@ import pytest
 import torch
 from torch.nn import functional as F
 
-from sklearn_apd.posteriors.apd._gan import WeightGenerator, adam, critic_loss, generator_loss, mlp
+from sklearn_apd.posteriors.apd._gan import (
+    FirstLayerStack,
+    WeightGenerator,
+    adam,
+    critic_loss,
+    generator_loss,
+    mlp,
+)
 
 
 def _reference_critic_loss(critic, generator, real, z, objective, gp_weight, eps):
@@ -166,3 +173,56 @@ def test_critic_first_layer_gradient_in_column_blocks_is_the_whole_one(monkeypat
         blocked = gradients(block)
         for a, w in zip(blocked, whole):
             torch.testing.assert_close(a, w, rtol=1e-12, atol=1e-12)
+
+
+def test_a_stack_reused_across_critic_updates_gives_each_updates_loss_and_gradients():
+    """The trainer fills one `FirstLayerStack` per fit: the generator's rows once per
+    iteration, W1 and the real rows per update (growing when a batch needs more rows)."""
+    p, b = 150, 12
+    generator, critic = _nets(p, (16,), (20, 6))
+    g = torch.Generator().manual_seed(3)
+    params = list(critic.parameters())
+    stack = FirstLayerStack()
+    stack.set_generator(generator, 20, with_w1=True, n_real=4)  # room for 4 rows: grows
+    for step in range(3):
+        real = torch.randn(b + step, p, generator=g, dtype=torch.float64)
+        hidden = torch.randn(b + step, 16, generator=g, dtype=torch.float64)
+        eps = torch.rand(b + step, 1, generator=g, dtype=torch.float64)
+        fresh = critic_loss(critic, generator, real, hidden, "wgan-gp", 10.0, eps)
+        fresh_grads = _grads(fresh[0], params)
+        reused = critic_loss(critic, generator, real, hidden, "wgan-gp", 10.0, eps, stack)
+        for a, r in zip(reused, fresh):
+            torch.testing.assert_close(a, r, rtol=1e-12, atol=1e-12)
+        for a, r in zip(_grads(reused[0], params), fresh_grads):
+            torch.testing.assert_close(a, r, rtol=1e-12, atol=1e-12)
+        with torch.no_grad():  # an optimizer step: the next update copies the new W1
+            params[0].add_(0.01 * fresh_grads[0])
+
+
+def test_refilling_the_stack_before_backward_raises_instead_of_a_wrong_gradient():
+    p, b = 60, 8
+    generator, critic = _nets(p, (16,), (20, 6))
+    g = torch.Generator().manual_seed(4)
+    real = torch.randn(2, b, p, generator=g, dtype=torch.float64)
+    hidden = torch.randn(b, 16, generator=g, dtype=torch.float64)
+    eps = torch.rand(b, 1, generator=g, dtype=torch.float64)
+    stack = FirstLayerStack()
+    stack.set_generator(generator, 20, with_w1=True, n_real=b)
+    first, _, _ = critic_loss(critic, generator, real[0], hidden, "wgan-gp", 10.0, eps, stack)
+    critic_loss(critic, generator, real[1], hidden, "wgan-gp", 10.0, eps, stack)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        first.backward()
+
+
+def test_critic_loss_refuses_a_stack_set_for_another_objective_or_no_real_rows():
+    p, b = 60, 8
+    generator, critic = _nets(p, (16,), (20, 6))
+    hidden = torch.zeros(b, 16, dtype=torch.float64)
+    real = torch.zeros(b, p, dtype=torch.float64)
+    stack = FirstLayerStack()
+    stack.set_generator(generator, 20, with_w1=False, n_real=b)
+    eps = torch.zeros(b, 1, dtype=torch.float64)
+    with pytest.raises(ValueError, match="with_w1=False for objective='wgan-gp'"):
+        critic_loss(critic, generator, real, hidden, "wgan-gp", 10.0, eps, stack)
+    with pytest.raises(ValueError, match="real=None needs a filled stack"):
+        critic_loss(critic, generator, None, hidden, "wgan", 10.0)

@@ -29,6 +29,9 @@ the straightforward autograd version):
 
 Per critic update this is about 6 products of the size of one (b x P) @ (P x d)
 instead of 9 plus a generator forward; per generator update 2 instead of 4.
+The critic's first layer runs them as one product each way over a
+`FirstLayerStack` (W1, the generator's last layer and the real rows in one
+buffer, the real rows gathered into it).
 """
 
 from __future__ import annotations
@@ -134,63 +137,127 @@ def _fake_preactivation(w1, b1, gen_w, gen_b, hidden: torch.Tensor) -> torch.Ten
 
 
 #: Columns of the critic's first-layer weight gradient (d x P) computed at a time on a CPU:
-#: its three products (real rows, the fake product, the Gram term) run block by block, so a
-#: block of the result stays in cache between them. On a 2-core Zen 4 the three took 38.9
-#: against 50.9 ms for fcNN1's P, the same numbers bit for bit
-#: (benchmarks/results/wide_product_blocks_2026-12-06.md); a GPU computes them whole.
+#: one product per block, ``[Gram | fake | real coefficients] @ stack[:, block]``, each
+#: block of the result written once while it is in cache (a GPU computes it whole).
 CPU_COLUMN_BLOCK = 4096
 
 
-class _CriticFirstLayer(torch.autograd.Function):
-    """First critic layer of a critic update, with one pass over W1 in backward.
+class FirstLayerStack:
+    """The rows the critic's first layer multiplies, in one (n x P) buffer.
 
-    Inputs: ``w1`` (d x P), ``b1``, ``real`` (b x P, or with ``rows`` a table
-    of K x P distinct samples of which row ``rows[i]`` is the batch's i-th:
-    the products then run over K < b rows), ``hidden`` (b x (h + 1),
-    the generator's last hidden activations with a column of ones) and
-    ``gen_wb`` (P x (h + 1), the generator's last weight and bias side by
-    side: fixed during the critic updates, so built once per iteration).
+    Rows, top to bottom: a copy of the critic's W1 (d rows, for the Gram
+    matrix of the gradient penalty; absent without it), the generator's last
+    layer transposed with its bias (h + 1 rows, ``G``) and the real rows.
+    The first layer's products then run as one product each way: forward
+    ``W1 @ stack.T`` (the Gram matrix, ``W1 @ G.T`` and the real
+    pre-activations), backward ``[Gram | fake | real coefficients] @ stack``
+    (dW1), and the real rows are gathered straight into the buffer (no
+    batch allocated per update). It costs a copy of W1 per critic update and
+    of ``G`` (transposed) per iteration; measured against the three products
+    of each way and a gathered batch in ``benchmarks/stacked_products.py``
+    and ``benchmarks/bench_apd_revisions.py``.
+
+    One buffer serves all the updates of a fit. A `critic_loss` saves it for
+    backward: refilling it before that backward makes autograd raise (the
+    buffer's version counter), never a wrong gradient.
+    """
+
+    def __init__(self):
+        self.buffer = None
+        self.start = self.n_gen = self.n_real = 0
+
+    def set_generator(self, generator: WeightGenerator, d: int, with_w1: bool, n_real=0):
+        """Copy the generator's last layer into its rows (once per iteration).
+
+        ``d`` is the critic's first-layer width, ``with_w1`` whether W1 is
+        stacked (the gradient penalty's Gram matrix) and ``n_real`` the real
+        rows to make room for.
+        """
+        last = generator.last
+        weight = last.weight.detach()
+        self.start, self.n_gen = (d if with_w1 else 0), weight.shape[1] + 1
+        n = self.start + self.n_gen + n_real
+        buffer = self.buffer
+        if buffer is None or buffer.shape[0] < n or buffer.shape[1] != weight.shape[0]:
+            buffer = None
+        elif (buffer.dtype, buffer.device) != (weight.dtype, weight.device):
+            buffer = None
+        if buffer is None:
+            self.buffer = buffer = weight.new_empty(n, weight.shape[0])
+        g = buffer[self.start : self.start + self.n_gen]
+        n_cols = weight.shape[0]
+        step = CPU_COLUMN_BLOCK if weight.device.type == "cpu" else n_cols
+        for start in range(0, n_cols, step):  # the transpose in blocks that stay in cache
+            g[:-1, start : start + step].copy_(weight[start : start + step].T)
+        g[-1].copy_(last.bias.detach())
+        self.n_real = 0
+
+    def real_rows(self, n: int) -> torch.Tensor:
+        """The (n x P) rows the real batch is to be written into."""
+        end = self.start + self.n_gen + n
+        if self.buffer.shape[0] < end:  # grow, keeping G's rows
+            old = self.buffer
+            self.buffer = old.new_empty(end, old.shape[1])
+            self.buffer[: end - n].copy_(old[: end - n])
+        self.n_real = n
+        return self.buffer[end - n : end]
+
+    def stacked(self, w1: torch.Tensor) -> torch.Tensor:
+        """The stack for the present critic: ``w1`` copied in, with the last `real_rows`."""
+        if self.start:
+            self.buffer[: self.start].copy_(w1.detach())
+        return self.buffer[: self.start + self.n_gen + self.n_real]
+
+
+class _CriticFirstLayer(torch.autograd.Function):
+    """First critic layer of a critic update: one product forward, one backward.
+
+    Inputs: ``w1`` (d x P), ``b1``, ``stack`` (a `FirstLayerStack`'s rows:
+    W1 when ``with_gram``, ``G`` = the generator's last weight and bias
+    transposed ((h + 1) x P, fixed during the critic updates), then the real
+    rows: the batch (b x P) or, with ``rows``, a table of K distinct samples
+    of which row ``rows[i]`` is the batch's i-th, the products then over
+    K < b rows), ``n_gen`` = h + 1 and ``hidden`` (b x (h + 1), the
+    generator's last hidden activations with a column of ones).
     Returns the real and fake pre-activations and, with ``with_gram``, W1 W1^T.
-    Backward accumulates the three contributions to dW1 (real rows, the fake
-    product, the symmetric Gram) in place into one (d x P) result.
+    Backward writes dW1 = [Gram | fake | real coefficients] @ stack, in
+    column blocks on a CPU.
     """
 
     @staticmethod
-    def forward(ctx, w1, b1, real, rows, hidden, gen_wb, with_gram):
-        ctx.save_for_backward(w1, real, rows, hidden, gen_wb)
+    def forward(ctx, w1, b1, stack, rows, hidden, n_gen, with_gram):
+        ctx.save_for_backward(stack, rows, hidden)
         ctx.with_gram = with_gram
-        a_real = torch.addmm(b1, real, w1.T)
+        d = w1.shape[0]
+        g0 = d if with_gram else 0
+        r0 = ctx.r0 = g0 + n_gen
+        products = w1 @ stack.T  # the Gram matrix, W1 G^T, the real pre-activations
+        a_real = products[:, r0:].T + b1
         if rows is not None:
             a_real = a_real[rows]
-        a_fake = torch.addmm(b1, hidden, (w1 @ gen_wb).T)
-        gram = w1 @ w1.T if with_gram else w1.new_zeros(0)
+        a_fake = torch.addmm(b1, hidden, products[:, g0:r0].T)
+        gram = products[:, :d] if with_gram else w1.new_zeros(0)
         return a_real, a_fake, gram
 
     @staticmethod
     def backward(ctx, g_real, g_fake, g_gram):
-        w1, real, rows, hidden, gen_wb = ctx.saved_tensors
+        stack, rows, hidden = ctx.saved_tensors
         if rows is not None:  # the batch's gradient rows summed per distinct sample
-            g_real = g_real.new_zeros(real.shape[0], g_real.shape[1]).index_add_(0, rows, g_real)
-        fake_coef = g_fake.T @ hidden
-        gram_coef = g_gram + g_gram.T if ctx.with_gram else None
-        n_cols = real.shape[1]
-        d_w1 = real.new_empty(g_real.shape[1], n_cols)
-        step = CPU_COLUMN_BLOCK if w1.device.type == "cpu" else n_cols
-        for start in range(0, n_cols, step):  # one block of dW1 through all three products
+            g_real = g_real.new_zeros(stack.shape[0] - ctx.r0, g_real.shape[1]).index_add_(
+                0, rows, g_real
+            )
+        coefs = [g_fake.T @ hidden, g_real.T]
+        if ctx.with_gram:
+            coefs.insert(0, g_gram + g_gram.T)
+        coef = torch.cat(coefs, dim=1)  # d x n, the stack's rows' coefficients
+        n_cols = stack.shape[1]
+        d_w1 = stack.new_empty(coef.shape[0], n_cols)
+        step = CPU_COLUMN_BLOCK if stack.device.type == "cpu" else n_cols
+        for start in range(0, n_cols, step):  # each block of dW1 written once
             cols = slice(start, min(n_cols, start + step))
-            block = d_w1[:, cols]
-            torch.mm(g_real.T, real[:, cols], out=block)
-            block.addmm_(fake_coef, gen_wb[cols].T)
-            if gram_coef is not None:
-                block.addmm_(gram_coef, w1[:, cols])
+            torch.mm(coef, stack[:, cols], out=d_w1[:, cols])
         d_b1 = g_real.sum(0) + g_fake.sum(0)
         return d_w1, d_b1, None, None, None, None, None
-
-
-def generator_output_layer(generator: WeightGenerator) -> torch.Tensor:
-    """The generator's last weight and bias as one detached (P x (h + 1)) matrix."""
-    last = generator.last
-    return torch.cat([last.weight.detach(), last.bias.detach()[:, None]], dim=1)
 
 
 def critic_loss(
@@ -201,7 +268,7 @@ def critic_loss(
     objective: str,
     gp_weight: float = 10.0,
     eps: torch.Tensor | None = None,
-    gen_wb: torch.Tensor | None = None,
+    stack: FirstLayerStack | None = None,
     rows: torch.Tensor | None = None,
 ):
     """Critic loss on ``real`` (b x P) and the fakes ``generator.last(hidden)``.
@@ -209,20 +276,33 @@ def critic_loss(
     The generator is held fixed (its parameters get no gradient). Returns
     ``(loss, d_real, d_fake)``. ``objective`` is "wgan-gp" (needs ``eps`` of
     shape (b, 1): interpolates ``eps * real + (1 - eps) * fake``), "wgan" or
-    "gan" (binary cross-entropy on logits). ``gen_wb`` is
-    `generator_output_layer()` (computed here when None; pass it to reuse
-    it across the critic updates of one iteration). With ``rows`` (b,) the
-    real batch is ``real[rows]``, ``real`` a table of K distinct samples: the
-    same loss with the real products over K rows instead of b (offline APD
-    on fewer samples than its batch, such as an active-learning round's).
+    "gan" (binary cross-entropy on logits). ``stack`` is a `FirstLayerStack`
+    holding ``generator``'s last layer (`FirstLayerStack.set_generator` once
+    per iteration, reused across its critic updates; made here when None);
+    ``real`` is None when the real rows are in it already
+    (`FirstLayerStack.real_rows`). With ``rows`` (b,) the real batch is
+    ``real[rows]``, ``real`` a table of K distinct samples: the same loss
+    with the real products over K rows instead of b (offline APD on fewer
+    samples than its batch, such as an active-learning round's).
     """
     params = [(layer.weight, layer.bias) for layer in _linears(critic)]
-    if gen_wb is None:
-        gen_wb = generator_output_layer(generator)
-    hidden = torch.cat([hidden, hidden.new_ones(hidden.shape[0], 1)], dim=1)
+    w1, b1 = params[0]
     with_gram = objective == "wgan-gp"
+    if stack is None:
+        if real is None:
+            raise ValueError("critic_loss needs the real rows: real=None needs a filled stack.")
+        stack = FirstLayerStack()
+        stack.set_generator(generator, w1.shape[0], with_gram, real.shape[0])
+    elif stack.start != (w1.shape[0] if with_gram else 0):
+        raise ValueError(
+            f"The stack was set with_w1={bool(stack.start)} for objective={objective!r}."
+        )
+    if real is not None:
+        stack.real_rows(real.shape[0]).copy_(real)
+    stacked = stack.stacked(w1)
+    hidden = torch.cat([hidden, hidden.new_ones(hidden.shape[0], 1)], dim=1)
     a_real, a_fake, gram = _CriticFirstLayer.apply(
-        *params[0], real, rows, hidden, gen_wb, with_gram
+        w1, b1, stacked, rows, hidden, stack.n_gen, with_gram
     )
     b = a_real.shape[0]
     if with_gram:

@@ -9,7 +9,7 @@ from sklearn.frozen import FrozenEstimator
 from ..._utils import progress_bar
 from ...sampling import WeightSampler
 from .._weight_samples import adopt_network
-from ._trainer import DistillationLog, GANTrainer
+from ._trainer import DistillationLog, GANTrainer, SampleRows
 
 
 def fit_online(est, X, y, default_sampler, likelihood_term):
@@ -56,7 +56,7 @@ def fit_online(est, X, y, default_sampler, likelihood_term):
 
     def draw_real(b):
         rng = trainer.rng
-        return buffer.index_select(0, torch.randint(held, (b,), generator=rng, device=rng.device))
+        return SampleRows(buffer, torch.randint(held, (b,), generator=rng, device=rng.device))
 
     bar = progress_bar(total=est.max_iter, disable=not est.verbose, desc="APD (online)")
     try:

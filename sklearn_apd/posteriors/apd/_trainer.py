@@ -11,11 +11,11 @@ import torch
 from ..._utils import STREAM_INIT, STREAM_TRAIN, make_generator, progress_bar, seeded_global_rng
 from ...exceptions import DivergenceError
 from ._gan import (
+    FirstLayerStack,
     WeightGenerator,
     adam,
     critic_loss,
     generator_loss,
-    generator_output_layer,
     mlp,
 )
 
@@ -35,9 +35,20 @@ OBJECTIVE_DEFAULTS = {
 
 
 class RealRows(NamedTuple):
-    """A real minibatch as rows of a table: ``table[rows]``, the table in the training space."""
+    """A real minibatch as rows of a table: ``table[rows]``, the table in the training space.
+
+    The critic's real products run over the table's rows (fewer than the
+    batch's: offline APD on fewer samples than its batch).
+    """
 
     table: torch.Tensor
+    rows: torch.Tensor
+
+
+class SampleRows(NamedTuple):
+    """A real minibatch ``samples[rows]`` to gather, ``samples`` in the samples' space."""
+
+    samples: torch.Tensor
     rows: torch.Tensor
 
 
@@ -97,6 +108,7 @@ class GANTrainer:
         self.critic = critic
         self.optimizers = optimizers
         self.rng = rng
+        self.first_layer_stack = FirstLayerStack()
         self.likelihood = likelihood
 
     @classmethod
@@ -120,9 +132,9 @@ class GANTrainer:
     def to_training_space(self, real):
         """``real`` in the space the critic sees: standardized in place (``standardize``).
 
-        ``real`` is a minibatch gathered for this step, so it is overwritten:
-        two passes over (b x P) floats and no new batch, where ``(real - mean)
-        / scale`` allocated two (same values).
+        ``real`` is a minibatch gathered for this step (into the critic's
+        stack), so it is overwritten: two passes over (b x P) floats and no
+        new batch, where ``(real - mean) / scale`` allocated two (same values).
         """
         if self.settings.standardize:
             return real.sub_(self.generator.mean).div_(self.generator.scale)
@@ -131,10 +143,10 @@ class GANTrainer:
     def step(self, draw_real, iteration):
         """``n_critic`` critic updates and one generator update; returns the three losses.
 
-        ``draw_real(b)`` returns ``b`` real weight vectors in a new tensor
-        (it is standardized in place), or a `RealRows` (a table of distinct
-        samples already in the training space and the rows of the batch).
-        The losses come
+        ``draw_real(b)`` returns a `SampleRows` (gathered into the critic's
+        `FirstLayerStack` and standardized there: no batch allocated) or a
+        `RealRows` (a table of distinct samples already in the training space
+        and the rows of the batch). The losses come
         from `._gan`, which never forms a fake batch or an input gradient
         of P weights per row (same values as the straightforward computation).
         """
@@ -142,18 +154,23 @@ class GANTrainer:
         opt_c, opt_g = self.optimizers
         g, critic, rng = self.generator, self.critic, self.rng
         b, device = s.batch_size, rng.device
-        gen_wb = generator_output_layer(g)  # fixed while the critic trains
+        stack = self.first_layer_stack  # holds G, fixed while the critic trains
+        stack.set_generator(g, critic[0].weight.shape[0], s.gan == "wgan-gp", b)
         for _ in range(s.n_critic):
             drawn = draw_real(b)
             if isinstance(drawn, RealRows):
-                real, rows = drawn
+                table, rows = drawn
+                stack.real_rows(table.shape[0]).copy_(table)
             else:
-                real, rows = self.to_training_space(drawn), None
+                real = stack.real_rows(drawn.rows.shape[0])
+                torch.index_select(drawn.samples, 0, drawn.rows, out=real)
+                self.to_training_space(real)
+                rows = None
             with torch.no_grad():
                 hidden = g.hidden(torch.randn(b, s.latent_dim, generator=rng, device=device))
             eps = torch.rand(b, 1, generator=rng, device=device) if s.gan == "wgan-gp" else None
             loss_c, d_real, d_fake = critic_loss(
-                critic, g, real, hidden, s.gan, s.gp_weight, eps, gen_wb, rows
+                critic, g, None, hidden, s.gan, s.gp_weight, eps, stack, rows
             )
             opt_c.zero_grad(set_to_none=True)
             loss_c.backward()
@@ -248,8 +265,8 @@ def train_offline(trainer, samples, log, n_updates, verbose, as_rows=None):
 
     def draw_real(b):
         rows = torch.randint(k, (b,), generator=rng, device=rng.device)
-        if table is None:  # index_select: 1.8 against samples[rows]' 3.0 ms (100 of 2,000 rows)
-            return samples.index_select(0, rows)
+        if table is None:  # gathered by index_select into the critic's stack
+            return SampleRows(samples, rows)
         return RealRows(table, rows)
 
     bar = progress_bar(total=n_updates, disable=not verbose, desc="APD (offline)")
