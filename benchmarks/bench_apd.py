@@ -9,7 +9,12 @@ plain Adam: how the reference code and ANCHORS.md write it) and the package's
 (``sklearn_apd.posteriors.apd._gan``: implicit fakes, Gram-matrix penalty, fused Adam; same
 losses and gradients). FLOPs are counted with torch's per-op formulas on a real
 iteration (matrix products, forward, backward, double backward); a floor is
-FLOPs / (fp32 4096^3 matmul peak measured in the same run). Reported: seconds
+FLOPs / (fp32 4096^3 matmul rate). Since the seventeenth session
+(2026-12-06) each timed iteration is followed by one 4096^3 product and the
+ratio is the median over iterations of (iteration time x the product's rate
+next to it) / FLOPs: a peak measured once at the start, in a slow phase of
+this VM, had made a ratio look 1.4x better than the same code's next run.
+Reported: seconds
 per iteration, each implementation's own floor and ratio, the ratio to the
 straightforward iteration's floor (the issue's yardstick: the work the
 algorithm asks for) and the speed-up.
@@ -69,15 +74,16 @@ class CountFlops(TorchDispatchMode):
 
     (torch's FlopCounterMode cannot follow the gradient penalty's
     autograd.grad; this uses the same per-op formulas without module tracking.)
-    With ``peak`` (GFLOP/s) and ``bandwidth`` (GB/s) it also sums each op's
-    roofline time, ``max(flops / peak, bytes / bandwidth)`` (`roofline_s`).
+    With ``record`` it also keeps each op call's FLOPs and bytes, for the
+    roofline times ``max(flops / peak, bytes / bandwidth)`` (`per_op_times`,
+    `roofline_s`) at the peak and bandwidth the caller settles on.
     """
 
-    def __init__(self, peak=None, bandwidth=None):
+    def __init__(self, record=False):
         super().__init__()
         self.flops = 0
-        self.peak, self.bandwidth = peak, bandwidth
-        self.per_op = {}  # aten op -> [calls, FLOP time, byte time, roofline time] (seconds)
+        self.record = record
+        self.calls = {}  # aten op -> [(flops, bytes) per call]
         self.products = {}  # (op, layout) -> [calls, flops, op, layout]: the shape floor's
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):
@@ -87,24 +93,28 @@ class CountFlops(TorchDispatchMode):
         formula = flop_registry.get(INPLACE.get(packet, packet))
         flops = formula(*args, **kwargs, out_val=out) if formula is not None else 0
         self.flops += flops
-        if self.peak and not _is_view(func):
-            flop_s = flops / (self.peak * 1e9)
-            byte_s = _bytes_moved(packet, args, kwargs, out) / (self.bandwidth * 1e9)
-            entry = self.per_op.setdefault(str(packet), [0, 0.0, 0.0, 0.0])
-            entry[0] += 1
-            entry[1] += flop_s
-            entry[2] += byte_s
-            entry[3] += max(flop_s, byte_s)
+        if self.record and not _is_view(func):
+            moved = _bytes_moved(packet, args, kwargs, out)
+            self.calls.setdefault(str(packet), []).append((flops, moved))
             if flops:
                 layout = _layout((args, kwargs))
                 product = self.products.setdefault((str(func), layout), [0, flops, func, layout])
                 product[0] += 1
         return out
 
-    @property
-    def roofline_s(self) -> float:
+    def per_op_times(self, peak, bandwidth) -> dict:
+        """aten op -> (calls, FLOP time, byte time, roofline time) in seconds."""
+        times = {}
+        for op, calls in self.calls.items():
+            flop_s = [f / (peak * 1e9) for f, _ in calls]
+            byte_s = [b / (bandwidth * 1e9) for _, b in calls]
+            roof = sum(max(f, b) for f, b in zip(flop_s, byte_s))
+            times[op] = (len(calls), sum(flop_s), sum(byte_s), roof)
+        return times
+
+    def roofline_s(self, peak, bandwidth) -> float:
         """The iteration's roofline floor: the sum of its ops' roofline times."""
-        return sum(entry[3] for entry in self.per_op.values())
+        return sum(entry[3] for entry in self.per_op_times(peak, bandwidth).values())
 
 
 # Ops that read only part of an operand: a gather reads the rows it writes (and
@@ -160,9 +170,9 @@ def isolated_seconds(func, layout, repeats=10):
     return (clock(device) - t0) / repeats
 
 
-def shape_floor(counter):
+def shape_floor(counter, peak, bandwidth):
     """``(floor seconds, rows)``: the iteration's products at their isolated speed, the rest
-    at their roofline (`CountFlops.per_op`); a row per distinct product."""
+    at their roofline (`CountFlops.per_op_times`); a row per distinct product."""
     rows, product_s = [], 0.0
     for calls, flops, func, layout in counter.products.values():
         secs = isolated_seconds(func, layout)
@@ -170,7 +180,8 @@ def shape_floor(counter):
         shapes = [list(d[1]) for d in layout[1] if d[0] == "tensor"]
         rows.append((str(func._overloadpacket), shapes, calls, secs, flops / secs / 1e9))
     product_ops = {name for name, *_ in rows}
-    rest_s = sum(e[3] for op, e in counter.per_op.items() if op not in product_ops)
+    per_op = counter.per_op_times(peak, bandwidth)
+    rest_s = sum(e[3] for op, e in per_op.items() if op not in product_ops)
     return product_s + rest_s, rows
 
 
@@ -252,14 +263,37 @@ def batch_drawer(samples, package=False):
     return draw
 
 
-def measure(step, args, iters, device, peak=None, bandwidth=None):
-    """``(flops, seconds, roofline seconds, per-op roofline)`` of one iteration."""
-    with CountFlops(peak, bandwidth) as counter:
+def peak_probe(device):
+    """``probe()``: GFLOP/s of one fp32 4096^3 product now (timed between iterations)."""
+    a = torch.randn(4096, 4096, device=device)
+    b = torch.randn(4096, 4096, device=device)
+    out = a @ b
+
+    def probe():
+        t0 = clock(device)
+        torch.mm(a, b, out=out)
+        return 2 * 4096**3 / (clock(device) - t0) / 1e9
+
+    return probe
+
+
+def measure(step, args, iters, device, probe):
+    """``(flops, seconds, peaks, counter)`` of an iteration, ``iters`` times.
+
+    Each iteration is timed alone and followed by one `peak_probe` product:
+    ``seconds[i] * peaks[i]`` pairs an iteration with the machine's speed
+    next to it (it drifts by up to 2x within minutes on the 2-core VM).
+    ``counter`` is the `CountFlops` of a first iteration.
+    """
+    with CountFlops(record=True) as counter:
         step(*args)
-    t0 = clock(device)
+    seconds, peaks = [], []
     for _ in range(iters):
+        t0 = clock(device)
         step(*args)
-    return counter.flops, (clock(device) - t0) / iters, counter.roofline_s, counter
+        seconds.append(clock(device) - t0)
+        peaks.append(probe())
+    return counter.flops, np.array(seconds), np.array(peaks), counter
 
 
 def main():
@@ -273,18 +307,12 @@ def main():
     args = ap.parse_args()
     device = args.device
     print(machine_line("bench_apd", device))
-    peak = matmul_peak(3, device)
-    bandwidth = copy_bandwidth(3, device)
-    print(f"fp32 matmul 4096^3 peak: {peak:.1f} GFLOP/s; copy bandwidth {bandwidth:.1f} GB/s")
+    peaks, bandwidths = [matmul_peak(3, device)], [copy_bandwidth(3, device)]
+    probe = peak_probe(device)
     rng = np.random.default_rng(0)
     X = rng.random((1000, 784), dtype=np.float32)
     y = rng.integers(0, 10, 1000)
     sgld = stand_in_sgld(X, y, args.samples, device, max_epochs=1)
-    print(
-        "| objective | implementation | FLOPs / iteration | seconds / iteration "
-        "| floor (own FLOPs) | ratio | ratio to the straightforward floor | speed-up |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
     rooflines = {}
     for gan in ("wgan-gp", "wgan", "gan"):
         apd = APDClassifier(
@@ -307,7 +335,7 @@ def main():
             if name.startswith("sklearn-apd"):
                 rows = name == "sklearn-apd" and samples.shape[0] < apd.batch_size
                 step_args = (draw_rows if rows else batch_drawer(samples, package=True), 1)
-                measured = measure(trainer.step, step_args, args.iters, device, peak, bandwidth)
+                measured = measure(trainer.step, step_args, args.iters, device, probe)
             else:
                 optimizers = trainer.optimizers  # RMSprop for "wgan"
                 if settings.optimizer == "adam":  # plain (unfused), as a loop writes it
@@ -319,27 +347,49 @@ def main():
                     )
                 step_args = (settings, draw, trainer.critic, optimizers, trainer.generator)
                 measured = measure(
-                    reference_step, (*step_args, trainer.rng), args.iters, device, peak, bandwidth
+                    reference_step, (*step_args, trainer.rng), args.iters, device, probe
                 )
             results[name] = measured
-        ref_floor = results["straightforward"][0] / (peak * 1e9)
-        for name, (flops, secs, *_) in results.items():
-            floor = flops / (peak * 1e9)
-            print(
-                f"| {gan} | {name} | {flops / 1e9:.1f} GFLOP | {secs:.3f} s | {floor:.3f} s "
-                f"| {secs / floor:.2f}x | {secs / ref_floor:.2f}x "
-                f"| {results['straightforward'][1] / secs:.2f}x |"
-            )
         rooflines[gan] = results
+        bandwidths.append(copy_bandwidth(3, device))  # after each objective: it drifts
+    # The roofline uses the fastest the machine was seen to run; the FLOP floors
+    # pair each iteration with the product timed next to it.
+    peak = max(peaks + [float(r[2].max()) for res in rooflines.values() for r in res.values()])
+    bandwidth = max(bandwidths)
+    print(
+        f"fp32 matmul 4096^3 peak: {peak:.1f} GFLOP/s (the best product of the run; "
+        f"one timed after each iteration); copy bandwidth {bandwidth:.1f} GB/s "
+        f"(best of {', '.join(f'{b:.1f}' for b in bandwidths)})"
+    )
+    print(
+        "| objective | implementation | FLOPs / iteration | seconds / iteration "
+        "| product rate next to it | floor (own FLOPs) | ratio "
+        "| ratio to the straightforward floor | speed-up |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for gan, results in rooflines.items():
+        ref_flops, ref_secs = results["straightforward"][:2]
+        for name, (flops, secs, rates, _) in results.items():
+            ratio = np.median(secs * rates * 1e9 / flops)  # each iteration against its floor
+            ref_ratio = np.median(secs * rates * 1e9 / ref_flops)
+            rate = np.median(rates)
+            print(
+                f"| {gan} | {name} | {flops / 1e9:.1f} GFLOP | {np.median(secs):.3f} s "
+                f"| {rate:.0f} GFLOP/s | {flops / (rate * 1e9):.3f} s | {ratio:.2f}x "
+                f"| {ref_ratio:.2f}x | {np.median(ref_secs) / np.median(secs):.2f}x |"
+            )
     print()
     print("| objective | implementation | seconds / iteration | roofline floor | ratio |")
     print("|---|---|---|---|---|")
     for gan, results in rooflines.items():
-        for name, (_, secs, roofline, _) in results.items():
+        for name, (_, secs, _, counter) in results.items():
+            roofline = counter.roofline_s(peak, bandwidth)
+            secs = np.median(secs)
             print(f"| {gan} | {name} | {secs:.3f} s | {roofline:.3f} s | {secs / roofline:.2f}x |")
     if args.breakdown:
         _, secs, _, counter = rooflines["wgan-gp"]["sklearn-apd"]
-        per_op = counter.per_op
+        secs = float(np.median(secs))
+        per_op = counter.per_op_times(peak, bandwidth)
         print()
         print("| aten op (sklearn-apd, wgan-gp) | calls | FLOP time | byte time | roofline |")
         print("|---|---|---|---|---|")
@@ -351,7 +401,7 @@ def main():
                     f"| {op} | {calls} | {1e3 * flop_s:.1f} ms | {1e3 * byte_s:.1f} ms "
                     f"| {1e3 * roof_s:.1f} ms |"
                 )
-        floor, rows = shape_floor(counter)
+        floor, rows = shape_floor(counter, peak, bandwidth)
         print()
         print("| product (sklearn-apd, wgan-gp) | shapes | calls | alone | GFLOP/s | of peak |")
         print("|---|---|---|---|---|---|")
