@@ -226,3 +226,5 @@ def test_critic_loss_refuses_a_stack_set_for_another_objective_or_no_real_rows()
         critic_loss(critic, generator, real, hidden, "wgan-gp", 10.0, eps, stack)
     with pytest.raises(ValueError, match="real=None needs a filled stack"):
         critic_loss(critic, generator, None, hidden, "wgan", 10.0)
+    with pytest.raises(ValueError, match="real=None needs the real rows in the stack"):
+        critic_loss(critic, generator, None, hidden, "wgan", 10.0, stack=stack)
