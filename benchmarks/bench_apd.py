@@ -43,7 +43,9 @@ iteration runs the critic's real products over the K samples
 product of the iteration (op, shapes, strides, scalars) is timed alone on
 random operands of the same layout, and the floor is the sum over the
 iteration's products of their isolated times plus the roofline time of every
-other op. It says how far the iteration is from what torch's BLAS does at
+other op. Since the seventeenth session each product alone is paired with a
+4096^3 product timed next to it, and floor and iteration are both put at the
+run's best rate. It says how far the iteration is from what torch's BLAS does at
 these shapes, where the FLOP floor assumes the 4096^3 rate for all of them.
 
 Usage: python benchmarks/bench_apd.py [--iters 10] [--samples 2000] [--device cpu|cuda]
@@ -170,15 +172,24 @@ def isolated_seconds(func, layout, repeats=10):
     return (clock(device) - t0) / repeats
 
 
-def shape_floor(counter, peak, bandwidth):
-    """``(floor seconds, rows)``: the iteration's products at their isolated speed, the rest
-    at their roofline (`CountFlops.per_op_times`); a row per distinct product."""
+def shape_floor(counter, peak, bandwidth, probe):
+    """``(floor seconds, rows)`` at the rate ``peak``: the iteration's products at their
+    isolated speed, the rest at their roofline (`CountFlops.per_op_times`).
+
+    Each product is timed alone and then one `peak_probe` product: its share of the
+    machine's rate next to it (``efficiency``) puts it at ``peak``, so a drift of the
+    machine's speed between products does not move the floor. A row per distinct
+    product: (op, shapes, calls, seconds alone, GFLOP/s alone, efficiency).
+    """
     rows, product_s = [], 0.0
     for calls, flops, func, layout in counter.products.values():
         secs = isolated_seconds(func, layout)
-        product_s += calls * secs
+        efficiency = flops / secs / 1e9 / probe()
+        product_s += calls * flops / (efficiency * peak * 1e9)
         shapes = [list(d[1]) for d in layout[1] if d[0] == "tensor"]
-        rows.append((str(func._overloadpacket), shapes, calls, secs, flops / secs / 1e9))
+        rows.append(
+            (str(func._overloadpacket), shapes, calls, secs, flops / secs / 1e9, efficiency)
+        )
     product_ops = {name for name, *_ in rows}
     per_op = counter.per_op_times(peak, bandwidth)
     rest_s = sum(e[3] for op, e in per_op.items() if op not in product_ops)
@@ -387,8 +398,8 @@ def main():
             secs = np.median(secs)
             print(f"| {gan} | {name} | {secs:.3f} s | {roofline:.3f} s | {secs / roofline:.2f}x |")
     if args.breakdown:
-        _, secs, _, counter = rooflines["wgan-gp"]["sklearn-apd"]
-        secs = float(np.median(secs))
+        _, secs, rates, counter = rooflines["wgan-gp"]["sklearn-apd"]
+        at_peak = float(np.median(secs * rates)) / peak  # the iteration at the rate `peak`
         per_op = counter.per_op_times(peak, bandwidth)
         print()
         print("| aten op (sklearn-apd, wgan-gp) | calls | FLOP time | byte time | roofline |")
@@ -401,19 +412,24 @@ def main():
                     f"| {op} | {calls} | {1e3 * flop_s:.1f} ms | {1e3 * byte_s:.1f} ms "
                     f"| {1e3 * roof_s:.1f} ms |"
                 )
-        floor, rows = shape_floor(counter, peak, bandwidth)
+        floor, rows = shape_floor(counter, peak, bandwidth, probe)
         print()
-        print("| product (sklearn-apd, wgan-gp) | shapes | calls | alone | GFLOP/s | of peak |")
+        print(
+            "| product (sklearn-apd, wgan-gp) | shapes | calls | alone | GFLOP/s "
+            "| of the 4096^3 rate next to it |"
+        )
         print("|---|---|---|---|---|---|")
-        for name, shapes, calls, alone, rate in sorted(rows, key=lambda r: -r[2] * r[3]):
+        for name, shapes, calls, alone, rate, eff in sorted(rows, key=lambda r: -r[2] * r[3]):
             print(
                 f"| {name} | {shapes} | {calls} | {1e3 * alone:.2f} ms | {rate:.0f} "
-                f"| {100 * rate / peak:.0f}% |"
+                f"| {100 * eff:.0f}% |"
             )
         print()
         print(
-            f"shape floor (products at their isolated speed, other ops at their roofline): "
-            f"{floor:.3f} s; the iteration {secs:.3f} s = {secs / floor:.2f}x of it"
+            f"shape floor (products at their isolated share of the 4096^3 rate, other ops at "
+            f"their roofline), at {peak:.1f} GFLOP/s: {floor:.3f} s; the iteration at that rate "
+            f"(median of its times x the rate next to them / {peak:.1f}) {at_peak:.3f} s "
+            f"= {at_peak / floor:.2f}x of it"
         )
 
 
