@@ -24,23 +24,15 @@ error printed). Usage: python benchmarks/stacked_products.py [--repeats 7]
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 import torch
 from _device import machine_line
+from wide_product_blocks import seconds
 
 from sklearn_apd.posteriors.apd._gan import CPU_COLUMN_BLOCK, FirstLayerStack, WeightGenerator
 
 P, D, H, B = 79_510, 100, 100, 100
-
-
-def seconds(f, n=5):
-    f()
-    t0 = time.perf_counter()
-    for _ in range(n):
-        f()
-    return (time.perf_counter() - t0) / n
 
 
 def main():
@@ -115,7 +107,7 @@ def main():
     for _ in range(args.repeats):
         for key, fs in runs.items():
             for i, f in enumerate(fs):
-                times[(key, i)].append(seconds(f))
+                times[(key, i)].append(seconds(f, n=5))
     med = {k: float(np.median(v)) for k, v in times.items()}
     print("| part | separate (ms) | stacked (ms) | separate / stacked |")
     print("|---|---|---|---|")
