@@ -181,11 +181,12 @@ class FirstLayerStack:
         self.start, self.n_gen = (d if with_w1 else 0), weight.shape[1] + 1
         n = self.start + self.n_gen + n_real
         buffer = self.buffer
-        if buffer is None or buffer.shape[0] < n or buffer.shape[1] != weight.shape[0]:
-            buffer = None
-        elif (buffer.dtype, buffer.device) != (weight.dtype, weight.device):
-            buffer = None
-        if buffer is None:
+        if (
+            buffer is None
+            or buffer.shape[0] < n
+            or (buffer.shape[1], buffer.dtype, buffer.device)
+            != (weight.shape[0], weight.dtype, weight.device)
+        ):
             self.buffer = buffer = weight.new_empty(n, weight.shape[0])
         g = buffer[self.start : self.start + self.n_gen]
         n_cols = weight.shape[0]
